@@ -1,0 +1,191 @@
+// Runs the klippyConnection machine with real I/O: the socket actor, `info`/`list_endpoints`
+// requests, and a watcher that turns socket closure and `webhooks` state reports into events.
+// Everything else in the server talks to Klippy through this one object.
+import { createActor, fromCallback, fromPromise, type Actor, type InspectionEvent } from 'xstate';
+import { BehaviorSubject, Subject, distinctUntilChanged, type Observable } from 'rxjs';
+import {
+  klippyConnectionMachine,
+  reportedKlippyState,
+  type KlippyConnectionEmitted,
+  type KlippyConnectionEvent,
+  type ReportedKlippyState,
+} from '../machines/klippyConnection.machine.js';
+import { KlippySocket, type RequestOptions } from './klippySocket.actor.js';
+import {
+  GCODE_RESPONSE_METHOD,
+  STATUS_UPDATE_METHOD,
+  isKlippyState,
+  type JsonObject,
+  type KlippyInfo,
+  type StatusReply,
+} from '../shared/klippyProtocol.js';
+import { ApiError } from '../transport/apiError.js';
+import { getLogger } from '../logger.js';
+
+const log = getLogger('klippy');
+
+/** Moonraker's text for a request made while no socket is open. */
+export const KLIPPY_NOT_CONNECTED = 'Klippy Host not connected';
+
+/**
+ * Requests that run gcode can legitimately take minutes (M109, homing, a long macro), so they
+ * wait as long as the socket lives, as in Moonraker. Everything else is answered by Klippy within
+ * a status tick; past this limit it has stopped answering and only that request fails.
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
+const UNBOUNDED = /^(gcode\/|pause_resume\/|query_endstops\/status$|emergency_stop$)/;
+
+export interface KlippyConnectionOptions {
+  socketPath: string;
+  clientInfo: JsonObject;
+  requestTimeoutMs?: number;
+  /** Receives the machine's inspection events (the inspector, tests). */
+  inspect?: (ev: InspectionEvent) => void;
+}
+
+export type InitStep = () => Promise<void>;
+
+export class KlippyConnection {
+  private socket: KlippySocket | undefined;
+  private readonly initSteps: InitStep[] = [];
+  private readonly statusSubject = new Subject<StatusReply>();
+  private readonly gcodeSubject = new Subject<string>();
+  private readonly eventsSubject = new Subject<KlippyConnectionEmitted>();
+  private readonly stateSubject = new BehaviorSubject<ReportedKlippyState>('disconnected');
+  private readonly messageHandlers = new Map<string, (params: JsonObject) => void>();
+  readonly actor: Actor<typeof klippyConnectionMachine>;
+  endpoints: string[] = [];
+
+  /** Status diffs Klippy pushes for the current subscription. */
+  readonly status$: Observable<StatusReply> = this.statusSubject.asObservable();
+  /** Every line of gcode output. */
+  readonly gcode$: Observable<string> = this.gcodeSubject.asObservable();
+  /** ready / shutdown / disconnected announcements, as the machine emits them. */
+  readonly events$: Observable<KlippyConnectionEmitted> = this.eventsSubject.asObservable();
+  /** The klippy_state Moonraker reports: disconnected, startup, ready, error, shutdown. */
+  readonly state$: Observable<ReportedKlippyState> = this.stateSubject.pipe(distinctUntilChanged());
+
+  constructor(private readonly opts: KlippyConnectionOptions) {
+    this.messageHandlers.set(STATUS_UPDATE_METHOD, (p) => {
+      if (typeof p.eventtime === 'number' && typeof p.status === 'object' && p.status !== null) {
+        this.statusSubject.next(p as unknown as StatusReply);
+      }
+    });
+    this.messageHandlers.set(GCODE_RESPONSE_METHOD, (p) => {
+      if (typeof p.response === 'string') this.gcodeSubject.next(p.response);
+    });
+    const machine = klippyConnectionMachine.provide({
+      actors: {
+        connectSocket: fromPromise(async ({ input }) => {
+          const socket = await KlippySocket.connect(input.socketPath);
+          this.socket = socket;
+          socket.messages$.subscribe((m) => this.dispatchMessage(m));
+          log.info(`connected to Klippy at ${input.socketPath}`);
+        }),
+        queryInfo: fromPromise(async ({ input }) => {
+          const params = input.clientInfo ? { client_info: input.clientInfo } : {};
+          const info = await this.request('info', params, { timeoutMs: 5000 });
+          if (!isKlippyState(info.state)) throw new Error(`info reply without a valid state: ${JSON.stringify(info)}`);
+          return info as KlippyInfo;
+        }),
+        initialize: fromPromise(async () => {
+          const eps = await this.request('list_endpoints');
+          this.endpoints = Array.isArray(eps.endpoints) ? eps.endpoints.filter((e): e is string => typeof e === 'string') : [];
+          for (const step of this.initSteps) await step();
+          await this.request('gcode/subscribe_output', { response_template: { method: GCODE_RESPONSE_METHOD } });
+        }),
+        watchSocket: fromCallback<KlippyConnectionEvent>(({ sendBack }) => {
+          const socket = this.socket;
+          if (!socket?.isOpen) {
+            sendBack({ type: 'SOCKET_CLOSED' });
+            return () => {};
+          }
+          const closed = socket.closed$.subscribe(() => sendBack({ type: 'SOCKET_CLOSED' }));
+          const states = this.statusSubject.subscribe(({ status }) => {
+            const wh = status.webhooks;
+            if (wh && isKlippyState(wh.state)) {
+              sendBack({ type: 'KLIPPY_STATE', state: wh.state, message: typeof wh.state_message === 'string' ? wh.state_message : '' });
+            }
+          });
+          return () => {
+            closed.unsubscribe();
+            states.unsubscribe();
+          };
+        }),
+      },
+    });
+    this.actor = createActor(machine, {
+      input: { socketPath: opts.socketPath, clientInfo: opts.clientInfo },
+      ...(opts.inspect ? { inspect: opts.inspect } : {}),
+    });
+    this.actor.subscribe((snap) => {
+      const next = reportedKlippyState(snap);
+      if (next !== this.stateSubject.value) {
+        log.info(`Klippy state: ${next}${snap.context.stateMessage && next !== 'ready' ? ` (${snap.context.stateMessage.trim()})` : ''}`);
+        this.stateSubject.next(next);
+      }
+    });
+    this.actor.on('*', (ev) => this.eventsSubject.next(ev));
+  }
+
+  /** Adds a step to run, in order, each time the connection initializes (e.g. subscriptions). */
+  onInitialize(step: InitStep): void {
+    this.initSteps.push(step);
+  }
+
+  /** Routes Klippy's id-less messages with this `method` (remote methods) to `handler`. */
+  onKlippyMessage(method: string, handler: (params: JsonObject) => void): void {
+    this.messageHandlers.set(method, handler);
+  }
+
+  private dispatchMessage(m: JsonObject): void {
+    if (typeof m.method !== 'string') return;
+    const handler = this.messageHandlers.get(m.method);
+    if (!handler) {
+      log.debug(`unhandled message from Klippy: ${m.method}`);
+      return;
+    }
+    const params = typeof m.params === 'object' && m.params !== null ? (m.params as JsonObject) : {};
+    handler(params);
+  }
+
+  start(): void {
+    this.actor.start();
+  }
+
+  stop(): void {
+    this.actor.stop();
+    this.socket?.close();
+    this.statusSubject.complete();
+    this.gcodeSubject.complete();
+    this.eventsSubject.complete();
+    this.stateSubject.complete();
+  }
+
+  get state(): ReportedKlippyState {
+    return this.stateSubject.value;
+  }
+
+  get info(): KlippyInfo | null {
+    return this.actor.getSnapshot().context.info;
+  }
+
+  get stateMessage(): string {
+    return this.actor.getSnapshot().context.stateMessage;
+  }
+
+  get isConnected(): boolean {
+    return this.socket?.isOpen === true;
+  }
+
+  /**
+   * Sends one request. Fails with 503 when no socket is open or it closes before the reply,
+   * 400 with Klippy's message on an error reply, 500 on timeout.
+   */
+  request(method: string, params: JsonObject = {}, opts: RequestOptions = {}): Promise<JsonObject> {
+    const socket = this.socket;
+    if (!socket?.isOpen) return Promise.reject(new ApiError(503, KLIPPY_NOT_CONNECTED));
+    const timeoutMs = 'timeoutMs' in opts ? opts.timeoutMs : UNBOUNDED.test(method) ? undefined : (this.opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+    return socket.request(method, params, { timeoutMs });
+  }
+}

@@ -1,0 +1,176 @@
+// Klippy keeps one subscription per socket, so every client's subscription is merged into one
+// union that we send to Klippy; Klippy's diffs are then filtered back out per subscriber. The
+// merged values are kept in a cache, fresh to Klippy's last tick, which also answers a
+// subscriber whose objects Klippy already sends without asking Klippy again.
+//
+// Subscribers are websocket connections (notify_status_update) and the server's own components
+// (job state, temperature store); the latter are "persistent" and survive Klippy reconnects.
+import type { Subscription } from 'rxjs';
+import type { JsonObject, ObjectSelection, StatusReply } from '../shared/klippyProtocol.js';
+import { STATUS_UPDATE_METHOD } from '../shared/klippyProtocol.js';
+import {
+  answerFromStatus,
+  compileSelection,
+  pickStatus,
+  sameSelection,
+  unionSelections,
+  type CompiledSelection,
+} from '../shared/objectSelection.js';
+import { ApiError } from '../transport/apiError.js';
+import type { KlippyConnection } from './klippyConnection.actor.js';
+import { KLIPPY_NOT_CONNECTED } from './klippyConnection.actor.js';
+import { getLogger } from '../logger.js';
+
+const log = getLogger('subscriptions');
+
+export type StatusDelivery = (status: Record<string, JsonObject>, eventtime: number) => void;
+
+interface Subscriber {
+  selection: ObjectSelection;
+  compiled: CompiledSelection;
+  deliver: StatusDelivery;
+}
+
+/** Moonraker waits this long for Klippy to answer objects/subscribe. */
+const SUBSCRIBE_TIMEOUT_MS = 20_000;
+
+export class StatusSubscriptions {
+  private readonly subscribers = new Map<string, Subscriber>();
+  private readonly cache = new Map<string, JsonObject>();
+  private eventtime = 0;
+  /** The union Klippy currently has for us; undefined when nothing was sent on this socket. */
+  private klippyUnion: ObjectSelection | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly subs: Subscription[] = [];
+
+  constructor(private readonly klippy: KlippyConnection) {
+    this.subs.push(
+      klippy.status$.subscribe((update) => this.onKlippyUpdate(update)),
+      klippy.state$.subscribe((state) => {
+        if (state === 'disconnected') {
+          this.cache.clear();
+          this.klippyUnion = undefined;
+        }
+      }),
+    );
+    // Each new Klippy connection gets the whole union before anyone is told Klippy is ready.
+    klippy.onInitialize(() => this.enqueue(() => this.sendUnion()));
+  }
+
+  dispose(): void {
+    for (const s of this.subs) s.unsubscribe();
+  }
+
+  /** The cached status of one object (fresh to Klippy's last tick), if it is subscribed. */
+  current(object: string): JsonObject | undefined {
+    return this.cache.get(object);
+  }
+
+  get lastEventtime(): number {
+    return this.eventtime;
+  }
+
+  /** The union of every subscriber's selection: what Klippy is (or will be) asked for. */
+  union(): ObjectSelection {
+    return unionSelections([...this.subscribers.values()].map((s) => s.selection));
+  }
+
+  /**
+   * Registers the server's own interest in some objects. It is kept across Klippy reconnects and
+   * sent with the union at each initialization.
+   */
+  watch(id: string, selection: ObjectSelection, deliver: StatusDelivery): void {
+    this.subscribers.set(id, { selection, compiled: compileSelection(selection), deliver });
+    if (this.klippy.isConnected && this.klippyUnion !== undefined) {
+      void this.enqueue(() => this.sendUnionIfChanged()).catch((err: Error) => log.warn(`watch ${id}: ${err.message}`));
+    }
+  }
+
+  /**
+   * Replaces subscriber `id`'s selection and answers with the current values of everything it
+   * asked for. An empty selection removes the subscription.
+   */
+  async subscribe(id: string, selection: ObjectSelection, deliver: StatusDelivery): Promise<StatusReply> {
+    if (!this.klippy.isConnected) throw new ApiError(503, KLIPPY_NOT_CONNECTED);
+    if (Object.keys(selection).length === 0) {
+      this.unsubscribe(id);
+      return { eventtime: this.eventtime, status: {} };
+    }
+    this.subscribers.set(id, { selection, compiled: compileSelection(selection), deliver });
+    return this.enqueue(async () => {
+      // The requester gets the full values in the reply, so not again as an update.
+      await this.sendUnionIfChanged(id);
+      return { eventtime: this.eventtime, status: answerFromStatus(Object.fromEntries(this.cache), selection) };
+    });
+  }
+
+  unsubscribe(id: string): void {
+    if (!this.subscribers.delete(id)) return;
+    if (this.klippy.isConnected && this.klippyUnion !== undefined) {
+      void this.enqueue(() => this.sendUnionIfChanged()).catch((err: Error) => log.debug(`unsubscribe ${id}: ${err.message}`));
+    }
+  }
+
+  /** Union changes are sent one at a time so Klippy always ends with the latest union. */
+  private enqueue<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(job, job);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async sendUnionIfChanged(requester?: string): Promise<void> {
+    const union = this.union();
+    if (this.klippyUnion !== undefined && sameSelection(union, this.klippyUnion)) return;
+    await this.sendUnion(requester);
+  }
+
+  private async sendUnion(requester?: string): Promise<void> {
+    const union = this.union();
+    const reply = await this.klippy.request(
+      'objects/subscribe',
+      { objects: union, response_template: { method: STATUS_UPDATE_METHOD } },
+      { timeoutMs: SUBSCRIBE_TIMEOUT_MS },
+    );
+    this.klippyUnion = union;
+    const eventtime = typeof reply.eventtime === 'number' ? reply.eventtime : this.eventtime;
+    const status = (typeof reply.status === 'object' && reply.status !== null ? reply.status : {}) as Record<string, JsonObject>;
+    // What changed relative to the cache goes to every subscriber as an ordinary update, so a
+    // subscriber never misses a value because someone else's subscription refreshed the cache.
+    const changed: Record<string, JsonObject> = {};
+    for (const [obj, values] of Object.entries(status)) {
+      const before = this.cache.get(obj);
+      for (const [field, v] of Object.entries(values)) {
+        if (before === undefined || !(field in before) || JSON.stringify(before[field]) !== JSON.stringify(v)) {
+          (changed[obj] ??= {})[field] = v;
+        }
+      }
+    }
+    for (const obj of [...this.cache.keys()]) if (!(obj in status)) this.cache.delete(obj);
+    for (const [obj, values] of Object.entries(status)) this.cache.set(obj, { ...values });
+    this.eventtime = eventtime;
+    if (Object.keys(changed).length > 0) this.fanOut(changed, eventtime, requester);
+  }
+
+  private onKlippyUpdate(update: StatusReply): void {
+    for (const [obj, values] of Object.entries(update.status)) {
+      const entry = this.cache.get(obj);
+      if (entry) Object.assign(entry, values);
+      else this.cache.set(obj, { ...values });
+    }
+    this.eventtime = update.eventtime;
+    this.fanOut(update.status, update.eventtime);
+  }
+
+  private fanOut(status: Record<string, JsonObject>, eventtime: number, except?: string): void {
+    for (const [id, sub] of this.subscribers) {
+      if (id === except) continue;
+      const picked = pickStatus(status, sub.compiled);
+      if (picked === undefined) continue;
+      try {
+        sub.deliver(picked, eventtime);
+      } catch (err) {
+        log.error(`delivering status to ${id}: ${(err as Error).message}`);
+      }
+    }
+  }
+}

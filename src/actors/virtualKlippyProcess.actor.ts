@@ -1,0 +1,80 @@
+// The embedded default: with no klippy_uds_address configured, the server runs the virtual
+// Klippy (src/sim) as a child process on a private socket and connects to it exactly as to a
+// real Klippy. A child process rather than in-process: a simulated print's work cannot stall
+// the API's event loop, and killing it behaves like a real Klippy going away.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { getLogger } from '../logger.js';
+
+const log = getLogger('virtual-klippy');
+
+export interface VirtualKlippyProcessOptions {
+  socketPath: string;
+  gcodesPath: string;
+  logFile: string;
+  configFile: string;
+  timeScale: number;
+  startupDelaySeconds: number;
+}
+
+/** The sim's entry point: compiled JS next to us, or the TypeScript source when run with tsx. */
+function simEntry(): { file: string; execArgv: string[] } {
+  const js = fileURLToPath(new URL('../cli/moonstateSim.js', import.meta.url));
+  if (existsSync(js)) return { file: js, execArgv: [] };
+  const ts = fileURLToPath(new URL('../cli/moonstateSim.ts', import.meta.url));
+  return { file: ts, execArgv: ['--import', 'tsx'] };
+}
+
+export class VirtualKlippyProcess {
+  private child: ChildProcess | undefined;
+  private stopping = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly opts: VirtualKlippyProcessOptions) {}
+
+  start(): void {
+    const { file, execArgv } = simEntry();
+    const o = this.opts;
+    const args = [
+      ...execArgv,
+      file,
+      '--socket', o.socketPath,
+      '--gcodes', o.gcodesPath,
+      '--log-file', o.logFile,
+      '--config-file', o.configFile,
+      '--time-scale', String(o.timeScale),
+      '--startup-delay', String(o.startupDelaySeconds),
+    ];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child = child;
+    child.stderr?.on('data', (d: Buffer) => log.warn(d.toString().trimEnd()));
+    child.on('exit', (code, signal) => {
+      this.child = undefined;
+      if (this.stopping) return;
+      // Like systemd restarting a crashed Klippy: the server reconnects on its own.
+      log.warn(`virtual Klippy exited (${signal ?? code}); starting it again in 1 s`);
+      this.restartTimer = setTimeout(() => this.start(), 1000);
+    });
+    log.info(`virtual Klippy started (pid ${child.pid}) on ${o.socketPath}`);
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    const child = this.child;
+    if (!child) return;
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => child.kill('SIGKILL'), 3000);
+      child.once('exit', () => {
+        clearTimeout(force);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+  }
+}

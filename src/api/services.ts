@@ -1,0 +1,13 @@
+// What endpoint handlers may use. The composition root (src/server.ts) builds one of these;
+// each src/api file declares a namespace's endpoints against it.
+import type { KlippyConnection } from '../actors/klippyConnection.actor.js';
+import type { StatusSubscriptions } from '../actors/statusSubscriptions.actor.js';
+import type { ConnectionRegistry } from '../transport/connections.js';
+import type { MoonstateConfig } from '../config/configSchema.js';
+
+export interface Services {
+  config: MoonstateConfig;
+  klippy: KlippyConnection;
+  subscriptions: StatusSubscriptions;
+  connections: ConnectionRegistry;
+}

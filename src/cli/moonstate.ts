@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+// `moonstate`: reads the config, starts the server, and stops it cleanly on SIGINT/SIGTERM.
+import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadConfig, ConfigError } from '../config/loadConfig.js';
+import { startServer } from '../server.js';
+import { getLogger } from '../logger.js';
+import { MOONSTATE_VERSION } from '../version.js';
+
+const log = getLogger('moonstate');
+
+const USAGE = `usage: moonstate [-c FILE] [-d DATA_PATH] [--host HOST] [--port PORT]
+
+  -c, --config FILE     moonraker.conf-style config (default: DATA_PATH/config/moonstate.conf if present)
+  -d, --datapath PATH   data folder: gcodes, config, logs (default: ~/moonstate_data)
+      --host HOST       address to listen on (overrides [server] host)
+      --port PORT       port to listen on (overrides [server] port)
+  -v, --version         print the version
+  -h, --help            this text
+
+With no klippy_uds_address in [server], a built-in virtual Klippy is started.`;
+
+async function main(): Promise<void> {
+  let args;
+  try {
+    args = parseArgs({
+      options: {
+        config: { type: 'string', short: 'c' },
+        datapath: { type: 'string', short: 'd' },
+        host: { type: 'string' },
+        port: { type: 'string' },
+        version: { type: 'boolean', short: 'v' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }).values;
+  } catch (err) {
+    console.error(`${(err as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (args.help) {
+    console.log(USAGE);
+    return;
+  }
+  if (args.version) {
+    console.log(MOONSTATE_VERSION);
+    return;
+  }
+  const dataPath = resolve(args.datapath ?? join(homedir(), 'moonstate_data'));
+  const defaultConfig = join(dataPath, 'config', 'moonstate.conf');
+  const file = args.config !== undefined ? resolve(args.config) : existsSync(defaultConfig) ? defaultConfig : undefined;
+  let port: number | undefined;
+  if (args.port !== undefined) {
+    port = Number(args.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      console.error(`--port: "${args.port}" is not a port number`);
+      process.exit(2);
+    }
+  }
+  let loaded;
+  try {
+    loaded = loadConfig({ file, dataPath, overrides: { server: { host: args.host, port } } });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`moonstate: configuration error: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const server = await startServer({ config: loaded.config });
+  for (const w of loaded.warnings) log.warn(w);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal} received, stopping`);
+    server.close().then(
+      () => process.exit(0),
+      (err: Error) => {
+        log.error(`while stopping: ${err.message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err: Error) => {
+  console.error(`moonstate: ${err.stack ?? err.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,6 @@
+// Every state machine of moonstate. The diagrams in visualizations/ are generated from this
+// list (npm run viz), and the test command fails when they are out of date.
+import type { AnyStateMachine } from 'xstate';
+import { klippyConnectionMachine } from './klippyConnection.machine.js';
+
+export const MACHINES: readonly AnyStateMachine[] = [klippyConnectionMachine];

@@ -1,0 +1,135 @@
+// The composition root: builds every actor and the transports from the config, starts them,
+// and stops them in reverse order. Reading this file shows how the parts connect.
+import { createServer, type Server } from 'node:http';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Subscription } from 'rxjs';
+import type { MoonstateConfig } from './config/configSchema.js';
+import { KlippyConnection } from './actors/klippyConnection.actor.js';
+import { StatusSubscriptions } from './actors/statusSubscriptions.actor.js';
+import { VirtualKlippyProcess } from './actors/virtualKlippyProcess.actor.js';
+import { startNotifier } from './actors/notifier.actor.js';
+import { ConnectionRegistry } from './transport/connections.js';
+import { EndpointRegistry } from './transport/endpointRegistry.js';
+import { createHttpApp } from './transport/httpServer.js';
+import { attachWebsocket } from './transport/websocketServer.js';
+import { printerEndpoints, wsSubscriber } from './api/printer.js';
+import type { Services } from './api/services.js';
+import { getLogger, logSink } from './logger.js';
+import { MOONSTATE_VERSION } from './version.js';
+
+const log = getLogger('server');
+
+export interface RunningServer {
+  /** Base URL, e.g. http://127.0.0.1:7125 */
+  url: string;
+  port: number;
+  services: Services;
+  registry: EndpointRegistry;
+  /** The embedded virtual Klippy, when no klippy_uds_address was configured. */
+  virtualKlippy: VirtualKlippyProcess | undefined;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  config: MoonstateConfig;
+  /** Write the server log to <data>/logs (default true; tests may turn it off). */
+  logToFile?: boolean;
+}
+
+export async function startServer({ config, logToFile = true }: StartOptions): Promise<RunningServer> {
+  const dirs = {
+    gcodes: join(config.dataPath, 'gcodes'),
+    config: join(config.dataPath, 'config'),
+    logs: join(config.dataPath, 'logs'),
+  };
+  for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
+  if (logToFile) logSink.attachFile(join(dirs.logs, 'moonstate.log'));
+  if (config.server.enable_debug_logging) logSink.level = 'debug';
+  log.info(`moonstate ${MOONSTATE_VERSION} starting; data in ${config.dataPath}`);
+
+  let virtualKlippy: VirtualKlippyProcess | undefined;
+  let privateDir: string | undefined;
+  let socketPath = config.server.klippy_uds_address;
+  if (socketPath === undefined) {
+    privateDir = mkdtempSync(join(tmpdir(), 'moonstate-'));
+    socketPath = join(privateDir, 'klippy.sock');
+    virtualKlippy = new VirtualKlippyProcess({
+      socketPath,
+      gcodesPath: dirs.gcodes,
+      logFile: join(dirs.logs, 'klippy.log'),
+      configFile: join(dirs.config, 'printer.cfg'),
+      timeScale: config.virtual_klippy.time_scale,
+      startupDelaySeconds: config.virtual_klippy.startup_delay,
+    });
+    virtualKlippy.start();
+  }
+
+  const klippy = new KlippyConnection({
+    socketPath,
+    clientInfo: { program: 'Moonraker', version: MOONSTATE_VERSION },
+  });
+  const subscriptions = new StatusSubscriptions(klippy);
+  const connections = new ConnectionRegistry();
+  const services: Services = { config, klippy, subscriptions, connections };
+
+  const registry = new EndpointRegistry().add(...printerEndpoints(services));
+
+  const subs: Subscription[] = [
+    startNotifier(klippy, connections),
+    connections.closed$.subscribe((conn) => subscriptions.unsubscribe(wsSubscriber(conn))),
+  ];
+
+  const app = createHttpApp({
+    registry,
+    connections,
+    dialect: 'spec',
+    maxBodyBytes: config.server.max_http_body_size * 1024,
+  });
+  const server: Server = createServer(app);
+  const wss = attachWebsocket(server, {
+    registry,
+    connections,
+    maxMessageBytes: config.server.max_websocket_message_size * 1024,
+    maxBacklogBytes: config.server.max_websocket_backlog * 1024,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.server.port, config.server.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  log.info(`serving the API at ${url}`);
+  klippy.start();
+
+  let closed = false;
+  return {
+    url,
+    port,
+    services,
+    registry,
+    virtualKlippy,
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const s of subs) s.unsubscribe();
+      connections.closeAll();
+      wss.close();
+      subscriptions.dispose();
+      klippy.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await virtualKlippy?.stop();
+      if (privateDir) rmSync(privateDir, { recursive: true, force: true });
+      log.info('stopped');
+    },
+  };
+}

@@ -1,0 +1,35 @@
+// The one error type that crosses the wire. Handlers and actors throw it with an HTTP status;
+// the HTTP adapter sends that status, the websocket adapter uses it as the JSON-RPC error code
+// (Moonraker's convention), except for JSON-RPC's own protocol errors.
+
+export const JSONRPC_PARSE_ERROR = -32700;
+export const JSONRPC_INVALID_REQUEST = -32600;
+export const JSONRPC_METHOD_NOT_FOUND = -32601;
+export const JSONRPC_INVALID_PARAMS = -32602;
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    /** Set when JSON-RPC has its own code for this failure (e.g. invalid params). */
+    readonly jsonRpcCode?: number,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  get rpcCode(): number {
+    return this.jsonRpcCode ?? this.status;
+  }
+}
+
+export const badRequest = (msg: string) => new ApiError(400, msg);
+export const invalidParams = (msg: string) => new ApiError(400, msg, JSONRPC_INVALID_PARAMS);
+export const notFound = (msg: string) => new ApiError(404, msg);
+export const forbidden = (msg: string) => new ApiError(403, msg);
+
+/** Anything thrown that is not an ApiError is a bug on our side: 500, message kept generic. */
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  return new ApiError(500, err instanceof Error ? `Internal error: ${err.message}` : 'Internal error');
+}

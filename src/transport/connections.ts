@@ -1,0 +1,47 @@
+// The open websocket connections, by id. Broadcasts serialise a notification once, not once per
+// client, since a busy printer sends several a second to every UI.
+import { Subject } from 'rxjs';
+import type { WsConnection } from './wsConnection.js';
+
+export class ConnectionRegistry {
+  private readonly conns = new Map<number, WsConnection>();
+  private nextId = 1;
+  /** Emits each connection as it closes, so per-connection state elsewhere can be dropped. */
+  readonly closed$ = new Subject<WsConnection>();
+  readonly opened$ = new Subject<WsConnection>();
+
+  allocateId(): number {
+    return this.nextId++;
+  }
+
+  add(conn: WsConnection): void {
+    this.conns.set(conn.id, conn);
+    this.opened$.next(conn);
+  }
+
+  remove(conn: WsConnection): void {
+    if (this.conns.delete(conn.id)) this.closed$.next(conn);
+  }
+
+  get(id: number): WsConnection | undefined {
+    return this.conns.get(id);
+  }
+
+  get size(): number {
+    return this.conns.size;
+  }
+
+  all(): IterableIterator<WsConnection> {
+    return this.conns.values();
+  }
+
+  /** Sends a notification to every connection (or those `include` accepts). */
+  broadcast(method: string, params?: unknown[], include?: (c: WsConnection) => boolean): void {
+    const text = JSON.stringify(params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params });
+    for (const c of this.conns.values()) if (!include || include(c)) c.send(text);
+  }
+
+  closeAll(): void {
+    for (const c of this.conns.values()) c.close();
+  }
+}

@@ -1,0 +1,118 @@
+// The HTTP adapter: every endpoint in the registry that has an HTTP route becomes an express
+// route. Replies are `{result}`; errors carry their status and `{error: {code, message}}`.
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { EndpointRegistry, RpcEndpoint } from './endpointRegistry.js';
+import type { ConnectionRegistry } from './connections.js';
+import { ApiError, badRequest, toApiError } from './apiError.js';
+import { invoke } from './dispatch.js';
+import { normaliseAddress, type Dialect, type RequestContext } from './requestContext.js';
+import { getLogger } from '../logger.js';
+
+const log = getLogger('http');
+
+export interface HttpAppOptions {
+  registry: EndpointRegistry;
+  connections: ConnectionRegistry;
+  /** Dialect of plain HTTP callers (`[server] api_dialect`). */
+  dialect: Dialect;
+  maxBodyBytes: number;
+  /** Middleware that runs before any route (authorization, CORS). */
+  before?: express.RequestHandler[];
+  /** Routes that run after the API's own, before the 404 (e.g. a web client's files). */
+  after?: express.RequestHandler[];
+}
+
+export function sendError(res: Response, err: unknown): void {
+  const e = toApiError(err);
+  if (e.status >= 500) log.error(`${e.status}: ${e.message}`);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.status(e.status).json({ error: { code: e.status, message: e.message } });
+}
+
+/** Query arguments as one value per key; a repeated key is ambiguous and refused. */
+export function queryArgs(query: URLSearchParams): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of query) {
+    if (k in out) throw badRequest(`Invalid query string: "${k}" given more than once`);
+    out[k] = v;
+  }
+  return out;
+}
+
+export function contextFor(req: Request, opts: Pick<HttpAppOptions, 'connections' | 'dialect'>, query: URLSearchParams): RequestContext {
+  const connId = query.get('connection_id');
+  const connection = connId !== null ? opts.connections.get(Number(connId)) : undefined;
+  if (connId !== null && !connection) throw badRequest(`No websocket connection with id ${connId}`);
+  return {
+    transport: 'http',
+    clientAddress: normaliseAddress(req.socket.remoteAddress),
+    dialect: opts.dialect,
+    connection,
+  };
+}
+
+function rpcRoute(endpoint: RpcEndpoint, opts: HttpAppOptions) {
+  return async (req: Request, res: Response) => {
+    try {
+      const query = new URL(req.originalUrl, 'http://localhost').searchParams;
+      const raw = endpoint.paramsFromHttpQuery ? endpoint.paramsFromHttpQuery(query) : queryArgs(query);
+      const body: unknown = req.body;
+      if (body !== undefined && body !== null && typeof body === 'object') {
+        if (Array.isArray(body)) throw badRequest('The JSON body must be an object');
+        Object.assign(raw, body);
+      }
+      const ctx = contextFor(req, opts, query);
+      const result = await invoke(endpoint, raw, ctx);
+      res.json({ result });
+    } catch (err) {
+      sendError(res, err);
+    }
+  };
+}
+
+export function createHttpApp(opts: HttpAppOptions): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  for (const mw of opts.before ?? []) app.use(mw);
+  const json = express.json({ limit: opts.maxBodyBytes, type: ['application/json', 'application/*+json'] });
+  for (const endpoint of opts.registry.all()) {
+    if (!endpoint.http) continue;
+    for (const verb of endpoint.http.verbs) {
+      const method = verb.toLowerCase() as 'get' | 'post' | 'delete';
+      if (endpoint.kind === 'rpc') {
+        app[method](endpoint.http.path, json, rpcRoute(endpoint, opts));
+      } else {
+        app[method](endpoint.http.path, async (req: Request, res: Response) => {
+          try {
+            const query = new URL(req.originalUrl, 'http://localhost').searchParams;
+            await endpoint.handler(req, res, contextFor(req, opts, query));
+          } catch (err) {
+            sendError(res, err);
+          }
+        });
+      }
+    }
+  }
+  for (const mw of opts.after ?? []) app.use(mw);
+  app.use((_req: Request, res: Response) => sendError(res, new ApiError(404, 'Not Found')));
+  // Body-parser failures (malformed JSON, too large) arrive here with their own status.
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const e = err as { status?: number; type?: string; message?: string };
+    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+      const message =
+        e.type === 'entity.too.large'
+          ? `Request body larger than ${opts.maxBodyBytes} bytes`
+          : e.type === 'entity.parse.failed'
+            ? 'Malformed JSON body'
+            : (e.message ?? 'Bad request');
+      sendError(res, new ApiError(e.status, message));
+      return;
+    }
+    sendError(res, err);
+  });
+  return app;
+}

@@ -1,0 +1,86 @@
+// The websocket adapter at /websocket: JSON-RPC 2.0 over text (or binary) frames, answered
+// through the same registry and dispatch as HTTP. A malformed message gets an error reply; it
+// never closes the connection.
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData } from 'ws';
+import type { EndpointRegistry } from './endpointRegistry.js';
+import type { ConnectionRegistry } from './connections.js';
+import { WsConnection } from './wsConnection.js';
+import { handleJsonRpcText, MethodNotFound } from './jsonRpc.js';
+import { invoke } from './dispatch.js';
+import { normaliseAddress } from './requestContext.js';
+import { ApiError } from './apiError.js';
+import { getLogger } from '../logger.js';
+
+const log = getLogger('websocket');
+
+export interface WebsocketOptions {
+  registry: EndpointRegistry;
+  connections: ConnectionRegistry;
+  maxMessageBytes: number;
+  maxBacklogBytes: number;
+  /** Decides whether an upgrade may proceed; throws ApiError (e.g. 401) to refuse it. */
+  authorizeUpgrade?: (req: IncomingMessage) => void;
+}
+
+function rawToText(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data).toString('utf8');
+}
+
+function refuseUpgrade(socket: Duplex, status: number, message: string): void {
+  const body = JSON.stringify({ error: { code: status, message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${message}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+export function attachWebsocket(server: Server, opts: WebsocketOptions): WebSocketServer {
+  // We decode UTF-8 ourselves (invalid bytes become U+FFFD and then a JSON parse error reply),
+  // because the library would otherwise close the connection on them.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxMessageBytes, skipUTF8Validation: true });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path !== '/websocket') {
+      refuseUpgrade(socket, 404, 'Not Found');
+      return;
+    }
+    try {
+      opts.authorizeUpgrade?.(req);
+    } catch (err) {
+      const e = err instanceof ApiError ? err : new ApiError(500, 'Internal error');
+      refuseUpgrade(socket, e.status, e.message);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const conn = new WsConnection(
+        opts.connections.allocateId(),
+        ws,
+        normaliseAddress(req.socket.remoteAddress),
+        opts.maxBacklogBytes,
+        (c) => opts.connections.remove(c),
+      );
+      opts.connections.add(conn);
+      log.debug(`websocket ${conn.id} opened from ${conn.clientAddress}`);
+      ws.on('message', (data) => {
+        const text = rawToText(data);
+        void handleJsonRpcText(text, async ({ method, params }) => {
+          const endpoint = opts.registry.rpcMethod(method);
+          if (!endpoint) throw new MethodNotFound(method);
+          return invoke(endpoint, params, {
+            transport: 'websocket',
+            clientAddress: conn.clientAddress,
+            dialect: conn.dialect,
+            connection: conn,
+          });
+        }).then((reply) => {
+          if (reply !== undefined) conn.send(reply);
+        });
+      });
+    });
+  });
+  return wss;
+}
