@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+// moonstate-sim: runs the virtual Klippy on a unix socket until SIGTERM/SIGINT.
+// Usage: moonstate-sim --socket PATH [--time-scale N] [--gcodes DIR] [--log-file F]
+//                      [--config-file F] [--startup-delay SECONDS]
+
+import { parseArgs } from 'node:util';
+import { VirtualKlippy } from '../sim/virtualKlippy.js';
+
+const USAGE =
+  'usage: moonstate-sim --socket PATH [--time-scale N] [--gcodes DIR] [--log-file F] ' +
+  '[--config-file F] [--startup-delay SECONDS]';
+
+function fail(message: string): never {
+  process.stderr.write(`moonstate-sim: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function positiveNumber(name: string, raw: string | undefined, allowZero = false): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) fail(`--${name} must be a positive number`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        socket: { type: 'string' },
+        'time-scale': { type: 'string' },
+        gcodes: { type: 'string' },
+        'log-file': { type: 'string' },
+        'config-file': { type: 'string' },
+        'startup-delay': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (e) {
+    fail(e instanceof Error ? e.message : String(e));
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (!values.socket) fail('--socket is required');
+  const startupDelay = positiveNumber('startup-delay', values['startup-delay'], true);
+  const timeScale = positiveNumber('time-scale', values['time-scale']) ?? 1;
+  const sim = new VirtualKlippy({
+    socketPath: values.socket,
+    timeScale,
+    gcodesPath: values.gcodes,
+    logFile: values['log-file'],
+    configFile: values['config-file'],
+    startupDelayMs: startupDelay === undefined ? undefined : startupDelay * 1000,
+  });
+  let stopping = false;
+  const shutdown = (): void => {
+    if (stopping) return;
+    stopping = true;
+    void sim.stop().then(() => process.exit(0));
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+  await sim.start();
+  process.stdout.write(`moonstate-sim: listening on ${values.socket} (time scale ${timeScale})\n`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`moonstate-sim: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});
