@@ -121,7 +121,8 @@ export class KlippyConnection {
     this.actor.subscribe((snap) => {
       const next = reportedKlippyState(snap);
       if (next !== this.stateSubject.value) {
-        log.info(`Klippy state: ${next}${snap.context.stateMessage && next !== 'ready' ? ` (${snap.context.stateMessage.trim()})` : ''}`);
+        const why = next === 'error' || next === 'shutdown' ? `: ${snap.context.stateMessage.trim()}` : '';
+        log.info(`Klippy state: ${next}${why}`);
         this.stateSubject.next(next);
       }
     });

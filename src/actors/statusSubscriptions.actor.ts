@@ -53,6 +53,8 @@ export class StatusSubscriptions {
         }
       }),
     );
+    // The connection machine follows Klippy's state through `webhooks`, so it always rides along.
+    this.watch('klippy:webhooks', { webhooks: ['state', 'state_message'] }, () => {});
     // Each new Klippy connection gets the whole union before anyone is told Klippy is ready.
     klippy.onInitialize(() => this.enqueue(() => this.sendUnion()));
   }

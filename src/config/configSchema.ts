@@ -6,7 +6,8 @@ import { opt, type OptionSpec } from './options.js';
 export const CONFIG_SCHEMA = {
   server: {
     host: opt.string('0.0.0.0'),
-    port: opt.int(7125, 1, 65535),
+    // 0 lets the OS choose a free port (tests, side-by-side instances).
+    port: opt.int(7125, 0, 65535),
     /** Klippy's API socket. Absent: moonstate runs its built-in virtual Klippy. */
     klippy_uds_address: opt.optionalPath(),
     /** Largest accepted upload, in MiB (Moonraker's option of the same name). */

@@ -84,6 +84,8 @@ export class VirtualKlippy {
 
   /** Resolves once the socket is listening (state "startup", then "ready" after startupDelayMs). */
   async start(): Promise<void> {
+    // A stopped (killed) Klippy may be started again, as systemd would.
+    this.stopped = false;
     const a = this.startArgs;
     this.log.info('Starting Klippy...');
     this.log.info(`Args: ${JSON.stringify(process.argv)}\nGit version: '${a.softwareVersion}'\nCPU: ${a.cpuInfo}`);

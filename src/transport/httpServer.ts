@@ -24,7 +24,8 @@ export interface HttpAppOptions {
 
 export function sendError(res: Response, err: unknown): void {
   const e = toApiError(err);
-  if (e.status >= 500) log.error(`${e.status}: ${e.message}`);
+  // 503 (Klippy away) is an expected state, not a server fault.
+  if (e.status >= 500 && e.status !== 503) log.error(`${e.status}: ${e.message}`);
   if (res.headersSent) {
     res.destroy();
     return;

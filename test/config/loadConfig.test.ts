@@ -52,7 +52,7 @@ test('invalid values stop startup with the file, line, section and option named'
     assert.match(e.message, /:2: \[server\] port: "seventy" is not a whole number/);
     return true;
   });
-  assert.throws(() => loadConfig({ text: '[server]\nport: 70000\n', dataPath }), /outside 1\.\.65535/);
+  assert.throws(() => loadConfig({ text: '[server]\nport: 70000\n', dataPath }), /outside 0\.\.65535/);
   assert.throws(() => loadConfig({ text: '[server]\nenable_debug_logging: maybe\n', dataPath }), /not true or false/);
   assert.throws(() => loadConfig({ text: '[virtual_klippy]\ntime_scale: 0\n', dataPath }), /time_scale/);
 });

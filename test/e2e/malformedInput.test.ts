@@ -1,0 +1,45 @@
+// Malformed websocket messages get error replies and never close the connection.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startStack, type Stack } from '../helpers/testStack.js';
+import { RpcClient } from '../helpers/rpcClient.js';
+
+let s: Stack;
+let ws: RpcClient;
+
+before(async () => {
+  s = await startStack();
+  await s.waitReady();
+  ws = await s.ws();
+});
+after(() => s.close());
+
+test('garbage, wrong shapes and invalid UTF-8 get JSON-RPC errors and the connection survives', async () => {
+  const cases: Array<[string | Buffer, number]> = [
+    ['{not json', -32700],
+    ['42', -32600],
+    ['{"jsonrpc":"2.0","id":1}', -32600],
+    ['{"jsonrpc":"2.0","method":"printer.info","params":"x","id":2}', -32602],
+    [Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), -32700],
+    ['[]', -32600],
+  ];
+  for (const [text, code] of cases) {
+    const reply = (await ws.sendRaw(text)) as { error: { code: number } };
+    assert.equal(reply.error.code, code, `for ${String(text)}`);
+  }
+  assert.equal((await ws.call('printer.info')).state, 'ready');
+});
+
+test('binary frames carrying JSON-RPC are accepted like text', async () => {
+  const reply = (await ws.sendRaw(Buffer.from('{"jsonrpc":"2.0","method":"printer.info","id":"bin"}'), true)) as { result: { state: string } };
+  assert.equal(reply.result.state, 'ready');
+});
+
+test('a batch is answered as an array', async () => {
+  const reply = (await ws.sendRaw('[{"jsonrpc":"2.0","method":"printer.info","id":"b1"},{"jsonrpc":"2.0","method":"nope","id":"b2"}]')) as Array<{ id: string }>;
+  assert.deepEqual(reply.map((r) => r.id), ['b1', 'b2']);
+});
+
+test('the upgrade is refused on any other path', async () => {
+  await assert.rejects(RpcClient.connect(s.url.replace(/^http/, 'ws') + '/notwebsocket'), /upgrade refused: 404/);
+});

@@ -1,0 +1,112 @@
+// The whole server on real sockets in a temp dir, with the virtual Klippy as its peer over a
+// real unix socket: what every end-to-end test starts from.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/loadConfig.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+import { VirtualKlippy } from '../../src/sim/virtualKlippy.js';
+import { logSink } from '../../src/logger.js';
+import { RpcClient } from './rpcClient.js';
+
+// Server logs are noise in test output; MOONSTATE_TEST_LOG=1 shows them.
+logSink.console = process.env.MOONSTATE_TEST_LOG === '1';
+if (process.env.MOONSTATE_TEST_LOG === '1') logSink.level = 'debug';
+
+export interface StackOptions {
+  /** Physics speed-up of the virtual Klippy (default 20). */
+  timeScale?: number;
+  /** Extra config text appended after the [server] section the stack writes. */
+  extraConfig?: string;
+  /** Start without a virtual Klippy listening (tests start/stop it themselves). */
+  klippyDown?: boolean;
+  startupDelayMs?: number;
+}
+
+export interface Stack {
+  dir: string;
+  socketPath: string;
+  gcodesPath: string;
+  server: RunningServer;
+  sim: VirtualKlippy;
+  url: string;
+  wsUrl: string;
+  /** fetch() against the server, JSON body decoded. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  http(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  ws(headers?: Record<string, string>): Promise<RpcClient>;
+  /** Resolves once the server reports Klippy ready. */
+  waitReady(timeoutMs?: number): Promise<void>;
+  waitState(state: string, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const dir = mkdtempSync(join(tmpdir(), 'moonstate-test-'));
+  const socketPath = join(dir, 'klippy.sock');
+  const gcodesPath = join(dir, 'data', 'gcodes');
+  const sim = new VirtualKlippy({
+    socketPath,
+    timeScale: opts.timeScale ?? 20,
+    gcodesPath,
+    logFile: join(dir, 'data', 'logs', 'klippy.log'),
+    configFile: join(dir, 'data', 'config', 'printer.cfg'),
+    startupDelayMs: opts.startupDelayMs ?? 100,
+  });
+  if (!opts.klippyDown) await sim.start();
+  const text = `[server]\nhost: 127.0.0.1\nport: 0\nklippy_uds_address: ${socketPath}\n${opts.extraConfig ?? ''}`;
+  const { config } = loadConfig({ text, dataPath: join(dir, 'data') });
+  let server: RunningServer;
+  try {
+    server = await startServer({ config, logToFile: false });
+  } catch (err) {
+    await sim.stop();
+    throw err;
+  }
+  const clients: RpcClient[] = [];
+  const waitState = async (state: string, timeoutMs = 10_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (server.services.klippy.state !== state) {
+      if (Date.now() > deadline) throw new Error(`Klippy not ${state} within ${timeoutMs} ms (is ${server.services.klippy.state})`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  return {
+    dir,
+    socketPath,
+    gcodesPath,
+    server,
+    sim,
+    url: server.url,
+    wsUrl: server.url.replace(/^http/, 'ws') + '/websocket',
+    async http(method, path, body, headers = {}) {
+      const init: RequestInit = { method, headers: { ...headers } };
+      if (body !== undefined) {
+        init.body = JSON.stringify(body);
+        (init.headers as Record<string, string>)['content-type'] = 'application/json';
+      }
+      const res = await fetch(server.url + path, init);
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        /* not JSON: tests look at the text */
+      }
+      return { status: res.status, body: parsed, headers: res.headers };
+    },
+    async ws(headers) {
+      const c = await RpcClient.connect(server.url.replace(/^http/, 'ws') + '/websocket', headers);
+      clients.push(c);
+      return c;
+    },
+    waitReady: (t) => waitState('ready', t),
+    waitState,
+    async close() {
+      await Promise.all(clients.map((c) => c.close()));
+      await server.close();
+      await sim.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
