@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { Database } from '../../src/db/database.js';
+import { ApiError } from '../../src/transport/apiError.js';
+
+const fresh = () => new Database(join(mkdtempSync(join(tmpdir(), 'db-')), 'database'));
+
+test('items of any JSON type round-trip, nested keys read and write inside a record', async () => {
+  const db = fresh();
+  for (const v of [1, 'two', true, null, [1, { a: 2 }], { deep: { er: [3] } }]) {
+    db.put('mainsail', 'value', v);
+    assert.deepEqual(db.get('mainsail', 'value'), v);
+  }
+  db.put('mainsail', 'general.printername', 'Voron');
+  db.put('mainsail', ['general', 'locale'], 'en');
+  assert.deepEqual(db.get('mainsail', 'general'), { printername: 'Voron', locale: 'en' });
+  assert.equal(db.get('mainsail', 'general.locale'), 'en');
+  assert.deepEqual(db.namespaces(), ['mainsail']);
+  assert.deepEqual(db.get('mainsail'), { value: { deep: { er: [3] } }, general: { printername: 'Voron', locale: 'en' } });
+  await db.close();
+});
+
+test('missing namespaces and keys are 404 with Moonraker\'s wording; delete returns the old value', async () => {
+  const db = fresh();
+  assert.throws(() => db.get('fluidd'), (e: unknown) => e instanceof ApiError && e.status === 404 && e.message === "Namespace 'fluidd' not found");
+  db.put('fluidd', 'uiSettings.theme', 'dark');
+  assert.throws(() => db.get('fluidd', 'uiSettings.nope'), /Key 'uiSettings.nope' in namespace 'fluidd' not found/);
+  assert.equal(db.delete('fluidd', 'uiSettings.theme'), 'dark');
+  assert.deepEqual(db.get('fluidd', 'uiSettings'), {});
+  assert.deepEqual(db.delete('fluidd', 'uiSettings'), {});
+  assert.equal(db.hasNamespace('fluidd'), false);
+  assert.throws(() => db.delete('fluidd', 'uiSettings'), (e: unknown) => e instanceof ApiError && e.status === 404);
+  assert.throws(() => db.put('x', 'a..b', 1), /Invalid key/);
+  await db.close();
+});
+
+test('a write committed before a crash survives it', async () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'db-')), 'database');
+  // A child process writes, reports, and is killed without closing anything.
+  const script = `
+    import { Database } from ${JSON.stringify(new URL('../../src/db/database.ts', import.meta.url).pathname)};
+    const db = new Database(${JSON.stringify(dir)});
+    db.put('crash', 'committed', { n: 42 });
+    process.kill(process.pid, 'SIGKILL');
+  `;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script]);
+  assert.equal(r.signal, 'SIGKILL');
+  const db = new Database(dir);
+  assert.deepEqual(db.get('crash', 'committed'), { n: 42 });
+  await db.close();
+});
