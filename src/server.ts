@@ -17,6 +17,7 @@ import { createHttpApp } from './transport/httpServer.js';
 import { attachWebsocket } from './transport/websocketServer.js';
 import { printerEndpoints, wsSubscriber } from './api/printer.js';
 import type { Services } from './api/services.js';
+import { Database } from './db/database.js';
 import { getLogger, logSink } from './logger.js';
 import { MOONSTATE_VERSION } from './version.js';
 
@@ -44,6 +45,7 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
     gcodes: join(config.dataPath, 'gcodes'),
     config: join(config.dataPath, 'config'),
     logs: join(config.dataPath, 'logs'),
+    database: join(config.dataPath, 'database'),
   };
   for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
   if (logToFile) logSink.attachFile(join(dirs.logs, 'moonstate.log'));
@@ -73,7 +75,15 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
   });
   const subscriptions = new StatusSubscriptions(klippy);
   const connections = new ConnectionRegistry();
-  const services: Services = { config, klippy, subscriptions, connections };
+  const database = new Database(dirs.database);
+  const services: Services = {
+    config,
+    klippy,
+    subscriptions,
+    connections,
+    database,
+    paths: { data: config.dataPath, ...dirs },
+  };
 
   const registry = new EndpointRegistry().add(...printerEndpoints(services));
 
@@ -128,6 +138,7 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
         server.closeAllConnections();
       });
       await virtualKlippy?.stop();
+      await database.close();
       if (privateDir) rmSync(privateDir, { recursive: true, force: true });
       log.info('stopped');
     },

@@ -4,10 +4,14 @@ import type { KlippyConnection } from '../actors/klippyConnection.actor.js';
 import type { StatusSubscriptions } from '../actors/statusSubscriptions.actor.js';
 import type { ConnectionRegistry } from '../transport/connections.js';
 import type { MoonstateConfig } from '../config/configSchema.js';
+import type { Database } from '../db/database.js';
 
 export interface Services {
   config: MoonstateConfig;
   klippy: KlippyConnection;
   subscriptions: StatusSubscriptions;
   connections: ConnectionRegistry;
+  database: Database;
+  /** Folders under the data path the server owns. */
+  paths: { data: string; gcodes: string; config: string; logs: string; database: string };
 }
