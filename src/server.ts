@@ -16,6 +16,10 @@ import { EndpointRegistry } from './transport/endpointRegistry.js';
 import { createHttpApp } from './transport/httpServer.js';
 import { attachWebsocket } from './transport/websocketServer.js';
 import { printerEndpoints, wsSubscriber } from './api/printer.js';
+import { serverEndpoints } from './api/server.js';
+import { machineEndpoints } from './api/machine.js';
+import { PrintJobTracker } from './actors/printJob.actor.js';
+import { TemperatureStore } from './actors/temperatureStore.actor.js';
 import type { Services } from './api/services.js';
 import { Database } from './db/database.js';
 import { getLogger, logSink } from './logger.js';
@@ -76,16 +80,24 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
   const subscriptions = new StatusSubscriptions(klippy);
   const connections = new ConnectionRegistry();
   const database = new Database(dirs.database);
+  const printJob = new PrintJobTracker(klippy, subscriptions);
+  const temperatures = new TemperatureStore(klippy, subscriptions, { size: config.data_store.temperature_store_size });
   const services: Services = {
     config,
     klippy,
     subscriptions,
     connections,
     database,
+    printJob,
+    temperatures,
     paths: { data: config.dataPath, ...dirs },
   };
 
-  const registry = new EndpointRegistry().add(...printerEndpoints(services));
+  const registry = new EndpointRegistry().add(
+    ...printerEndpoints(services),
+    ...serverEndpoints(services),
+    ...machineEndpoints(services),
+  );
 
   const subs: Subscription[] = [
     startNotifier(klippy, connections),
@@ -116,6 +128,8 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log.info(`serving the API at ${url}`);
+  printJob.start();
+  temperatures.start();
   klippy.start();
 
   let closed = false;
@@ -131,6 +145,8 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
       for (const s of subs) s.unsubscribe();
       connections.closeAll();
       wss.close();
+      temperatures.stop();
+      printJob.stop();
       subscriptions.dispose();
       klippy.stop();
       await new Promise<void>((resolve) => {

@@ -5,6 +5,8 @@ import type { StatusSubscriptions } from '../actors/statusSubscriptions.actor.js
 import type { ConnectionRegistry } from '../transport/connections.js';
 import type { MoonstateConfig } from '../config/configSchema.js';
 import type { Database } from '../db/database.js';
+import type { PrintJobTracker } from '../actors/printJob.actor.js';
+import type { TemperatureStore } from '../actors/temperatureStore.actor.js';
 
 export interface Services {
   config: MoonstateConfig;
@@ -12,6 +14,8 @@ export interface Services {
   subscriptions: StatusSubscriptions;
   connections: ConnectionRegistry;
   database: Database;
+  printJob: PrintJobTracker;
+  temperatures: TemperatureStore;
   /** Folders under the data path the server owns. */
   paths: { data: string; gcodes: string; config: string; logs: string; database: string };
 }

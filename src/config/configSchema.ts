@@ -19,6 +19,18 @@ export const CONFIG_SCHEMA = {
     max_websocket_backlog: opt.int(16384, 64),
     enable_debug_logging: opt.bool(false),
   },
+  data_store: {
+    /** Samples kept per sensor by server.temperature_store (one a second: 1200 = 20 minutes). */
+    temperature_store_size: opt.int(1200, 1, 86400),
+    /** Lines kept by server.gcode_store. */
+    gcode_store_size: opt.int(1000, 1, 100000),
+  },
+  machine: {
+    /** Run by machine.shutdown, after the reply is sent. */
+    shutdown_command: opt.string('sudo shutdown now'),
+    /** Run by machine.reboot, after the reply is sent. */
+    reboot_command: opt.string('sudo shutdown -r now'),
+  },
   /** The built-in virtual printer used when no klippy_uds_address is configured. */
   virtual_klippy: {
     /** Simulated physics (heating, moves, prints) runs this many times faster than real time. */
