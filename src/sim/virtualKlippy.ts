@@ -52,6 +52,7 @@ export class VirtualKlippy {
   private printer: Printer | undefined;
   private server: ServerSocket | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private started = false;
   private stopped = false;
 
   constructor(private readonly opts: VirtualKlippyOptions) {
@@ -84,6 +85,8 @@ export class VirtualKlippy {
 
   /** Resolves once the socket is listening (state "startup", then "ready" after startupDelayMs). */
   async start(): Promise<void> {
+    if (this.started) throw new Error('VirtualKlippy already started');
+    this.started = true;
     const a = this.startArgs;
     this.log.info('Starting Klippy...');
     this.log.info(`Args: ${JSON.stringify(process.argv)}\nGit version: '${a.softwareVersion}'\nCPU: ${a.cpuInfo}`);
