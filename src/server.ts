@@ -17,6 +17,9 @@ import { createHttpApp } from './transport/httpServer.js';
 import { attachWebsocket } from './transport/websocketServer.js';
 import { printerEndpoints, wsSubscriber } from './api/printer.js';
 import { serverEndpoints } from './api/server.js';
+import { printEndpoints } from './api/print.js';
+import { PrintControl } from './actors/printControl.actor.js';
+import { gcodeResolver } from './fs/gcodePath.js';
 import { machineEndpoints } from './api/machine.js';
 import { PrintJobTracker } from './actors/printJob.actor.js';
 import { TemperatureStore } from './actors/temperatureStore.actor.js';
@@ -81,6 +84,7 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
   const connections = new ConnectionRegistry();
   const database = new Database(dirs.database);
   const printJob = new PrintJobTracker(klippy, subscriptions);
+  const printControl = new PrintControl(klippy, printJob, gcodeResolver(() => dirs.gcodes));
   const temperatures = new TemperatureStore(klippy, subscriptions, { size: config.data_store.temperature_store_size });
   const services: Services = {
     config,
@@ -89,18 +93,20 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
     connections,
     database,
     printJob,
+    printControl,
     temperatures,
     paths: { data: config.dataPath, ...dirs },
   };
 
   const registry = new EndpointRegistry().add(
     ...printerEndpoints(services),
+    ...printEndpoints(services),
     ...serverEndpoints(services),
     ...machineEndpoints(services),
   );
 
   const subs: Subscription[] = [
-    startNotifier(klippy, connections),
+    startNotifier({ klippy, printJob, connections }),
     connections.closed$.subscribe((conn) => subscriptions.unsubscribe(wsSubscriber(conn))),
   ];
 

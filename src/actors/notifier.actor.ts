@@ -1,8 +1,10 @@
 // Fan-out of server-wide events to every websocket client as JSON-RPC notifications.
 // Each source is an RxJS stream; this file is the one place that names the notifications.
-import type { Subscription } from 'rxjs';
+import { pairwise, startWith, type Subscription } from 'rxjs';
 import type { KlippyConnection } from './klippyConnection.actor.js';
+import type { PrintJobTracker } from './printJob.actor.js';
 import type { ConnectionRegistry } from '../transport/connections.js';
+import type { Job } from '../machines/printJob.machine.js';
 
 const KLIPPY_NOTIFICATIONS = {
   'klippy.ready': 'notify_klippy_ready',
@@ -10,8 +12,39 @@ const KLIPPY_NOTIFICATIONS = {
   'klippy.disconnected': 'notify_klippy_disconnected',
 } as const;
 
-export function startNotifier(klippy: KlippyConnection, connections: ConnectionRegistry): Subscription {
+/** A job as clients see it: Moonraker's snake_case names. */
+export function jobView(job: Job | null) {
+  if (!job) return null;
+  return {
+    filename: job.filename,
+    start_time: job.startTime,
+    end_time: job.endTime,
+    total_duration: job.totalDuration,
+    print_duration: job.printDuration,
+    filament_used: job.filamentUsed,
+    progress: job.progress,
+    message: job.message,
+    current_layer: job.currentLayer,
+    total_layer: job.totalLayer,
+  };
+}
+
+export interface NotifierSources {
+  klippy: KlippyConnection;
+  printJob: PrintJobTracker;
+  connections: ConnectionRegistry;
+}
+
+export function startNotifier({ klippy, printJob, connections }: NotifierSources): Subscription {
   const subs = klippy.events$.subscribe((ev) => connections.broadcast(KLIPPY_NOTIFICATIONS[ev.type]));
   subs.add(klippy.gcode$.subscribe((line) => connections.broadcast('notify_gcode_response', [line])));
+  // A moonstate extension: the print job machine's transitions, for UIs that want them exact
+  // rather than inferred from print_stats diffs. Clients that do not know it ignore it.
+  subs.add(
+    printJob.state$.pipe(startWith(printJob.state), pairwise()).subscribe(([previous, state]) => {
+      if (previous === state) return;
+      connections.broadcast('notify_job_state_changed', [{ state, previous_state: previous, job: jobView(printJob.job) }]);
+    }),
+  );
   return subs;
 }

@@ -7,6 +7,7 @@ import type { MoonstateConfig } from '../config/configSchema.js';
 import type { Database } from '../db/database.js';
 import type { PrintJobTracker } from '../actors/printJob.actor.js';
 import type { TemperatureStore } from '../actors/temperatureStore.actor.js';
+import type { PrintControl } from '../actors/printControl.actor.js';
 
 export interface Services {
   config: MoonstateConfig;
@@ -15,6 +16,7 @@ export interface Services {
   connections: ConnectionRegistry;
   database: Database;
   printJob: PrintJobTracker;
+  printControl: PrintControl;
   temperatures: TemperatureStore;
   /** Folders under the data path the server owns. */
   paths: { data: string; gcodes: string; config: string; logs: string; database: string };

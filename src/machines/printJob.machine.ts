@@ -68,6 +68,21 @@ export interface PrintJobContext {
 const reports = (state: string) => ({ type: 'reports' as const, params: { state } });
 const reportsAtConnect = (state: string) => ({ type: 'reportsAtConnect' as const, params: { state } });
 
+const END_STATUS = { complete: 'completed', cancelled: 'cancelled', error: 'error' } as const;
+type Ended = keyof typeof END_STATUS;
+
+/** A job that started and ended between two reports: announced as started and finished. */
+const quickJob = (state: Ended, guard: { type: 'reports' | 'anotherEndedJob'; params: { state: string } }) => ({
+  guard,
+  target: state,
+  reenter: true,
+  actions: ['beginJob', 'announceStarted', 'endJob', { type: 'announceFinished', params: { status: END_STATUS[state] } }] as const,
+});
+
+/** From an ended state: any other ended report, or the same one for another job, is a new job. */
+const newJobsEndedQuickly = (from: Ended) =>
+  (Object.keys(END_STATUS) as Ended[]).map((to) => quickJob(to, to === from ? { type: 'anotherEndedJob', params: { state: to } } : reports(to)));
+
 export const printJobMachine = setup({
   types: {
     context: {} as PrintJobContext,
@@ -78,6 +93,15 @@ export const printJobMachine = setup({
     reports: ({ event }, params: { state: string }) => event.type === 'PRINT_STATS' && event.stats.state === params.state,
     reportsAtConnect: ({ event }, params: { state: string }) =>
       event.type === 'PRINT_STATS' && event.firstReport && event.stats.state === params.state,
+    /**
+     * Klippy reports an ended job that is not the one we hold: another file, or its clock
+     * restarted (a new job that ended between two reports).
+     */
+    anotherEndedJob: ({ context, event }, params: { state: string }) =>
+      event.type === 'PRINT_STATS' &&
+      event.stats.state === params.state &&
+      context.job !== null &&
+      (event.stats.filename !== context.job.filename || event.stats.total_duration < context.job.totalDuration),
     /** Klippy started another file while we thought one was running (we missed its end). */
     anotherFile: ({ context, event }) =>
       event.type === 'PRINT_STATS' && event.stats.state === 'printing' && context.job !== null && event.stats.filename !== context.job.filename,
@@ -159,6 +183,11 @@ export const printJobMachine = setup({
           { guard: reportsAtConnect('complete'), target: 'complete', actions: ['beginJob', 'endJob'] },
           { guard: reportsAtConnect('cancelled'), target: 'cancelled', actions: ['beginJob', 'endJob'] },
           { guard: reportsAtConnect('error'), target: 'error', actions: ['beginJob', 'endJob'] },
+          // A job that started and ended between two of Klippy's 0.25 s reports (a file that
+          // fails at once, or a tiny one): it ran, so it is announced as started and finished.
+          quickJob('complete', reports('complete')),
+          quickJob('cancelled', reports('cancelled')),
+          quickJob('error', reports('error')),
         ],
       },
     },
@@ -194,9 +223,12 @@ export const printJobMachine = setup({
     },
     complete: {
       on: {
+        // The tick that reports `complete` may carry the final progress after it.
+        SDCARD: { actions: 'updateJob' },
         PRINT_STATS: [
           { guard: reports('standby'), target: 'standby', actions: ['clearJob', 'announceReset'] },
           { guard: reports('printing'), target: 'printing', actions: ['beginJob', 'announceStarted'] },
+          ...newJobsEndedQuickly('complete'),
         ],
       },
     },
@@ -205,6 +237,7 @@ export const printJobMachine = setup({
         PRINT_STATS: [
           { guard: reports('standby'), target: 'standby', actions: ['clearJob', 'announceReset'] },
           { guard: reports('printing'), target: 'printing', actions: ['beginJob', 'announceStarted'] },
+          ...newJobsEndedQuickly('cancelled'),
         ],
       },
     },
@@ -213,6 +246,7 @@ export const printJobMachine = setup({
         PRINT_STATS: [
           { guard: reports('standby'), target: 'standby', actions: ['clearJob', 'announceReset'] },
           { guard: reports('printing'), target: 'printing', actions: ['beginJob', 'announceStarted'] },
+          ...newJobsEndedQuickly('error'),
         ],
       },
     },

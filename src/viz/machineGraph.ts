@@ -107,3 +107,10 @@ export function edgeLabel(e: GraphEdge): string {
   if (e.actions.length > 0) s += ` / ${e.actions.join(', ')}`;
   return s;
 }
+
+/** The short form for drawings: event and guard, with a guard's single parameter inlined. */
+export function shortEdgeLabel(e: GraphEdge): string {
+  if (!e.guard) return e.event;
+  const m = /^(\w+)\((\w+)=([^,()]+)\)$/.exec(e.guard);
+  return `${e.event} [${m ? `${m[1]}: ${m[3]}` : e.guard}]`;
+}

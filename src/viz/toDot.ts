@@ -1,13 +1,13 @@
 // A machine graph as Graphviz DOT, rendered to SVG offline by @viz-js/viz. Compound states are
 // clusters; edges to or from a compound state attach to its border.
-import { edgeLabel, type MachineGraph } from './machineGraph.js';
+import { edgeLabel, shortEdgeLabel, type MachineGraph } from './machineGraph.js';
 
 const q = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
 export function toDot(g: MachineGraph, highlight?: ReadonlySet<string>): string {
   const out = [
     `digraph ${q(g.id)} {`,
-    '  compound=true; rankdir=LR; fontname="Helvetica"; nodesep=0.4; ranksep=0.6;',
+    '  compound=true; rankdir=TB; fontname="Helvetica"; nodesep=0.5; ranksep=0.7;',
     '  node [shape=box, style="rounded,filled", fillcolor="#f5f7fa", color="#4a5568", fontname="Helvetica", fontsize=11];',
     '  edge [fontname="Helvetica", fontsize=9, color="#4a5568"];',
   ];
@@ -42,8 +42,18 @@ export function toDot(g: MachineGraph, highlight?: ReadonlySet<string>): string 
     if (s.initialChild === undefined) continue;
     out.push(`  ${q('init_' + s.id)} -> ${q(anchor(s.initialChild))}${g.states.get(s.initialChild)!.children.length ? ` [lhead=${q('cluster_' + s.initialChild)}]` : ''};`);
   }
+  // Parallel transitions (same source and target) are drawn as one edge with a line per
+  // transition; actions would make every edge a paragraph, so they go in the tooltip (and in
+  // the Mermaid file).
+  const merged = new Map<string, typeof g.edges>();
   for (const e of g.edges) {
-    const attrs = [`label=${q(edgeLabel(e))}`];
+    const k = `${e.from}\u0000${e.to}`;
+    merged.set(k, [...(merged.get(k) ?? []), e]);
+  }
+  for (const group of merged.values()) {
+    const e = group[0]!;
+    const label = [...new Set(group.map(shortEdgeLabel))].join('\n');
+    const attrs = [`label=${q(label)}`, `tooltip=${q(group.map(edgeLabel).join('\n'))}`];
     if (g.states.get(e.from)!.children.length) attrs.push(`ltail=${q('cluster_' + e.from)}`);
     if (g.states.get(e.to)!.children.length && e.from !== e.to) attrs.push(`lhead=${q('cluster_' + e.to)}`);
     out.push(`  ${q(anchor(e.from))} -> ${q(anchor(e.to))} [${attrs.join(', ')}];`);

@@ -96,7 +96,14 @@ test('a job that ended before we connected is mirrored without announcements', (
   const { snap, emitted } = replay([ps('complete', {}, true)]);
   assert.equal(snap.value, 'complete');
   assert.deepEqual(emitted, []);
-  assert.equal(replay([ps('complete', {}, false)]).snap.value, 'standby', 'a live report of complete without a start is ignored');
+});
+
+test('a job that starts and fails between two reports is announced as started and finished', () => {
+  const { snap, emitted } = replay([ps('error', { message: 'Move out of range: 1000.000 0.000 0.000 [0.000]' })]);
+  assert.equal(snap.value, 'error');
+  assert.deepEqual(emitted.map((e) => e.type), ['job.started', 'job.finished']);
+  assert.equal(emitted[1]!.status, 'error');
+  assert.match(snap.context.job!.message, /Move out of range/);
 });
 
 test('Klippy shutting down or vanishing mid-print ends the job in error with that reason', () => {
@@ -118,4 +125,17 @@ test('a new file printing without a reset in between ends the old job and starts
   const { snap, emitted } = replay([ps('printing'), ps('printing', { filename: 'next.gcode' })]);
   assert.equal(snap.context.job!.filename, 'next.gcode');
   assert.deepEqual(emitted.map((e) => e.type), ['job.started', 'job.finished', 'job.started']);
+});
+
+test('after a job ended, another that ends between two reports is a new job, not a change of the old', () => {
+  const { snap, emitted } = replay([
+    ps('printing'),
+    ps('complete', { total_duration: 100 }),
+    ps('error', { total_duration: 2, message: 'Move out of range' }),
+    ps('error', { total_duration: 1, filename: 'again.gcode' }),
+    ps('error', { total_duration: 1, filename: 'again.gcode' }),
+  ]);
+  assert.equal(snap.value, 'error');
+  assert.deepEqual(emitted.map((e) => e.type), ['job.started', 'job.finished', 'job.started', 'job.finished', 'job.started', 'job.finished']);
+  assert.equal(snap.context.job!.filename, 'again.gcode');
 });

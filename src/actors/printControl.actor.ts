@@ -1,0 +1,55 @@
+// Starting, pausing, resuming and cancelling prints: one place, used by the printer.print.*
+// endpoints, uploads with print=true and the job queue. Whether a print may start is read
+// from the print job machine (Klippy's reported state), never from our own bookkeeping.
+import type { KlippyConnection } from './klippyConnection.actor.js';
+import type { PrintJobTracker } from './printJob.actor.js';
+import { ApiError } from '../transport/apiError.js';
+
+/** Turns a client's filename into a path relative to the gcodes root; throws 404/400. */
+export type GcodeResolver = (filename: string) => Promise<string>;
+
+const IDLE = new Set(['standby', 'complete', 'cancelled', 'error']);
+
+/**
+ * Klippy reads `FILENAME=` as an extended gcode parameter: a quoted value may hold spaces but
+ * no escapes, so pick the quote the name does not contain.
+ */
+function quoteFilename(path: string): string {
+  if (/[\r\n]/.test(path)) throw new ApiError(400, 'A file name cannot contain line breaks');
+  if (!path.includes('"')) return `"${path}"`;
+  if (!path.includes("'")) return `'${path}'`;
+  throw new ApiError(400, 'A file name with both kinds of quote cannot be printed');
+}
+
+export class PrintControl {
+  constructor(
+    private readonly klippy: KlippyConnection,
+    private readonly printJob: PrintJobTracker,
+    private readonly resolve: GcodeResolver,
+  ) {}
+
+  /** True when Klippy is ready and no job is printing or paused. */
+  get canStart(): boolean {
+    return this.klippy.state === 'ready' && IDLE.has(this.printJob.state);
+  }
+
+  async start(filename: string): Promise<string> {
+    const path = await this.resolve(filename);
+    if (this.klippy.state !== 'ready') throw new ApiError(503, `Klippy is ${this.klippy.state}, cannot start a print`);
+    if (!IDLE.has(this.printJob.state)) throw new ApiError(409, `Printer is busy (${this.printJob.state}), cannot start a print`);
+    await this.klippy.request('gcode/script', { script: `SDCARD_PRINT_FILE FILENAME=${quoteFilename(path)}` });
+    return path;
+  }
+
+  pause(): Promise<unknown> {
+    return this.klippy.request('pause_resume/pause');
+  }
+
+  resume(): Promise<unknown> {
+    return this.klippy.request('pause_resume/resume');
+  }
+
+  cancel(): Promise<unknown> {
+    return this.klippy.request('pause_resume/cancel');
+  }
+}
