@@ -2,5 +2,6 @@
 // list (npm run viz), and the test command fails when they are out of date.
 import type { AnyStateMachine } from 'xstate';
 import { klippyConnectionMachine } from './klippyConnection.machine.js';
+import { oneshotTokenMachine } from './oneshotToken.machine.js';
 
-export const MACHINES: readonly AnyStateMachine[] = [klippyConnectionMachine];
+export const MACHINES: readonly AnyStateMachine[] = [klippyConnectionMachine, oneshotTokenMachine];
