@@ -16,6 +16,9 @@ import { EndpointRegistry } from './transport/endpointRegistry.js';
 import { createHttpApp } from './transport/httpServer.js';
 import { attachWebsocket } from './transport/websocketServer.js';
 import { printerEndpoints, wsSubscriber } from './api/printer.js';
+import { accessEndpoints } from './api/access.js';
+import { authorizationFromConfig } from './auth/fromConfig.js';
+import type { TokenClock } from './actors/oneshotTokens.actor.js';
 import type { Services } from './api/services.js';
 import { Database } from './db/database.js';
 import { getLogger, logSink } from './logger.js';
@@ -38,9 +41,11 @@ export interface StartOptions {
   config: MoonstateConfig;
   /** Write the server log to <data>/logs (default true; tests may turn it off). */
   logToFile?: boolean;
+  /** The clock oneshot tokens expire on (tests pass xstate's SimulatedClock). */
+  tokenClock?: TokenClock;
 }
 
-export async function startServer({ config, logToFile = true }: StartOptions): Promise<RunningServer> {
+export async function startServer({ config, logToFile = true, tokenClock }: StartOptions): Promise<RunningServer> {
   const dirs = {
     gcodes: join(config.dataPath, 'gcodes'),
     config: join(config.dataPath, 'config'),
@@ -51,6 +56,8 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
   if (logToFile) logSink.attachFile(join(dirs.logs, 'moonstate.log'));
   if (config.server.enable_debug_logging) logSink.level = 'debug';
   log.info(`moonstate ${MOONSTATE_VERSION} starting; data in ${config.dataPath}`);
+  // Before anything is started: a key file we cannot read or write stops startup cleanly.
+  const auth = authorizationFromConfig(config, { tokenClock });
 
   let virtualKlippy: VirtualKlippyProcess | undefined;
   let privateDir: string | undefined;
@@ -86,6 +93,7 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
   };
 
   const registry = new EndpointRegistry().add(...printerEndpoints(services));
+  registry.add(...accessEndpoints(auth));
 
   const subs: Subscription[] = [
     startNotifier(klippy, connections),
@@ -97,6 +105,7 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
     connections,
     dialect: 'spec',
     maxBodyBytes: config.server.max_http_body_size * 1024,
+    before: auth.authorization.httpMiddleware(registry),
   });
   const server: Server = createServer(app);
   const wss = attachWebsocket(server, {
@@ -104,6 +113,7 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
     connections,
     maxMessageBytes: config.server.max_websocket_message_size * 1024,
     maxBacklogBytes: config.server.max_websocket_backlog * 1024,
+    authorizeUpgrade: auth.authorization.authorizeUpgrade,
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -132,6 +142,7 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
       connections.closeAll();
       wss.close();
       subscriptions.dispose();
+      auth.tokens.dispose();
       klippy.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
