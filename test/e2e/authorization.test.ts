@@ -304,3 +304,26 @@ test('the embedded virtual printer with trusted_clients set trusts only those', 
   });
   assert.equal((await fetch(`${server.url}/access/api_key`)).status, 401);
 });
+
+test('on a dual-stack socket, IPv4 peers (seen as ::ffff:a.b.c.d) match IPv4 networks; ::1 is its own', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'moonstate-dual-'));
+  const text = `[server]\nhost: ::\nport: 0\nklippy_uds_address: ${join(dir, 'none.sock')}\n[authorization]\ntrusted_clients: 127.0.0.0/8\n`;
+  const { config } = loadConfig({ text, dataPath: dir });
+  let server;
+  try {
+    server = await startServer({ config, logToFile: false });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    t.skip(`no IPv6 here: ${(err as Error).message}`);
+    return;
+  }
+  const running = server;
+  t.after(async () => {
+    await running.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  assert.equal((await fetch(`http://127.0.0.1:${server.port}/access/api_key`)).status, 200);
+  assert.equal((await fetch(`http://[::1]:${server.port}/access/api_key`)).status, 401);
+  assert.equal(await upgradeStatus(`ws://127.0.0.1:${server.port}/websocket`), 101);
+  assert.equal(await upgradeStatus(`ws://[::1]:${server.port}/websocket`), 401);
+});
