@@ -23,6 +23,9 @@ import { gcodeResolver } from './fs/gcodePath.js';
 import { machineEndpoints } from './api/machine.js';
 import { PrintJobTracker } from './actors/printJob.actor.js';
 import { TemperatureStore } from './actors/temperatureStore.actor.js';
+import { accessEndpoints } from './api/access.js';
+import { authorizationFromConfig } from './auth/fromConfig.js';
+import type { TokenClock } from './actors/oneshotTokens.actor.js';
 import type { Services } from './api/services.js';
 import { Database } from './db/database.js';
 import { getLogger, logSink } from './logger.js';
@@ -45,9 +48,11 @@ export interface StartOptions {
   config: MoonstateConfig;
   /** Write the server log to <data>/logs (default true; tests may turn it off). */
   logToFile?: boolean;
+  /** The clock oneshot tokens expire on (tests pass xstate's SimulatedClock). */
+  tokenClock?: TokenClock;
 }
 
-export async function startServer({ config, logToFile = true }: StartOptions): Promise<RunningServer> {
+export async function startServer({ config, logToFile = true, tokenClock }: StartOptions): Promise<RunningServer> {
   const dirs = {
     gcodes: join(config.dataPath, 'gcodes'),
     config: join(config.dataPath, 'config'),
@@ -58,6 +63,8 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
   if (logToFile) logSink.attachFile(join(dirs.logs, 'moonstate.log'));
   if (config.server.enable_debug_logging) logSink.level = 'debug';
   log.info(`moonstate ${MOONSTATE_VERSION} starting; data in ${config.dataPath}`);
+  // Before anything is started: a key file we cannot read or write stops startup cleanly.
+  const auth = authorizationFromConfig(config, { tokenClock });
 
   let virtualKlippy: VirtualKlippyProcess | undefined;
   let privateDir: string | undefined;
@@ -103,6 +110,7 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
     ...printEndpoints(services),
     ...serverEndpoints(services),
     ...machineEndpoints(services),
+    ...accessEndpoints(auth),
   );
 
   const subs: Subscription[] = [
@@ -115,6 +123,7 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
     connections,
     dialect: 'spec',
     maxBodyBytes: config.server.max_http_body_size * 1024,
+    before: auth.authorization.httpMiddleware(registry),
   });
   const server: Server = createServer(app);
   const wss = attachWebsocket(server, {
@@ -122,6 +131,7 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
     connections,
     maxMessageBytes: config.server.max_websocket_message_size * 1024,
     maxBacklogBytes: config.server.max_websocket_backlog * 1024,
+    authorizeUpgrade: auth.authorization.authorizeUpgrade,
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -154,6 +164,7 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
       temperatures.stop();
       printJob.stop();
       subscriptions.dispose();
+      auth.tokens.dispose();
       klippy.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

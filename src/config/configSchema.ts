@@ -2,6 +2,8 @@
 // Moonraker has the same option, so an existing moonraker.conf mostly just works; options we do
 // not know are warned about, never fatal (Moonraker's files carry many of them).
 import { opt, type OptionSpec } from './options.js';
+import { parseTrustedNetwork } from '../auth/trustedClients.js';
+import { parseCorsDomain } from '../auth/corsPolicy.js';
 
 export const CONFIG_SCHEMA = {
   server: {
@@ -18,6 +20,18 @@ export const CONFIG_SCHEMA = {
     /** Bytes a websocket client may leave unread before it is dropped, in KiB. */
     max_websocket_backlog: opt.int(16384, 64),
     enable_debug_logging: opt.bool(false),
+    /** The spec era's CORS switch: every origin may use the API from a browser. */
+    enable_cors: opt.bool(false),
+  },
+  /** Who may use the API without credentials, the API key file, browser origins. */
+  authorization: {
+    enabled: opt.bool(true),
+    /** Default: <data path>/.moonstate_api_key (see src/server.ts). */
+    api_key_file: opt.optionalPath(),
+    /** IPs and CIDR networks. Absent (not empty): loopback is trusted in the embedded mode. */
+    trusted_clients: opt.optionalListOf(parseTrustedNetwork),
+    /** Origins (glob patterns) whose pages may use the API. */
+    cors_domains: opt.listOf(parseCorsDomain),
   },
   data_store: {
     /** Samples kept per sensor by server.temperature_store (one a second: 1200 = 20 minutes). */

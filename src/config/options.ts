@@ -25,6 +25,21 @@ export function expandPath(raw: string, ctx: ParseContext): string {
   return isAbsolute(p) ? resolve(p) : resolve(ctx.configDir, p);
 }
 
+function splitList(raw: string): string[] {
+  return raw
+    .split(/[\n,]/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+function readEntry<T>(item: (entry: string) => T, entry: string): T {
+  try {
+    return item(entry);
+  } catch (err) {
+    throw new OptionValueError((err as Error).message);
+  }
+}
+
 export const opt = {
   string: (def: string) => spec('string', () => def, (raw) => raw),
   optionalString: () => spec<string | undefined>('string', () => undefined, (raw) => raw),
@@ -56,13 +71,17 @@ export const opt = {
   path: (def: string) => spec('path', () => def, expandPath),
   optionalPath: () => spec<string | undefined>('path', () => undefined, expandPath),
   /** One entry per line (configparser's multi-line value) or comma separated. */
-  list: (def: string[] = []) =>
-    spec('list', () => [...def], (raw) =>
-      raw
-        .split(/[\n,]/)
-        .map((s) => s.trim())
-        .filter((s) => s !== ''),
-    ),
+  list: (def: string[] = []) => spec('list', () => [...def], splitList),
+  /**
+   * A list whose entries `item` reads; an entry it rejects (by throwing) stops startup with
+   * its message. `undefined` when the option is absent, so "not set" differs from "empty".
+   */
+  optionalListOf<T>(item: (entry: string) => T) {
+    return spec<T[] | undefined>('list', () => undefined, (raw) => splitList(raw).map((e) => readEntry(item, e)));
+  },
+  listOf<T>(item: (entry: string) => T) {
+    return spec<T[]>('list', () => [], (raw) => splitList(raw).map((e) => readEntry(item, e)));
+  },
   oneOf<T extends string>(choices: readonly T[], def: T) {
     return spec<T>('choice', () => def, (raw) => {
       const v = raw.toLowerCase();

@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config/loadConfig.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { VirtualKlippy } from '../../src/sim/virtualKlippy.js';
 import { logSink } from '../../src/logger.js';
+import type { TokenClock } from '../../src/actors/oneshotTokens.actor.js';
 import { RpcClient } from './rpcClient.js';
 
 // Server logs are noise in test output; MOONSTATE_TEST_LOG=1 shows them.
@@ -21,6 +22,15 @@ export interface StackOptions {
   /** Start without a virtual Klippy listening (tests start/stop it themselves). */
   klippyDown?: boolean;
   startupDelayMs?: number;
+  /**
+   * Trust 127.0.0.0/8 and ::1 (default true), so tests that are not about authorization need
+   * no credentials. Auth tests turn it off and send keys and tokens like a remote client.
+   */
+  trustLoopback?: boolean;
+  /** Extra lines for the [authorization] section the stack writes. */
+  authorizationConfig?: string;
+  /** The clock oneshot tokens expire on. */
+  tokenClock?: TokenClock;
 }
 
 export interface Stack {
@@ -54,11 +64,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     startupDelayMs: opts.startupDelayMs ?? 100,
   });
   if (!opts.klippyDown) await sim.start();
-  const text = `[server]\nhost: 127.0.0.1\nport: 0\nklippy_uds_address: ${socketPath}\n${opts.extraConfig ?? ''}`;
+  const trust = opts.trustLoopback === false ? '' : 'trusted_clients: 127.0.0.0/8, ::1\n';
+  const text =
+    `[server]\nhost: 127.0.0.1\nport: 0\nklippy_uds_address: ${socketPath}\n${opts.extraConfig ?? ''}\n` +
+    `[authorization]\n${trust}${opts.authorizationConfig ?? ''}\n`;
   const { config } = loadConfig({ text, dataPath: join(dir, 'data') });
   let server: RunningServer;
   try {
-    server = await startServer({ config, logToFile: false });
+    server = await startServer({ config, logToFile: false, ...(opts.tokenClock ? { tokenClock: opts.tokenClock } : {}) });
   } catch (err) {
     await sim.stop();
     throw err;

@@ -1,0 +1,81 @@
+// The [authorization] section and [server] enable_cors as read from a config file, and the
+// rule that decides which addresses are trusted.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadConfig, ConfigError } from '../../src/config/loadConfig.js';
+import { effectiveTrustedClients } from '../../src/auth/fromConfig.js';
+
+const dataPath = '/tmp/moonstate-data';
+const load = (text: string) => loadConfig({ text, dataPath }).config;
+
+test('defaults: enabled, no trusted clients set, no CORS, the key file decided at startup', () => {
+  const { config, warnings } = loadConfig({ dataPath });
+  assert.deepEqual(config.authorization, { enabled: true, api_key_file: undefined, trusted_clients: undefined, cors_domains: [] });
+  assert.equal(config.server.enable_cors, false);
+  assert.deepEqual(warnings, []);
+});
+
+test('a Moonraker-style [authorization] section, lists on lines or with commas', () => {
+  const config = load(`[server]
+enable_cors: True
+[authorization]
+enabled: false
+api_key_file: /var/lib/printer/.key
+trusted_clients:
+  192.168.1.0/24
+  10.0.0.5, FE80::/10
+  ::1
+cors_domains:
+  *.local
+  http://my.printer.lan:*
+`);
+  assert.equal(config.server.enable_cors, true);
+  assert.equal(config.authorization.enabled, false);
+  assert.equal(config.authorization.api_key_file, '/var/lib/printer/.key');
+  assert.deepEqual(
+    config.authorization.trusted_clients?.map((n) => n.entry),
+    ['192.168.1.0/24', '10.0.0.5', 'FE80::/10', '::1'],
+  );
+  assert.deepEqual(config.authorization.cors_domains, ['*.local', 'http://my.printer.lan:*']);
+});
+
+test('an invalid trusted client stops startup naming the entry, the file line and the option', () => {
+  assert.throws(
+    () => load('[authorization]\ntrusted_clients:\n  192.168.1.0/24\n  printer.lan\n'),
+    (e: Error) =>
+      e instanceof ConfigError &&
+      e.message.includes('"printer.lan"') &&
+      e.message.includes('[authorization] trusted_clients') &&
+      e.message.includes(':2:'),
+  );
+  assert.throws(() => load('[authorization]\ntrusted_clients: 10.0.0.0/40\n'), /"10\.0\.0\.0\/40"/);
+});
+
+test('an invalid cors domain stops startup naming it', () => {
+  assert.throws(
+    () => load('[authorization]\ncors_domains: http://printer.lan/\n'),
+    (e: Error) => e instanceof ConfigError && e.message.includes('"http://printer.lan/"') && e.message.includes('cors_domains'),
+  );
+  assert.throws(() => load('[authorization]\ncors_domains: http://printer.*\n'), /top-level domain/);
+});
+
+test('trusted clients in force: loopback only in the embedded mode with trusted_clients absent', () => {
+  const cases: Array<[string, string, boolean]> = [
+    // config, peer, trusted?
+    ['', '127.0.0.1', true],
+    ['', '127.9.9.9', true],
+    ['', '::1', true],
+    ['', '::ffff:127.0.0.1', true],
+    ['', '192.168.1.5', false],
+    ['[authorization]\ntrusted_clients:\n', '127.0.0.1', false],
+    ['[authorization]\ntrusted_clients: 192.168.1.0/24\n', '127.0.0.1', false],
+    ['[authorization]\ntrusted_clients: 192.168.1.0/24\n', '192.168.1.5', true],
+    ['[server]\nklippy_uds_address: /tmp/k.sock\n', '127.0.0.1', false],
+    ['[server]\nklippy_uds_address: /tmp/k.sock\n[authorization]\ntrusted_clients: 127.0.0.1\n', '127.0.0.1', true],
+  ];
+  for (const [text, peer, expected] of cases) {
+    const { trusted, loopbackByDefault } = effectiveTrustedClients(load(text));
+    assert.equal(trusted.contains(peer), expected, `${JSON.stringify(text)} ${peer}`);
+    assert.equal(loopbackByDefault, text === '' , JSON.stringify(text));
+  }
+});

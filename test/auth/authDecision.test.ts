@@ -1,0 +1,105 @@
+// The authorization decision as a table: facts about one request in, allow (and by which rule)
+// or 401 out. Then the websocket Origin rule, also as a table.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decide, decideOrigin, sameSecret, type RequestFacts } from '../../src/auth/authDecision.js';
+import { TrustedClients } from '../../src/auth/trustedClients.js';
+import { CorsPolicy, parseCorsDomain } from '../../src/auth/corsPolicy.js';
+
+const KEY = '0123456789abcdef0123456789abcdef';
+const TOKEN = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+const REMOTE = '192.168.1.50';
+
+const base: RequestFacts = {
+  enabled: true,
+  publicEndpoint: false,
+  clientAddress: REMOTE,
+  trustedClients: TrustedClients.parse([]),
+  apiKeyHeader: undefined,
+  currentApiKey: KEY,
+  token: undefined,
+  tokenIssuedTo: undefined,
+};
+
+type Row = [name: string, facts: Partial<RequestFacts> & { trusted?: string[] }, expected: string];
+
+// expected: the rule that allows, or "401".
+const TABLE: Row[] = [
+  ['no credentials', {}, '401'],
+  ['authorization disabled, no credentials', { enabled: false }, 'disabled'],
+  ['disabled wins over a wrong key', { enabled: false, apiKeyHeader: 'wrong' }, 'disabled'],
+  ['public endpoint, no credentials', { publicEndpoint: true }, 'public'],
+  ['right key', { apiKeyHeader: KEY }, 'api_key'],
+  ['wrong key', { apiKeyHeader: 'f'.repeat(32) }, '401'],
+  ['key of another length', { apiKeyHeader: KEY + 'x' }, '401'],
+  ['empty key header', { apiKeyHeader: '' }, '401'],
+  ['key in other case', { apiKeyHeader: KEY.toUpperCase() }, '401'],
+  ['live token issued to this address', { token: TOKEN, tokenIssuedTo: REMOTE }, 'oneshot_token'],
+  ['live token issued to another address', { token: TOKEN, tokenIssuedTo: '192.168.1.51' }, '401'],
+  ['unknown, used or expired token', { token: TOKEN, tokenIssuedTo: undefined }, '401'],
+  ['empty token (KlipperScreen) is no token', { token: '' }, '401'],
+  ['empty token with the right key', { token: '', apiKeyHeader: KEY }, 'api_key'],
+  ['wrong key, live token: the token lets it in', { apiKeyHeader: 'wrong', token: TOKEN, tokenIssuedTo: REMOTE }, 'oneshot_token'],
+  ['right key and live token: the key, the token is not spent', { apiKeyHeader: KEY, token: TOKEN, tokenIssuedTo: REMOTE }, 'api_key'],
+  ['trusted IPv4 network', { trusted: ['192.168.1.0/24'] }, 'trusted'],
+  ['trusted single IPv4 address', { trusted: ['192.168.1.50'] }, 'trusted'],
+  ['outside the trusted network', { trusted: ['192.168.2.0/24'] }, '401'],
+  ['trusted, token not spent', { trusted: ['192.168.1.0/24'], token: TOKEN, tokenIssuedTo: REMOTE }, 'trusted'],
+  ['IPv4-mapped IPv6 peer in a trusted IPv4 network', { trusted: ['192.168.0.0/16'], clientAddress: '::ffff:192.168.1.50' }, 'trusted'],
+  ['loopback is not trusted unless listed', { clientAddress: '127.0.0.1' }, '401'],
+  ['::1 is not trusted unless listed', { clientAddress: '::1' }, '401'],
+  ['127.0.0.0/8 covers 127.1.2.3', { trusted: ['127.0.0.0/8'], clientAddress: '127.1.2.3' }, 'trusted'],
+  ['::1 trusted', { trusted: ['::1'], clientAddress: '::1' }, 'trusted'],
+  ['IPv6 network', { trusted: ['fe80::/10'], clientAddress: 'fe80::1234:5678' }, 'trusted'],
+  ['IPv6 outside the network', { trusted: ['fe80::/10'], clientAddress: 'fd00::1' }, '401'],
+  ['an IPv4 network does not cover IPv6 peers', { trusted: ['0.0.0.0/0'], clientAddress: '::1' }, '401'],
+  ['0.0.0.0/0 covers every IPv4 peer', { trusted: ['0.0.0.0/0'] }, 'trusted'],
+  ['comma list, second entry', { trusted: ['10.0.0.0/8', '192.168.1.0/24'] }, 'trusted'],
+  ['no address (socket gone)', { trusted: ['0.0.0.0/0'], clientAddress: '' }, '401'],
+];
+
+for (const [name, row, expected] of TABLE) {
+  test(`decide: ${name} → ${expected}`, () => {
+    const { trusted, ...facts } = row;
+    const d = decide({ ...base, ...facts, ...(trusted ? { trustedClients: TrustedClients.parse(trusted) } : {}) });
+    if (expected === '401') {
+      assert.deepEqual(d, { allow: false, status: 401, message: 'Unauthorized' });
+    } else {
+      assert.equal(d.allow, true);
+      assert.equal(d.allow && d.via, expected);
+      if (d.allow && d.via === 'oneshot_token') assert.equal(d.redeem, TOKEN);
+    }
+  });
+}
+
+test('sameSecret compares whole strings', () => {
+  assert.equal(sameSecret(KEY, KEY), true);
+  assert.equal(sameSecret(KEY.slice(0, -1), KEY), false);
+  assert.equal(sameSecret('', KEY), false);
+  assert.equal(sameSecret(KEY.slice(0, -1) + 'g', KEY), false);
+});
+
+const cors = (domains: string[], enableCors = false) => new CorsPolicy(domains.map(parseCorsDomain), enableCors);
+
+type OriginRow = [name: string, origin: string | undefined, host: string | undefined, policy: CorsPolicy, expected: string];
+const ORIGINS: OriginRow[] = [
+  ['no Origin: not a browser', undefined, 'printer.lan:7125', cors([]), 'no-origin'],
+  ['page from this very host and port', 'http://printer.lan:7125', 'printer.lan:7125', cors([]), 'same-host'],
+  ['same host, https page behind a proxy', 'https://printer.lan', 'printer.lan', cors([]), 'same-host'],
+  ['host compared without case', 'http://Printer.LAN:7125', 'printer.lan:7125', cors([]), 'same-host'],
+  ['default port written out in Host', 'http://printer.lan', 'printer.lan:80', cors([]), 'same-host'],
+  ['same host, other port, no CORS', 'http://printer.lan', 'printer.lan:7125', cors([]), '403'],
+  ['foreign site', 'http://evil.example', 'printer.lan:7125', cors([]), '403'],
+  ['foreign site allowed by pattern', 'http://ui.local', 'printer.lan:7125', cors(['*.local']), 'cors'],
+  ['foreign site not matching the pattern', 'http://ui.lan', 'printer.lan:7125', cors(['*.local']), '403'],
+  ['enable_cors allows every origin', 'http://evil.example', 'printer.lan:7125', cors([], true), 'cors'],
+  ['"null" origin (sandboxed page) refused', 'null', 'printer.lan:7125', cors(['*.local']), '403'],
+  ['no Host header, foreign page', 'http://a.b', undefined, cors([]), '403'],
+];
+for (const [name, origin, host, policy, expected] of ORIGINS) {
+  test(`decideOrigin: ${name} → ${expected}`, () => {
+    const d = decideOrigin({ origin, host, cors: policy });
+    if (expected === '403') assert.deepEqual(d, { allow: false, status: 403, message: 'Origin not allowed' });
+    else assert.deepEqual(d, { allow: true, via: expected });
+  });
+}
