@@ -23,6 +23,12 @@ import { gcodeResolver } from './fs/gcodePath.js';
 import { machineEndpoints } from './api/machine.js';
 import { PrintJobTracker } from './actors/printJob.actor.js';
 import { TemperatureStore } from './actors/temperatureStore.actor.js';
+import { GcodeStore } from './actors/gcodeStore.actor.js';
+import { ProcStats } from './actors/procStats.actor.js';
+import { databaseEndpoints } from './api/database.js';
+import { webcamEndpoints } from './api/webcams.js';
+import { octoprintEndpoints } from './api/octoprint.js';
+import { webClient } from './transport/webClient.js';
 import { accessEndpoints } from './api/access.js';
 import { authorizationFromConfig } from './auth/fromConfig.js';
 import type { TokenClock } from './actors/oneshotTokens.actor.js';
@@ -93,6 +99,8 @@ export async function startServer({ config, logToFile = true, tokenClock }: Star
   const printJob = new PrintJobTracker(klippy, subscriptions);
   const printControl = new PrintControl(klippy, printJob, gcodeResolver(() => dirs.gcodes));
   const temperatures = new TemperatureStore(klippy, subscriptions, { size: config.data_store.temperature_store_size });
+  const gcodeStore = new GcodeStore(klippy, config.data_store.gcode_store_size);
+  const procStats = new ProcStats(connections);
   const services: Services = {
     config,
     klippy,
@@ -102,14 +110,20 @@ export async function startServer({ config, logToFile = true, tokenClock }: Star
     printJob,
     printControl,
     temperatures,
+    gcodeStore,
+    procStats,
+    registeredDirectories: () => ['gcodes', 'config'],
     paths: { data: config.dataPath, ...dirs },
   };
 
   const registry = new EndpointRegistry().add(
     ...printerEndpoints(services),
     ...printEndpoints(services),
-    ...serverEndpoints(services),
+    ...serverEndpoints(services, () => registry),
     ...machineEndpoints(services),
+    ...databaseEndpoints(services),
+    ...webcamEndpoints(services),
+    ...octoprintEndpoints(),
     ...accessEndpoints(auth),
   );
 
@@ -121,9 +135,9 @@ export async function startServer({ config, logToFile = true, tokenClock }: Star
   const app = createHttpApp({
     registry,
     connections,
-    dialect: 'spec',
+    dialect: config.server.api_dialect,
     maxBodyBytes: config.server.max_http_body_size * 1024,
-    before: auth.authorization.httpMiddleware(registry),
+    before: [...(config.server.web_path ? [webClient(config.server.web_path)] : []), ...auth.authorization.httpMiddleware(registry)],
   });
   const server: Server = createServer(app);
   const wss = attachWebsocket(server, {
@@ -146,6 +160,7 @@ export async function startServer({ config, logToFile = true, tokenClock }: Star
   log.info(`serving the API at ${url}`);
   printJob.start();
   temperatures.start();
+  procStats.start();
   klippy.start();
 
   let closed = false;
@@ -162,6 +177,8 @@ export async function startServer({ config, logToFile = true, tokenClock }: Star
       connections.closeAll();
       wss.close();
       temperatures.stop();
+      gcodeStore.stop();
+      procStats.stop();
       printJob.stop();
       subscriptions.dispose();
       auth.tokens.dispose();

@@ -1,7 +1,10 @@
-// The machine namespace: the host computer's power (shutdown, reboot). The reply goes out
-// before the command runs, since the command may take this server down with it.
+// The machine namespace: the host computer itself — what it is, how loaded it is, its serial
+// devices, and its power (shutdown, reboot; the reply goes out before the command runs, since
+// the command may take this server down with it).
 import { rpc, type Endpoint } from '../transport/endpointRegistry.js';
 import { runHostCommand } from '../actors/hostCommand.actor.js';
+import { readSystemInfo } from '../actors/systemInfo.actor.js';
+import { listSerialDevices } from '../actors/serialPorts.actor.js';
 import type { Services } from './services.js';
 
 /** Long enough for the reply to leave the socket before the host starts going down. */
@@ -26,6 +29,27 @@ export function machineEndpoints(s: Services): Endpoint[] {
       http: { verbs: ['POST'], path: '/machine/reboot' },
       params: {},
       handler: () => later(s.config.machine.reboot_command),
+    }),
+    rpc({
+      method: 'machine.system_info',
+      description: 'The host: CPU, memory, distribution, network, virtualization',
+      http: { verbs: ['GET'], path: '/machine/system_info' },
+      params: {},
+      handler: async () => ({ system_info: await readSystemInfo() }),
+    }),
+    rpc({
+      method: 'machine.proc_stats',
+      description: "This server's CPU and memory over the last 30 s, and the host's load",
+      http: { verbs: ['GET'], path: '/machine/proc_stats' },
+      params: {},
+      handler: () => s.procStats.report(),
+    }),
+    rpc({
+      method: 'machine.peripherals.serial',
+      description: 'Serial devices of the host (USB adapters, UARTs)',
+      http: { verbs: ['GET'], path: '/machine/peripherals/serial' },
+      params: {},
+      handler: async () => ({ serial_devices: await listSerialDevices() }),
     }),
   ];
 }

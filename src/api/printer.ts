@@ -137,6 +137,7 @@ export function printerEndpoints(s: Services): Endpoint[] {
       http: { verbs: ['GET', 'POST'], path: '/printer/gcode/script' },
       params: { script: param.string({ required: true }) },
       handler: async ({ script }) => {
+        s.gcodeStore.recordCommand(script);
         await klippy.request('gcode/script', { script });
         return 'ok';
       },

@@ -1,16 +1,140 @@
-// The server namespace: facts and histories the server itself keeps.
-import { rpc, type Endpoint } from '../transport/endpointRegistry.js';
+// The server namespace: what the server is and knows, the connection handshake of today's
+// clients, and the histories it keeps (temperatures, console).
+import { rpc, type Endpoint, type EndpointRegistry } from '../transport/endpointRegistry.js';
 import { param } from '../transport/params.js';
+import { ApiError } from '../transport/apiError.js';
+import { CONFIG_SCHEMA } from '../config/configSchema.js';
 import type { Services } from './services.js';
+import { MOONSTATE_VERSION } from '../version.js';
+import { basename } from 'node:path';
 
-export function serverEndpoints(s: Services): Endpoint[] {
+/**
+ * The Moonraker release whose API we answer. Mainsail and Fluidd read `moonraker_version` as
+ * "vX.Y.Z-N" and warn below v0.8.0-306/309; our own version follows the dash.
+ */
+export const MOONRAKER_API_LEVEL = 'v0.10.0';
+export const API_VERSION = [1, 5, 0] as const;
+
+/**
+ * A component is listed in server.info only when the endpoint that proves it works is
+ * registered: clients initialise optional modules from this list.
+ */
+const COMPONENT_PROOF: Record<string, string> = {
+  klippy_apis: 'printer.info',
+  file_manager: 'server.files.list',
+  database: 'server.database.list',
+  data_store: 'server.temperature_store',
+  machine: 'machine.system_info',
+  proc_stats: 'machine.proc_stats',
+  history: 'server.history.list',
+  job_queue: 'server.job_queue.status',
+  webcam: 'server.webcams.list',
+  octoprint_compat: 'octoprint.api.version',
+};
+
+/** Klippy objects Moonraker needs for its print management. */
+const KLIPPY_REQUIREMENTS = ['virtual_sdcard', 'display_status', 'pause_resume'];
+
+const CLIENT_TYPES = ['web', 'mobile', 'desktop', 'display', 'bot', 'agent', 'other'];
+
+/** Values as JSON: parsed entries (trusted networks) are shown as they were written. */
+function jsonValue(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(jsonValue);
+  if (v !== null && typeof v === 'object' && typeof (v as { entry?: unknown }).entry === 'string') return (v as { entry: string }).entry;
+  return v ?? null;
+}
+
+export function serverEndpoints(s: Services, registry: () => EndpointRegistry): Endpoint[] {
+  const components = () => Object.entries(COMPONENT_PROOF).filter(([, m]) => registry().has(m)).map(([c]) => c);
   return [
+    rpc({
+      method: 'server.info',
+      description: 'Server facts: Klippy connection, components, registered roots, warnings, versions',
+      http: { verbs: ['GET'], path: '/server/info' },
+      params: {},
+      handler: async () => {
+        const state = s.klippy.state;
+        let missing: string[] = [];
+        if (state === 'ready') {
+          const objects = await s.klippy.request('objects/list').catch(() => ({ objects: [] }));
+          const list = Array.isArray(objects.objects) ? (objects.objects as unknown[]) : [];
+          missing = KLIPPY_REQUIREMENTS.filter((o) => !list.includes(o));
+        }
+        return {
+          klippy_connected: s.klippy.isConnected,
+          klippy_state: state,
+          components: components(),
+          failed_components: [],
+          registered_directories: s.registeredDirectories(),
+          warnings: [...s.config.warnings],
+          websocket_count: s.connections.size,
+          moonraker_version: `${MOONRAKER_API_LEVEL}-0-moonstate.${MOONSTATE_VERSION}`,
+          moonstate_version: MOONSTATE_VERSION,
+          missing_klippy_requirements: missing,
+          api_version: [...API_VERSION],
+          api_version_string: API_VERSION.join('.'),
+        };
+      },
+    }),
+    rpc({
+      method: 'server.config',
+      description: 'The configuration in use: typed values, the original strings, the files read',
+      http: { verbs: ['GET'], path: '/server/config' },
+      params: {},
+      handler: () => {
+        const cfg = s.config as unknown as Record<string, Record<string, unknown>>;
+        const config: Record<string, Record<string, unknown>> = {};
+        for (const [section, options] of Object.entries(CONFIG_SCHEMA)) {
+          config[section] = Object.fromEntries(Object.keys(options).map((o) => [o, jsonValue(cfg[section]?.[o])]));
+        }
+        const files = s.config.configFile ? [{ filename: basename(s.config.configFile), sections: Object.keys(s.config.orig) }] : [];
+        return { config, orig: s.config.orig, files };
+      },
+    }),
+    rpc({
+      method: 'server.connection.identify',
+      description: "A websocket client names itself; it then gets today's Moonraker dialect",
+      websocket: true,
+      params: {
+        client_name: param.string({ required: true }),
+        version: param.string({ required: true }),
+        type: param.string({ required: true, check: (t) => (CLIENT_TYPES.includes(t) ? undefined : `must be one of ${CLIENT_TYPES.join(', ')}`) }),
+        url: param.string({ required: true }),
+        access_token: param.any(),
+        api_key: param.any(),
+      },
+      handler: ({ client_name, version, type, url }, ctx) => {
+        const conn = ctx.connection;
+        if (!conn || ctx.transport !== 'websocket') throw new ApiError(400, 'server.connection.identify is only available over the websocket');
+        if (conn.identity) throw new ApiError(400, 'Connection already identified');
+        conn.identity = { client_name, version, type, url };
+        // Calling a method that did not exist in the spec's era marks a client of today.
+        conn.dialect = 'current';
+        return { connection_id: conn.id };
+      },
+    }),
+    rpc({
+      method: 'server.websocket.id',
+      description: "This websocket's id (deprecated by Moonraker in favour of identify)",
+      params: {},
+      handler: (_p, ctx) => {
+        if (!ctx.connection || ctx.transport !== 'websocket') throw new ApiError(400, 'server.websocket.id is only available over the websocket');
+        return { websocket_id: ctx.connection.id };
+      },
+    }),
     rpc({
       method: 'server.temperature_store',
       description: 'The last temperature_store_size samples (1 Hz) of every sensor, oldest first',
       http: { verbs: ['GET'], path: '/server/temperature_store' },
       params: { include_monitors: param.boolean({ default: false }) },
       handler: ({ include_monitors }) => s.temperatures.snapshot(include_monitors),
+    }),
+    rpc({
+      method: 'server.gcode_store',
+      description: 'Recent gcode commands and responses, oldest first',
+      http: { verbs: ['GET'], path: '/server/gcode_store' },
+      params: { count: param.integer({ check: (n) => (n >= 0 ? undefined : 'must not be negative') }) },
+      handler: ({ count }) => ({ gcode_store: s.gcodeStore.entries(count) }),
     }),
   ];
 }

@@ -8,6 +8,8 @@ import type { Database } from '../db/database.js';
 import type { PrintJobTracker } from '../actors/printJob.actor.js';
 import type { TemperatureStore } from '../actors/temperatureStore.actor.js';
 import type { PrintControl } from '../actors/printControl.actor.js';
+import type { GcodeStore } from '../actors/gcodeStore.actor.js';
+import type { ProcStats } from '../actors/procStats.actor.js';
 
 export interface Services {
   config: MoonstateConfig;
@@ -18,6 +20,10 @@ export interface Services {
   printJob: PrintJobTracker;
   printControl: PrintControl;
   temperatures: TemperatureStore;
+  gcodeStore: GcodeStore;
+  procStats: ProcStats;
+  /** The file roots clients may browse (server.info's registered_directories). */
+  registeredDirectories(): string[];
   /** Folders under the data path the server owns. */
   paths: { data: string; gcodes: string; config: string; logs: string; database: string };
 }

@@ -8,6 +8,14 @@ import { parseCorsDomain } from '../auth/corsPolicy.js';
 export const CONFIG_SCHEMA = {
   server: {
     host: opt.string('0.0.0.0'),
+    /**
+     * Reply shapes for HTTP callers: `spec` (Moonraker as of September 2020, our contract) or
+     * `current` (today's Moonraker). Websocket clients that call server.connection.identify get
+     * `current` whatever this says.
+     */
+    api_dialect: opt.oneOf(['spec', 'current'] as const, 'spec'),
+    /** A built web client (Mainsail's or Fluidd's release files) served at / on the same port. */
+    web_path: opt.optionalPath(),
     // 0 lets the OS choose a free port (tests, side-by-side instances).
     port: opt.int(7125, 0, 65535),
     /** Klippy's API socket. Absent: moonstate runs its built-in virtual Klippy. */
@@ -65,4 +73,8 @@ export type MoonstateConfig = {
   dataPath: string;
   /** The config file read, if any. */
   configFile: string | undefined;
+  /** Every option as written in the file (strings), by section: server.config's `orig`. */
+  orig: Record<string, Record<string, string>>;
+  /** Warnings from loading (unknown sections and options), shown in server.info. */
+  warnings: string[];
 };

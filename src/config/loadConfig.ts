@@ -85,5 +85,9 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
   if (o?.port !== undefined) config.server.port = o.port;
   config.dataPath = sources.dataPath;
   config.configFile = sources.file;
+  config.orig = Object.fromEntries(
+    [...sections.values()].map((sec) => [sec.name, Object.fromEntries([...sec.options].map(([k, v]) => [k, v.value]))]),
+  );
+  config.warnings = warnings;
   return { config, warnings };
 }

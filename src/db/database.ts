@@ -6,7 +6,9 @@
 // Each top-level key of a namespace is one record; a dotted key (`a.b.c`) reads or writes inside
 // that record's JSON value, in one transaction.
 import { open, type Database as LmdbDatabase, type RootDatabase } from 'lmdb';
-import { mkdirSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { ApiError } from '../transport/apiError.js';
 
 export type ItemKey = string | string[];
@@ -18,17 +20,67 @@ export function splitKey(key: ItemKey): string[] {
 }
 
 const keyText = (parts: string[]) => parts.join('.');
+
+/**
+ * LMDB's first meta page holds this magic number right after the page header, whose size
+ * differs between LMDB versions (16 bytes in 0.9, 24 in the build lmdb-js ships).
+ */
+const LMDB_MAGIC = 0xbeefc0de;
+
+function hasLmdbMagic(file: string): boolean {
+  const buf = Buffer.alloc(64);
+  const fd = openSync(file, 'r');
+  try {
+    if (readSync(fd, buf, 0, 64, 0) < 64) return false;
+  } finally {
+    closeSync(fd);
+  }
+  return [16, 24, 32].some((offset) => buf.readUInt32LE(offset) === LMDB_MAGIC);
+}
+
+/**
+ * Opens a candidate store in a throwaway process and lists its namespaces. lmdb's native code
+ * can crash the whole process on a damaged file, and a restore must never take the server down.
+ */
+function probeNamespaces(dir: string): string[] {
+  const lmdbUrl = import.meta.resolve('lmdb');
+  const code = `
+    const { open } = await import(${JSON.stringify(lmdbUrl)});
+    const root = open({ path: ${JSON.stringify(dir)}, maxDbs: 8, encoding: 'json', readOnly: false });
+    const items = root.openDB({ name: 'items', encoding: 'json' });
+    const seen = new Set();
+    // Reading every value, not just the keys, finds damaged data pages before we trust them.
+    for (const { key } of items.getRange({})) if (Array.isArray(key)) seen.add(String(key[0]));
+    process.stdout.write(JSON.stringify([...seen]));
+    await root.close();`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', timeout: 30_000 });
+  if (r.status !== 0) throw new Error(r.signal ? `the file crashed the database reader (${r.signal})` : r.stderr.trim().split('\n').pop() ?? 'unreadable');
+  return JSON.parse(r.stdout) as string[];
+}
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export class Database {
-  private readonly root: RootDatabase;
+  private root!: RootDatabase;
   /** [namespace, topKey] → value */
-  private readonly items: LmdbDatabase<unknown, [string, string]>;
+  private items!: LmdbDatabase<unknown, [string, string]>;
 
   constructor(readonly path: string) {
     mkdirSync(path, { recursive: true });
-    this.root = open({ path, maxDbs: 8, encoding: 'json' });
+    this.openEnv();
+  }
+
+  private openEnv(): void {
+    this.root = open({ path: this.path, maxDbs: 8, encoding: 'json' });
     this.items = this.root.openDB<unknown, [string, string]>({ name: 'items', encoding: 'json' });
+  }
+
+  /** LMDB keeps everything in one file in the database folder. */
+  private get dataFile(): string {
+    return join(this.path, 'data.mdb');
+  }
+
+  get sizeBytes(): number {
+    return statSync(this.dataFile).size;
   }
 
   namespaces(): string[] {
@@ -121,9 +173,58 @@ export class Database {
     });
   }
 
-  /** A consistent copy of the whole store to `path` (a file), compacted. */
-  backup(path: string): Promise<void> {
-    return this.root.backup(path, true);
+  /**
+   * A consistent, compacted copy of the whole store in one file at `file`. LMDB copies into a
+   * folder (our store is a folder), so the copy is made in a scratch folder and moved.
+   */
+  async backup(file: string): Promise<void> {
+    const scratch = `${file}.partial`;
+    rmSync(scratch, { recursive: true, force: true });
+    mkdirSync(scratch, { recursive: true });
+    try {
+      await this.root.backup(scratch, true);
+      renameSync(join(scratch, 'data.mdb'), file);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }
+
+  /** Rewrites the store without free pages; returns the sizes before and after. */
+  async compact(): Promise<{ previous_size: number; new_size: number }> {
+    const previous = this.sizeBytes;
+    const tmp = join(this.path, 'data.mdb.compact');
+    await this.backup(tmp);
+    await this.root.close();
+    renameSync(tmp, this.dataFile);
+    this.openEnv();
+    return { previous_size: previous, new_size: this.sizeBytes };
+  }
+
+  /**
+   * Replaces the whole store with a backup made by `backup`. The backup is opened first, in a
+   * scratch folder, so a file that is not a database is refused before anything is replaced.
+   */
+  async restore(backupFile: string): Promise<string[]> {
+    // No extension: lmdb-js would read "x.restore" as a single-file store, not a folder.
+    const scratch = `${this.path}-restore`;
+    rmSync(scratch, { recursive: true, force: true });
+    mkdirSync(scratch, { recursive: true });
+    try {
+      if (!hasLmdbMagic(backupFile)) throw new Error('no LMDB header');
+      copyFileSync(backupFile, join(scratch, 'data.mdb'));
+      const namespaces = probeNamespaces(scratch);
+      // A damaged file can open as an empty store; restoring it would silently wipe everything.
+      if (namespaces.length === 0) throw new Error('it holds no data');
+      await this.root.close();
+      copyFileSync(join(scratch, 'data.mdb'), this.dataFile);
+      rmSync(join(this.path, 'lock.mdb'), { force: true });
+      this.openEnv();
+      return namespaces;
+    } catch (err) {
+      throw new ApiError(400, `Not a database backup: ${(err as Error).message}`);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   }
 
   close(): Promise<void> {

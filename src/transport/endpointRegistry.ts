@@ -26,6 +26,8 @@ export interface RpcEndpoint<P extends ParamsSpec = ParamsSpec> {
   paramsFromHttpQuery?: (query: URLSearchParams) => Record<string, unknown>;
   /** Reachable without credentials (the authorization layer reads this). */
   public?: boolean;
+  /** HTTP replies with the value itself instead of `{result}` (OctoPrint's API shape). */
+  bareHttpResult?: boolean;
   handler(params: ParamsOf<P>, ctx: RequestContext): unknown;
 }
 
@@ -67,6 +69,10 @@ export class EndpointRegistry {
   rpcMethod(method: string): RpcEndpoint | undefined {
     const e = this.byMethod.get(method);
     return e?.kind === 'rpc' && e.websocket ? e : undefined;
+  }
+
+  has(method: string): boolean {
+    return this.byMethod.has(method);
   }
 
   all(): Endpoint[] {

@@ -67,7 +67,7 @@ function rpcRoute(endpoint: RpcEndpoint, opts: HttpAppOptions) {
       }
       const ctx = contextFor(req, opts, query);
       const result = await invoke(endpoint, raw, ctx);
-      res.json({ result });
+      res.json(endpoint.bareHttpResult ? result : { result });
     } catch (err) {
       sendError(res, err);
     }

@@ -53,3 +53,21 @@ test('a write committed before a crash survives it', async () => {
   assert.deepEqual(db.get('crash', 'committed'), { n: 42 });
   await db.close();
 });
+
+test('restore refuses a non-database and a damaged one without touching the store or the process', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'db-'));
+  const db = new Database(join(dir, 'database'));
+  db.put('keep', 'v', 'current');
+  const { writeFileSync, readFileSync } = await import('node:fs');
+  writeFileSync(join(dir, 'text.mdb'), 'not a database at all, but long enough to have a header of sixty-four bytes');
+  await assert.rejects(db.restore(join(dir, 'text.mdb')), /Not a database backup/);
+  // A real backup with its pages overwritten: the header passes, opening it would crash lmdb.
+  await db.backup(join(dir, 'good.mdb'));
+  const bytes = readFileSync(join(dir, 'good.mdb'));
+  bytes.fill(0xff, 200);
+  writeFileSync(join(dir, 'damaged.mdb'), bytes);
+  await assert.rejects(db.restore(join(dir, 'damaged.mdb')), /Not a database backup/);
+  assert.equal(db.get('keep', 'v'), 'current');
+  assert.deepEqual(await db.restore(join(dir, 'good.mdb')), ['keep']);
+  await db.close();
+});

@@ -1,0 +1,30 @@
+// The OctoPrint-compatible endpoints of Moonraker's octoprint_compat: slicers and farm
+// managers (FDM Monster) check /api/version before talking to a printer at all.
+import { rpc, type Endpoint } from '../transport/endpointRegistry.js';
+import { MOONSTATE_VERSION } from '../version.js';
+
+/** The OctoPrint server version Moonraker claims; slicers compare against it. */
+const OCTOPRINT_SERVER = '1.5.0';
+
+export function octoprintEndpoints(): Endpoint[] {
+  return [
+    rpc({
+      method: 'octoprint.api.version',
+      description: 'OctoPrint API version (compatibility)',
+      http: { verbs: ['GET'], path: '/api/version' },
+      websocket: false,
+      bareHttpResult: true,
+      params: {},
+      handler: () => ({ server: OCTOPRINT_SERVER, api: '0.1', text: `OctoPrint (moonstate ${MOONSTATE_VERSION})` }),
+    }),
+    rpc({
+      method: 'octoprint.api.server',
+      description: 'OctoPrint server information (compatibility)',
+      http: { verbs: ['GET'], path: '/api/server' },
+      websocket: false,
+      bareHttpResult: true,
+      params: {},
+      handler: () => ({ server: OCTOPRINT_SERVER, safemode: null }),
+    }),
+  ];
+}
