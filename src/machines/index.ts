@@ -3,5 +3,6 @@
 import type { AnyStateMachine } from 'xstate';
 import { klippyConnectionMachine } from './klippyConnection.machine.js';
 import { printJobMachine } from './printJob.machine.js';
+import { jobQueueMachine } from './jobQueue.machine.js';
 
-export const MACHINES: readonly AnyStateMachine[] = [klippyConnectionMachine, printJobMachine];
+export const MACHINES: readonly AnyStateMachine[] = [klippyConnectionMachine, printJobMachine, jobQueueMachine];
