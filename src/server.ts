@@ -23,6 +23,8 @@ import { gcodeResolver } from './fs/gcodePath.js';
 import { machineEndpoints } from './api/machine.js';
 import { PrintJobTracker } from './actors/printJob.actor.js';
 import { TemperatureStore } from './actors/temperatureStore.actor.js';
+import { PrintHistory } from './actors/history.actor.js';
+import { historyEndpoints } from './api/history.js';
 import type { Services } from './api/services.js';
 import { Database } from './db/database.js';
 import { getLogger, logSink } from './logger.js';
@@ -84,7 +86,9 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
   const connections = new ConnectionRegistry();
   const database = new Database(dirs.database);
   const printJob = new PrintJobTracker(klippy, subscriptions);
-  const printControl = new PrintControl(klippy, printJob, gcodeResolver(() => dirs.gcodes));
+  const resolveGcode = gcodeResolver(() => dirs.gcodes);
+  const printControl = new PrintControl(klippy, printJob, resolveGcode);
+  const history = new PrintHistory({ database, jobEvents: printJob.events$, gcodesPath: dirs.gcodes });
   const temperatures = new TemperatureStore(klippy, subscriptions, { size: config.data_store.temperature_store_size });
   const services: Services = {
     config,
@@ -95,6 +99,7 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
     printJob,
     printControl,
     temperatures,
+    history,
     paths: { data: config.dataPath, ...dirs },
   };
 
@@ -103,10 +108,11 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
     ...printEndpoints(services),
     ...serverEndpoints(services),
     ...machineEndpoints(services),
+    ...historyEndpoints(services),
   );
 
   const subs: Subscription[] = [
-    startNotifier({ klippy, printJob, connections }),
+    startNotifier({ klippy, printJob, connections, history }),
     connections.closed$.subscribe((conn) => subscriptions.unsubscribe(wsSubscriber(conn))),
   ];
 
@@ -134,6 +140,8 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log.info(`serving the API at ${url}`);
+  // History listens before the print job machine can announce anything.
+  history.start();
   printJob.start();
   temperatures.start();
   klippy.start();
@@ -153,6 +161,7 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
       wss.close();
       temperatures.stop();
       printJob.stop();
+      await history.stop();
       subscriptions.dispose();
       klippy.stop();
       await new Promise<void>((resolve) => {

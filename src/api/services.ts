@@ -8,6 +8,7 @@ import type { Database } from '../db/database.js';
 import type { PrintJobTracker } from '../actors/printJob.actor.js';
 import type { TemperatureStore } from '../actors/temperatureStore.actor.js';
 import type { PrintControl } from '../actors/printControl.actor.js';
+import type { PrintHistory } from '../actors/history.actor.js';
 
 export interface Services {
   config: MoonstateConfig;
@@ -18,6 +19,8 @@ export interface Services {
   printJob: PrintJobTracker;
   printControl: PrintControl;
   temperatures: TemperatureStore;
+  /** Print history and totals (server.history.*, Moonraker's `history` component). */
+  history: PrintHistory;
   /** Folders under the data path the server owns. */
   paths: { data: string; gcodes: string; config: string; logs: string; database: string };
 }
