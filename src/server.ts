@@ -24,7 +24,9 @@ import { machineEndpoints } from './api/machine.js';
 import { PrintJobTracker } from './actors/printJob.actor.js';
 import { TemperatureStore } from './actors/temperatureStore.actor.js';
 import { PrintHistory } from './actors/history.actor.js';
+import { JobQueue } from './actors/jobQueue.actor.js';
 import { historyEndpoints } from './api/history.js';
+import { jobQueueEndpoints } from './api/jobQueue.js';
 import type { Services } from './api/services.js';
 import { Database } from './db/database.js';
 import { getLogger, logSink } from './logger.js';
@@ -89,6 +91,7 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
   const resolveGcode = gcodeResolver(() => dirs.gcodes);
   const printControl = new PrintControl(klippy, printJob, resolveGcode);
   const history = new PrintHistory({ database, jobEvents: printJob.events$, gcodesPath: dirs.gcodes });
+  const jobQueue = new JobQueue({ database, klippy, printJob, printControl, resolve: resolveGcode, settings: config.job_queue });
   const temperatures = new TemperatureStore(klippy, subscriptions, { size: config.data_store.temperature_store_size });
   const services: Services = {
     config,
@@ -100,6 +103,7 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
     printControl,
     temperatures,
     history,
+    jobQueue,
     paths: { data: config.dataPath, ...dirs },
   };
 
@@ -109,10 +113,11 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
     ...serverEndpoints(services),
     ...machineEndpoints(services),
     ...historyEndpoints(services),
+    ...jobQueueEndpoints(services),
   );
 
   const subs: Subscription[] = [
-    startNotifier({ klippy, printJob, connections, history }),
+    startNotifier({ klippy, printJob, connections, history, jobQueue }),
     connections.closed$.subscribe((conn) => subscriptions.unsubscribe(wsSubscriber(conn))),
   ];
 
@@ -140,8 +145,9 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log.info(`serving the API at ${url}`);
-  // History listens before the print job machine can announce anything.
+  // History and the queue listen before the print job machine can announce anything.
   history.start();
+  jobQueue.start();
   printJob.start();
   temperatures.start();
   klippy.start();
@@ -160,6 +166,7 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
       connections.closeAll();
       wss.close();
       temperatures.stop();
+      jobQueue.stop();
       printJob.stop();
       await history.stop();
       subscriptions.dispose();

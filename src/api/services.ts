@@ -9,6 +9,7 @@ import type { PrintJobTracker } from '../actors/printJob.actor.js';
 import type { TemperatureStore } from '../actors/temperatureStore.actor.js';
 import type { PrintControl } from '../actors/printControl.actor.js';
 import type { PrintHistory } from '../actors/history.actor.js';
+import type { JobQueue } from '../actors/jobQueue.actor.js';
 
 export interface Services {
   config: MoonstateConfig;
@@ -21,6 +22,8 @@ export interface Services {
   temperatures: TemperatureStore;
   /** Print history and totals (server.history.*, Moonraker's `history` component). */
   history: PrintHistory;
+  /** The job queue (server.job_queue.*, Moonraker's `job_queue` component). */
+  jobQueue: JobQueue;
   /** Folders under the data path the server owns. */
   paths: { data: string; gcodes: string; config: string; logs: string; database: string };
 }

@@ -96,11 +96,11 @@ test('along every path, a start is only asked for with a job queued and the prin
     // Only where this path's last step entered `starting` (a job may be removed afterwards).
     if (snap.value !== 'starting' || seen.at(-1)?.value === 'starting') continue;
     checked++;
-    assert.ok(snap.context.jobs.length > 0);
+    assert.ok(snap.context.jobs.length > 0, 'starting with no job');
     assert.ok(snap.context.canStart, `starting with the printer busy: ${events.map((e) => e.type).join(' ')}`);
     assert.equal(snap.context.loadingJobId, snap.context.jobs[0]!.job_id);
   }
-  assert.ok(checked > 0);
+  assert.ok(checked > 0, 'no path ends by entering starting');
 });
 
 test('from every state, a pause lands in paused (at once, or when the start in progress is done)', () => {
