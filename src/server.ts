@@ -32,6 +32,10 @@ import { webClient } from './transport/webClient.js';
 import { accessEndpoints } from './api/access.js';
 import { authorizationFromConfig } from './auth/fromConfig.js';
 import type { TokenClock } from './actors/oneshotTokens.actor.js';
+import { PrintHistory } from './actors/history.actor.js';
+import { JobQueue } from './actors/jobQueue.actor.js';
+import { historyEndpoints } from './api/history.js';
+import { jobQueueEndpoints } from './api/jobQueue.js';
 import type { Services } from './api/services.js';
 import { Database } from './db/database.js';
 import { getLogger, logSink } from './logger.js';
@@ -97,7 +101,10 @@ export async function startServer({ config, logToFile = true, tokenClock }: Star
   const connections = new ConnectionRegistry();
   const database = new Database(dirs.database);
   const printJob = new PrintJobTracker(klippy, subscriptions);
-  const printControl = new PrintControl(klippy, printJob, gcodeResolver(() => dirs.gcodes));
+  const resolveGcode = gcodeResolver(() => dirs.gcodes);
+  const printControl = new PrintControl(klippy, printJob, resolveGcode);
+  const history = new PrintHistory({ database, jobEvents: printJob.events$, gcodesPath: dirs.gcodes });
+  const jobQueue = new JobQueue({ database, klippy, printJob, printControl, resolve: resolveGcode, settings: config.job_queue });
   const temperatures = new TemperatureStore(klippy, subscriptions, { size: config.data_store.temperature_store_size });
   const gcodeStore = new GcodeStore(klippy, config.data_store.gcode_store_size);
   const procStats = new ProcStats(connections);
@@ -113,6 +120,8 @@ export async function startServer({ config, logToFile = true, tokenClock }: Star
     gcodeStore,
     procStats,
     registeredDirectories: () => ['gcodes', 'config'],
+    history,
+    jobQueue,
     paths: { data: config.dataPath, ...dirs },
   };
 
@@ -125,10 +134,12 @@ export async function startServer({ config, logToFile = true, tokenClock }: Star
     ...webcamEndpoints(services),
     ...octoprintEndpoints(),
     ...accessEndpoints(auth),
+    ...historyEndpoints(services),
+    ...jobQueueEndpoints(services),
   );
 
   const subs: Subscription[] = [
-    startNotifier({ klippy, printJob, connections }),
+    startNotifier({ klippy, printJob, connections, history, jobQueue }),
     connections.closed$.subscribe((conn) => subscriptions.unsubscribe(wsSubscriber(conn))),
   ];
 
@@ -158,6 +169,9 @@ export async function startServer({ config, logToFile = true, tokenClock }: Star
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log.info(`serving the API at ${url}`);
+  // History and the queue listen before the print job machine can announce anything.
+  history.start();
+  jobQueue.start();
   printJob.start();
   temperatures.start();
   procStats.start();
@@ -179,7 +193,9 @@ export async function startServer({ config, logToFile = true, tokenClock }: Star
       temperatures.stop();
       gcodeStore.stop();
       procStats.stop();
+      jobQueue.stop();
       printJob.stop();
+      await history.stop();
       subscriptions.dispose();
       auth.tokens.dispose();
       klippy.stop();

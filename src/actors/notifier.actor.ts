@@ -5,6 +5,8 @@ import type { KlippyConnection } from './klippyConnection.actor.js';
 import type { PrintJobTracker } from './printJob.actor.js';
 import type { ConnectionRegistry } from '../transport/connections.js';
 import type { Job } from '../machines/printJob.machine.js';
+import type { PrintHistory } from './history.actor.js';
+import type { JobQueue } from './jobQueue.actor.js';
 
 const KLIPPY_NOTIFICATIONS = {
   'klippy.ready': 'notify_klippy_ready',
@@ -33,9 +35,11 @@ export interface NotifierSources {
   klippy: KlippyConnection;
   printJob: PrintJobTracker;
   connections: ConnectionRegistry;
+  history?: PrintHistory;
+  jobQueue?: JobQueue;
 }
 
-export function startNotifier({ klippy, printJob, connections }: NotifierSources): Subscription {
+export function startNotifier({ klippy, printJob, connections, history, jobQueue }: NotifierSources): Subscription {
   const subs = klippy.events$.subscribe((ev) => connections.broadcast(KLIPPY_NOTIFICATIONS[ev.type]));
   subs.add(klippy.gcode$.subscribe((line) => connections.broadcast('notify_gcode_response', [line])));
   // A moonstate extension: the print job machine's transitions, for UIs that want them exact
@@ -46,5 +50,7 @@ export function startNotifier({ klippy, printJob, connections }: NotifierSources
       connections.broadcast('notify_job_state_changed', [{ state, previous_state: previous, job: jobView(printJob.job) }]);
     }),
   );
+  if (history) subs.add(history.changes$.subscribe((change) => connections.broadcast('notify_history_changed', [change])));
+  if (jobQueue) subs.add(jobQueue.changes$.subscribe((change) => connections.broadcast('notify_job_queue_changed', [change])));
   return subs;
 }

@@ -10,6 +10,8 @@ import type { TemperatureStore } from '../actors/temperatureStore.actor.js';
 import type { PrintControl } from '../actors/printControl.actor.js';
 import type { GcodeStore } from '../actors/gcodeStore.actor.js';
 import type { ProcStats } from '../actors/procStats.actor.js';
+import type { PrintHistory } from '../actors/history.actor.js';
+import type { JobQueue } from '../actors/jobQueue.actor.js';
 
 export interface Services {
   config: MoonstateConfig;
@@ -24,6 +26,10 @@ export interface Services {
   procStats: ProcStats;
   /** The file roots clients may browse (server.info's registered_directories). */
   registeredDirectories(): string[];
+  /** Print history and totals (server.history.*, Moonraker's `history` component). */
+  history: PrintHistory;
+  /** The job queue (server.job_queue.*, Moonraker's `job_queue` component). */
+  jobQueue: JobQueue;
   /** Folders under the data path the server owns. */
   paths: { data: string; gcodes: string; config: string; logs: string; database: string };
 }

@@ -53,6 +53,17 @@ export const CONFIG_SCHEMA = {
     /** Run by machine.reboot, after the reply is sent. */
     reboot_command: opt.string('sudo shutdown -r now'),
   },
+  /** Moonraker's [job_queue]: files printed one after another (server.job_queue.*). */
+  job_queue: {
+    /** Load the next queued job whenever Klippy becomes ready, resuming a paused queue. */
+    load_on_startup: opt.bool(false),
+    /** Load the next job when a print completes; when false the queue pauses after each load. */
+    automatic_transition: opt.bool(false),
+    /** Seconds to wait after a print completes before loading the next job. */
+    job_transition_delay: opt.float(0.01, 0, 86400, { exclusiveMin: true }),
+    /** Gcode run between two jobs, after the delay (not on a start or at startup). */
+    job_transition_gcode: opt.string(''),
+  },
   /** The built-in virtual printer used when no klippy_uds_address is configured. */
   virtual_klippy: {
     /** Simulated physics (heating, moves, prints) runs this many times faster than real time. */

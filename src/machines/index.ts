@@ -4,5 +4,6 @@ import type { AnyStateMachine } from 'xstate';
 import { klippyConnectionMachine } from './klippyConnection.machine.js';
 import { printJobMachine } from './printJob.machine.js';
 import { oneshotTokenMachine } from './oneshotToken.machine.js';
+import { jobQueueMachine } from './jobQueue.machine.js';
 
-export const MACHINES: readonly AnyStateMachine[] = [klippyConnectionMachine, printJobMachine, oneshotTokenMachine];
+export const MACHINES: readonly AnyStateMachine[] = [klippyConnectionMachine, printJobMachine, oneshotTokenMachine, jobQueueMachine];
