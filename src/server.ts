@@ -10,12 +10,14 @@ import type { MoonstateConfig } from './config/configSchema.js';
 import { KlippyConnection } from './actors/klippyConnection.actor.js';
 import { StatusSubscriptions } from './actors/statusSubscriptions.actor.js';
 import { VirtualKlippyProcess } from './actors/virtualKlippyProcess.actor.js';
-import { startNotifier } from './actors/notifier.actor.js';
+import { startFileNotifier, startNotifier } from './actors/notifier.actor.js';
 import { ConnectionRegistry } from './transport/connections.js';
 import { EndpointRegistry } from './transport/endpointRegistry.js';
 import { createHttpApp } from './transport/httpServer.js';
 import { attachWebsocket } from './transport/websocketServer.js';
 import { printerEndpoints, wsSubscriber } from './api/printer.js';
+import { fileEndpoints } from './api/files.js';
+import { FileManager } from './fs/fileManager.js';
 import type { Services } from './api/services.js';
 import { Database } from './db/database.js';
 import { getLogger, logSink } from './logger.js';
@@ -76,19 +78,22 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
   const subscriptions = new StatusSubscriptions(klippy);
   const connections = new ConnectionRegistry();
   const database = new Database(dirs.database);
+  const files = new FileManager({ config, klippy, subscriptions, database, paths: dirs, embedded: virtualKlippy !== undefined });
   const services: Services = {
     config,
     klippy,
     subscriptions,
     connections,
     database,
+    files,
     paths: { data: config.dataPath, ...dirs },
   };
 
-  const registry = new EndpointRegistry().add(...printerEndpoints(services));
+  const registry = new EndpointRegistry().add(...printerEndpoints(services), ...fileEndpoints(services, files));
 
   const subs: Subscription[] = [
     startNotifier(klippy, connections),
+    startFileNotifier(files, connections),
     connections.closed$.subscribe((conn) => subscriptions.unsubscribe(wsSubscriber(conn))),
   ];
 
@@ -116,6 +121,7 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log.info(`serving the API at ${url}`);
+  files.start();
   klippy.start();
 
   let closed = false;
@@ -138,6 +144,7 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
         server.closeAllConnections();
       });
       await virtualKlippy?.stop();
+      await files.close();
       await database.close();
       if (privateDir) rmSync(privateDir, { recursive: true, force: true });
       log.info('stopped');
