@@ -24,7 +24,12 @@ export function printStatsFromSubscriptions(subscriptions: StatusSubscriptions, 
 }
 
 export class FileInUse {
-  constructor(private readonly source: PrintStatsSource) {}
+  constructor(private source: PrintStatsSource) {}
+
+  /** Replaces where the rule reads Klippy's print state from (a print-job machine, tests). */
+  setSource(source: PrintStatsSource): void {
+    this.source = source;
+  }
 
   /** The gcodes-relative path of the file Klippy is printing or has paused, if any. */
   activeFile(): string | undefined {

@@ -12,6 +12,9 @@ export async function startPrintAfterUpload(klippy: KlippyConnection, inUse: Fil
   if (klippy.state !== 'ready' || inUse.busy()) return false;
   if (/["\n\r]/.test(rel)) return false;
   try {
+    // An unknown command is not an error to Klippy, so make sure it knows this one.
+    const help = await klippy.request('gcode/help');
+    if (!('SDCARD_PRINT_FILE' in help)) return false;
     await klippy.request('gcode/script', { script: `SDCARD_PRINT_FILE FILENAME="${rel}"` });
     return true;
   } catch (err) {
