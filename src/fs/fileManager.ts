@@ -144,6 +144,11 @@ export class FileManager {
     this.watcherStarts.set(name, started);
   }
 
+  /** Files waiting for (or in) the metadata parser. */
+  get metadataPending(): number {
+    return this.pool.pending;
+  }
+
   /** Resolves once the watchers have read their roots and handled every change seen so far. */
   async settled(): Promise<void> {
     await Promise.all(this.watcherStarts.values());

@@ -1,5 +1,5 @@
 // POST /server/files/upload: a multipart form (fields `file`, `root`, `path`, `print`,
-// `checksum`) parsed by formidable and streamed to a temp file in the target folder, so a
+// `checksum`) read by src/fs/multipart.ts and streamed to a temp file in the target folder, so a
 // finished upload is placed by a rename on the same filesystem. Nothing but a complete,
 // verified upload ever appears under its name: an interrupted, refused, oversized or
 // checksum-failing upload, or a full disk, leaves neither the file nor the temp file behind.
@@ -9,8 +9,7 @@ import { copyFile, mkdir, open, rename, stat, unlink, type FileHandle } from 'no
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import formidable from 'formidable';
+import { finished, pipeline } from 'node:stream/promises';
 import { ApiError } from '../transport/apiError.js';
 import type { Dialect } from '../transport/requestContext.js';
 import { getLogger } from '../logger.js';
@@ -19,6 +18,7 @@ import type { FileManager } from './fileManager.js';
 import { uploadBody } from './fileShapes.js';
 import { startPrintAfterUpload } from './printStarter.js';
 import { relativeSegments, UPLOAD_TEMP_PREFIX } from './safePath.js';
+import { boundaryOf, FILE_TOO_LARGE, MultipartReader } from './multipart.js';
 import type { RootPath } from './fileRoots.js';
 
 const log = getLogger('upload');
@@ -41,7 +41,7 @@ class TempFileSink extends Writable {
     private readonly chooseDir: () => Promise<string | undefined>,
     withHash: boolean,
   ) {
-    super({ highWaterMark: 1024 * 1024 });
+    super({ highWaterMark: 8 * 1024 * 1024 });
     this.hash = withHash ? createHash('sha256') : undefined;
   }
 
@@ -118,17 +118,13 @@ async function writeAll(fh: FileHandle, bufs: Buffer[]): Promise<void> {
 }
 
 function errorFor(err: unknown, maxBytes: number): ApiError {
-  if (err instanceof ApiError) return err;
-  const e = err as { code?: unknown; httpCode?: number; message?: string };
+  if (err instanceof ApiError) {
+    return err.message === FILE_TOO_LARGE ? new ApiError(413, `Upload larger than the limit of ${maxBytes} bytes ([server] max_upload_size)`) : err;
+  }
+  const e = err as { code?: unknown; message?: string };
   if (e.code === 'ENOSPC' || e.code === 'EDQUOT') return new ApiError(507, 'Upload failed: no space left on the device');
   if (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS') return new ApiError(403, `Upload failed: cannot write there (${e.code})`);
-  if (typeof e.httpCode === 'number') {
-    if (e.httpCode === 413) return new ApiError(413, `Upload larger than the limit of ${maxBytes} bytes ([server] max_upload_size)`);
-    return new ApiError(e.httpCode >= 400 && e.httpCode < 500 ? e.httpCode : 400, `Malformed upload: ${e.message ?? 'bad multipart body'}`);
-  }
-  if (e.message === 'Request aborted' || e.code === 'ECONNRESET' || e.code === 'ERR_STREAM_PREMATURE_CLOSE') {
-    return new ApiError(400, 'Upload aborted by the client');
-  }
+  if (e.code === 'ECONNRESET' || e.code === 'ERR_STREAM_PREMATURE_CLOSE') return new ApiError(400, 'Upload aborted by the client');
   return new ApiError(500, `Upload failed: ${e.message ?? String(err)}`);
 }
 
@@ -152,10 +148,10 @@ function sendJson(res: ServerResponse, status: number, body: unknown, close = fa
 /** Handles one upload request from start to reply. */
 export async function handleUpload(req: IncomingMessage, res: ServerResponse, dialect: Dialect, opts: UploadOptions): Promise<void> {
   const { files, maxBytes } = opts;
-  const type = req.headers['content-type'] ?? '';
-  if (!/^multipart\/form-data/i.test(type) || !/boundary=/i.test(type)) {
+  const boundary = boundaryOf(req.headers['content-type']);
+  if (boundary === undefined) {
     req.resume();
-    throw new ApiError(400, 'Malformed upload: expected a multipart/form-data body');
+    throw new ApiError(400, 'Malformed upload: expected a multipart/form-data body with a boundary');
   }
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes + 64 * 1024) {
@@ -168,7 +164,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, di
   let sink: TempFileSink | undefined;
   let refusal: ApiError | undefined;
   let fileParts = 0;
-  let originalFilename: string | null | undefined;
+  let originalFilename: string | undefined;
 
   /** The folder for the temp file: the target folder when the fields name it already, else the root. */
   const chooseDir = async (): Promise<string | undefined> => {
@@ -184,43 +180,73 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, di
     }
   };
 
-  const form = formidable({
-    maxFiles: 1,
-    maxFields: 32,
-    maxFieldsSize: 64 * 1024,
-    maxFileSize: maxBytes,
-    maxTotalFileSize: maxBytes,
-    allowEmptyFiles: true,
-    minFileSize: 0,
-    fileWriteStreamHandler: (file) => {
-      fileParts++;
-      originalFilename = (file as unknown as { originalFilename?: string | null }).originalFilename;
-      sink = new TempFileSink(chooseDir, fields.checksum !== undefined);
-      return sink;
+  let fail: (err: unknown) => void = () => undefined;
+  const reader = new MultipartReader(
+    boundary,
+    {
+      field: (name, value) => {
+        fields[name] = value;
+      },
+      fileBegin: (part) => {
+        if (part.name !== 'file') return { write: () => true, end: () => undefined };
+        if (++fileParts > 1) throw new ApiError(400, 'Malformed upload: only one file per upload');
+        // Browsers on Windows once sent the whole client path: keep the name.
+        originalFilename = part.filename?.slice(part.filename.lastIndexOf('\\') + 1);
+        sink = new TempFileSink(chooseDir, fields.checksum !== undefined);
+        sink.on('error', (err) => fail(err));
+        return sink;
+      },
     },
-  });
-  form.on('field', (name: string, value: string) => {
-    fields[name] = value;
-  });
-
-  let aborted = false;
-  req.on('close', () => {
-    if (!req.complete) aborted = true;
-  });
+    { maxFileBytes: maxBytes },
+  );
 
   try {
-    await form.parse(req);
+    await new Promise<void>((resolve, reject) => {
+      fail = reject;
+      let paused = false;
+      req.on('data', (chunk: Buffer) => {
+        try {
+          if (!reader.write(chunk) && !paused && sink) {
+            paused = true;
+            req.pause();
+            sink.once('drain', () => {
+              paused = false;
+              req.resume();
+            });
+          }
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      });
+      req.on('end', () => {
+        try {
+          reader.end();
+          resolve();
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      });
+      req.on('error', reject);
+      req.on('close', () => {
+        if (!req.complete) reject(new ApiError(400, 'Upload aborted by the client'));
+      });
+    });
+    if (sink && !sink.closed) await finished(sink);
   } catch (err) {
+    req.removeAllListeners('data');
     await sink?.discard();
-    const e = aborted ? new ApiError(400, 'Upload aborted by the client') : errorFor(err, maxBytes);
+    const e = errorFor(err, maxBytes);
     if (e.status >= 500) log.error(`upload failed: ${e.message}`);
     else log.info(`upload refused: ${e.message}`);
-    sendJson(res, e.status, { error: { code: e.status, message: e.message } }, true);
-    if (!req.complete) res.once('finish', () => req.destroy());
+    if (!req.complete && !req.destroyed) {
+      sendJson(res, e.status, { error: { code: e.status, message: e.message } }, true);
+      res.once('finish', () => req.destroy());
+    } else {
+      sendJson(res, e.status, { error: { code: e.status, message: e.message } });
+    }
     return;
   }
-  // formidable has ended the sink; wait for its file to be closed.
-  if (sink && !sink.closed) await new Promise<void>((r) => (sink!.closed ? r() : sink!.once('close', () => r())));
+
 
   let placed: RootPath | undefined;
   let release: (() => void) | undefined;
