@@ -202,15 +202,35 @@ export class FileManager {
   // ---------------------------------------------------------------------------------------------
   // Reading
 
-  /** Every file under a root (gcodes: gcode files only), walking subfolders; hidden folders skipped. */
+  /**
+   * Every file under a root (gcodes: gcode files only), walking subfolders; hidden folders and
+   * linked folders are skipped. Answered from the watcher's snapshot once it has read the tree
+   * (our own changes are in it at once, changes made by hand after the watcher's short quiet
+   * period); from the disk otherwise.
+   */
   async list(rootName: string): Promise<ListedFile[]> {
     const root = this.roots.get(rootName);
     const onlyGcode = root.name === 'gcodes';
+    const wanted = (rel: string) => (!onlyGcode || isGcodeFile(rel)) && !/(^|\/)\.[^/]*\//.test(rel);
+    const w = this.watcherFor(root);
+    let out: ListedFile[];
+    if (w?.ready) {
+      out = [];
+      for (const [rel, e] of w.entries()) if (!e.dir && wanted(rel)) out.push({ path: rel, size: e.size, modified: e.modified });
+    } else {
+      out = (await this.walk(root)).filter((f) => wanted(f.path));
+    }
+    const keyed = out.map((f) => ({ key: f.path.toLowerCase(), f }));
+    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return keyed.map((k) => k.f);
+  }
+
+  /** Every file under a root, read from the disk (symlinked files only when they stay inside). */
+  private async walk(root: Root): Promise<ListedFile[]> {
     const realRoot = await realpath(root.path).catch(() => {
       throw new ApiError(404, `Root '${root.name}' does not exist on disk`);
     });
     const out: ListedFile[] = [];
-    const seen = new Set<string>([realRoot]);
     const dirs: string[] = [''];
     while (dirs.length > 0) {
       const rel = dirs.pop()!;
@@ -221,19 +241,11 @@ export class FileManager {
         const name = d.name;
         if (isUploadTemp(name)) continue;
         const childRel = rel === '' ? name : `${rel}/${name}`;
-        if (d.isDirectory()) {
-          if (!name.startsWith('.')) dirs.push(childRel);
-        } else if (d.isFile()) {
-          if (!onlyGcode || isGcodeFile(name)) files.push(childRel);
-        } else if (d.isSymbolicLink() && !name.startsWith('.')) {
-          // Followed only when it stays inside the root (and only once: no loops).
+        if (d.isDirectory()) dirs.push(childRel);
+        else if (d.isFile()) files.push(childRel);
+        else if (d.isSymbolicLink()) {
           const target = await realpath(join(abs, name)).catch(() => undefined);
-          if (!target || !isWithin(realRoot, target)) continue;
-          const st = await stat(target).catch(() => undefined);
-          if (st?.isDirectory() && !seen.has(target)) {
-            seen.add(target);
-            dirs.push(childRel);
-          } else if (st?.isFile() && (!onlyGcode || isGcodeFile(name))) files.push(childRel);
+          if (target && isWithin(realRoot, target) && (await stat(target).catch(() => undefined))?.isFile()) files.push(childRel);
         }
       }
       for (let i = 0; i < files.length; i += 512) {
@@ -245,7 +257,6 @@ export class FileManager {
         });
       }
     }
-    out.sort((a, b) => (a.path.toLowerCase() < b.path.toLowerCase() ? -1 : a.path.toLowerCase() > b.path.toLowerCase() ? 1 : 0));
     return out;
   }
 

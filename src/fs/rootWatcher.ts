@@ -47,6 +47,8 @@ export class RootWatcher {
   private readonly deferred = new Set<string>();
   private nextHold = 1;
   private closed = false;
+  /** The first full read of the tree is done: the snapshot can answer listings. */
+  ready = false;
   private readonly debounceMs: number;
   /** Completes when every check started so far has finished (tests, benchmarks). */
   private inflight = new Set<Promise<void>>();
@@ -65,6 +67,7 @@ export class RootWatcher {
     this.children.set('', new Set());
     this.watchDir('');
     await this.scanDir('', false);
+    this.ready = !this.closed;
   }
 
   /** Every file and folder in the snapshot (relative path → entry), the root excluded. */
@@ -220,7 +223,8 @@ export class RootWatcher {
       const realRoot = await realpath(this.rootPath).catch(() => this.rootPath);
       if (!target || !isWithin(realRoot, target)) return undefined;
       const s = await stat(abs).catch(() => undefined);
-      if (!s) return undefined;
+      // Linked folders are not descended into: a link to a parent would loop.
+      if (!s || s.isDirectory()) return undefined;
       st = s;
     }
     if (st.isDirectory()) return { dir: true, size: 0, modified: st.mtimeMs / 1000 };
