@@ -36,7 +36,16 @@ export function fileEndpoints(s: Services, files: FileManager): Endpoint[] {
       description: 'Every file of a root, walking subfolders (gcodes: gcode files only)',
       http: { verbs: ['GET'], path: '/server/files/list' },
       params: { root: param.string({ default: 'gcodes' }) },
-      handler: async ({ root }, ctx) => (await files.list(root)).map((f) => listEntry(f.path, f, ctx.dialect)),
+      handler: async ({ root }, ctx) => {
+        const list = await files.list(root);
+        // Shaped in slices so ten thousand files never hold the event loop for long.
+        const out = [];
+        for (let i = 0; i < list.length; i += 2000) {
+          if (i > 0) await new Promise((r) => setImmediate(r));
+          for (const f of list.slice(i, i + 2000)) out.push(listEntry(f.path, f, ctx.dialect));
+        }
+        return out;
+      },
     }),
     rpc({
       method: 'server.files.metadata',

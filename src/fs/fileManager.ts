@@ -47,6 +47,8 @@ function expandUser(p: string): string {
   return resolve(p.startsWith('~') ? homedir() + p.slice(1) : p);
 }
 
+const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
+
 async function isDirectory(p: string): Promise<boolean> {
   return stat(p).then(
     (s) => s.isDirectory(),
@@ -220,8 +222,11 @@ export class FileManager {
     } else {
       out = (await this.walk(root)).filter((f) => wanted(f.path));
     }
+    // Large roots are gathered, sorted and handed back in separate turns of the event loop.
+    await yieldToLoop();
     const keyed = out.map((f) => ({ key: f.path.toLowerCase(), f }));
     keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    await yieldToLoop();
     return keyed.map((k) => k.f);
   }
 

@@ -35,6 +35,18 @@ const two = (n: number) => (n < 10 ? `0${n}` : String(n));
 
 /** Python's time.ctime() in local time: "Wed Sep  9 11:32:37 2020" (day padded with a space). */
 export function ctime(unixSeconds: number): string {
+  // Files copied together share their second: listings of thousands format few distinct times.
+  const sec = Math.floor(unixSeconds);
+  const tz = process.env.TZ;
+  if (sec === lastCtime.sec && tz === lastCtime.tz) return lastCtime.text;
+  const text = formatCtime(sec);
+  lastCtime = { sec, tz, text };
+  return text;
+}
+
+let lastCtime: { sec: number; tz: string | undefined; text: string } = { sec: NaN, tz: undefined, text: '' };
+
+function formatCtime(unixSeconds: number): string {
   const d = new Date(unixSeconds * 1000);
   const day = d.getDate();
   return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${day < 10 ? ` ${day}` : day} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ${d.getFullYear()}`;
