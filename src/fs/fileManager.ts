@@ -218,7 +218,11 @@ export class FileManager {
     let out: ListedFile[];
     if (w?.ready) {
       out = [];
-      for (const [rel, e] of w.entries()) if (!e.dir && wanted(rel)) out.push({ path: rel, size: e.size, modified: e.modified });
+      let n = 0;
+      for (const [rel, e] of w.entries()) {
+        if (!e.dir && wanted(rel)) out.push({ path: rel, size: e.size, modified: e.modified });
+        if (++n % 2000 === 0) await yieldToLoop();
+      }
     } else {
       out = (await this.walk(root)).filter((f) => wanted(f.path));
     }
