@@ -14,7 +14,12 @@ export class KlippyLog {
   }
 
   info(message: string): void {
-    // Synchronous on purpose: the log must hold the last lines even if the process is killed.
-    if (this.file) appendFileSync(this.file, message.endsWith('\n') ? message : `${message}\n`);
+    if (!this.file) return;
+    try {
+      // Synchronous on purpose: the log must hold the last lines even if the process is killed.
+      appendFileSync(this.file, message.endsWith('\n') ? message : `${message}\n`);
+    } catch {
+      // A log that cannot be written (folder removed, disk full) must not stop the printer.
+    }
   }
 }

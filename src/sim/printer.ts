@@ -19,6 +19,7 @@ import { IdleTimeout } from './objects/idleTimeout.js';
 import { Mcu } from './objects/mcu.js';
 import { MotionReport } from './objects/motionReport.js';
 import { PauseResume } from './objects/pauseResume.js';
+import { PrintMacros } from './objects/printMacros.js';
 import { PrintStats } from './objects/printStats.js';
 import { QueryEndstops } from './objects/queryEndstops.js';
 import { Respond } from './objects/respond.js';
@@ -120,6 +121,7 @@ export class Printer {
     this.toolhead = new Toolhead(this);
     this.extruder = new Extruder(this);
     new Homing(this);
+    const macros = new PrintMacros(this);
 
     const objects: Array<[string, StatusSource]> = [
       ['gcode', this.gcode],
@@ -141,6 +143,7 @@ export class Printer {
       ['motion_report', motionReport],
       ['toolhead', this.toolhead],
       ['extruder', this.extruder],
+      ...macros.objects,
     ];
     for (const [name, obj] of objects) this.statusObjects.set(name, obj);
   }

@@ -64,9 +64,12 @@ export class ServerSocket {
 
   private dispatch(conn: ClientConnection, parsed: ParsedRequest): void {
     const req = new WebRequest(conn, parsed.id, parsed.method, parsed.params);
-    void this.printer.webhooks.process(req).then((reply) => {
-      if (reply) this.reply(conn, parsed.method, reply);
-    });
+    this.printer.webhooks
+      .process(req)
+      .then((reply) => {
+        if (reply) this.reply(conn, parsed.method, reply);
+      })
+      .catch((e: unknown) => this.log.info(`webhooks: reply failed: ${String(e)}`));
   }
 
   private reply(conn: ClientConnection, method: string, reply: KlippyReply): void {

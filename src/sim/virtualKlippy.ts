@@ -52,6 +52,7 @@ export class VirtualKlippy {
   private printer: Printer | undefined;
   private server: ServerSocket | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private started = false;
   private stopped = false;
 
   constructor(private readonly opts: VirtualKlippyOptions) {
@@ -84,6 +85,8 @@ export class VirtualKlippy {
 
   /** Resolves once the socket is listening (state "startup", then "ready" after startupDelayMs). */
   async start(): Promise<void> {
+    if (this.started) throw new Error('VirtualKlippy already started');
+    this.started = true;
     // A stopped (killed) Klippy may be started again, as systemd would.
     this.stopped = false;
     const a = this.startArgs;
@@ -144,6 +147,7 @@ export class VirtualKlippy {
   /** Closes every connection and the listening socket at once (a "kill"), removes the socket file. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.started = false;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.server?.close(false);

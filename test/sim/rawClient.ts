@@ -2,7 +2,7 @@
 // requests matched to replies by id, and every async message (no id) kept for assertions.
 
 import { connect, type Socket } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EtxDecoder, encodeFrame } from '../../src/shared/etxFraming.js';
@@ -136,6 +136,8 @@ export class RawClient {
 export interface SimHarness {
   sim: VirtualKlippy;
   dir: string;
+  /** The sim's gcodes folder (a fresh temp dir unless the test gave one). */
+  gcodes: string;
   socketPath: string;
   client: RawClient;
   /** Another connection to the same sim. */
@@ -147,7 +149,9 @@ export interface SimHarness {
 export async function startSim(opts: Partial<VirtualKlippyOptions> = {}, waitReady = true): Promise<SimHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'moonstate-sim-'));
   const socketPath = join(dir, 'klippy.sock');
-  const sim = new VirtualKlippy({ socketPath, startupDelayMs: 50, restartDelayMs: 100, ...opts });
+  const gcodes = opts.gcodesPath ?? join(dir, 'gcodes');
+  if (!opts.gcodesPath) mkdirSync(gcodes);
+  const sim = new VirtualKlippy({ socketPath, gcodesPath: gcodes, startupDelayMs: 50, restartDelayMs: 100, ...opts });
   await sim.start();
   const clients: RawClient[] = [];
   const connectOne = async (): Promise<RawClient> => {
@@ -160,6 +164,7 @@ export async function startSim(opts: Partial<VirtualKlippyOptions> = {}, waitRea
   return {
     sim,
     dir,
+    gcodes,
     socketPath,
     client,
     connect: connectOne,

@@ -9,6 +9,9 @@ export interface ResponseSink {
   respondInfo(msg: string): void;
 }
 
+/** Pass as the default to make a parameter required while still giving limits. */
+export const REQUIRED: unique symbol = Symbol('required');
+
 interface Limits {
   minval?: number;
   maxval?: number;
@@ -70,7 +73,7 @@ export class GCodeCommand {
   ): unknown {
     const raw = this.params[name];
     if (raw === undefined) {
-      if (rest.length === 0) throw this.error(`Error on '${this.commandline}': missing ${name}`);
+      if (rest.length === 0 || rest[0] === REQUIRED) throw this.error(`Error on '${this.commandline}': missing ${name}`);
       return rest[0];
     }
     const value = parse(raw);

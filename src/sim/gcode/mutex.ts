@@ -14,6 +14,17 @@ export class GcodeMutex {
   async lock(): Promise<() => void> {
     if (this.held) await new Promise<void>((resolve) => this.waiters.push(resolve));
     this.held = true;
+    return this.releaser();
+  }
+
+  /** Takes the mutex only if it is free right now (the SD-card reader's per-line fast path). */
+  tryLock(): (() => void) | undefined {
+    if (this.held) return undefined;
+    this.held = true;
+    return this.releaser();
+  }
+
+  private releaser(): () => void {
     let released = false;
     return () => {
       if (released) return;

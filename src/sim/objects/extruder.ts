@@ -31,7 +31,8 @@ export class Extruder implements StatusSource {
 
   constructor(private readonly printer: Printer) {
     const cfg = printer.config;
-    this.heater = new Heater(printer, 'extruder', 'T0', { gain: 400, tau: 60, kp: 0.1 });
+    // A hotend heats at ~5 C/s from cold and cools at ~1 C/s near printing temperature.
+    this.heater = new Heater(printer, 'extruder', 'T0', { gain: 750, tau: 150, kp: 0.1 });
     printer.heaters.add(this.heater);
     this.nozzleDiameter = cfg.getFloat('extruder', 'nozzle_diameter');
     const filamentDiameter = cfg.getFloat('extruder', 'filament_diameter');

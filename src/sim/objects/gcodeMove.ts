@@ -118,12 +118,16 @@ export class GCodeMove implements StatusSource {
 
   private cmdG1(gcmd: GCodeCommand): Promise<void> | undefined {
     this.applyAxes(gcmd);
-    return this.printer.toolhead.move([...this.lastPosition], this.speed);
+    const result = this.printer.toolhead.move([...this.lastPosition], this.speed);
+    if (gcmd.params.E !== undefined) this.printer.printStats.observe(this.printer.clock.now());
+    return result;
   }
 
   /** Moves the toolhead to lastPosition along a path of the given length (G2/G3 arcs). */
   moveAlong(pathLength: number): Promise<void> | undefined {
-    return this.printer.toolhead.move([...this.lastPosition], this.speed, pathLength);
+    const result = this.printer.toolhead.move([...this.lastPosition], this.speed, pathLength);
+    this.printer.printStats.observe(this.printer.clock.now());
+    return result;
   }
 
   private cmdG92(gcmd: GCodeCommand): void {

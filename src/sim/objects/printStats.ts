@@ -36,6 +36,17 @@ export class PrintStats implements StatusSource {
     this.lastEpos = e;
   }
 
+  /**
+   * Brings filament and the pre-extrusion time up to date. Klippy does this only when polled,
+   * which at a high time scale could miss a whole print; the sim also does it on each extrusion.
+   */
+  observe(eventtime: number): void {
+    if (this.printStartTime === null || this.lastPauseTime !== null) return;
+    this.updateFilamentUsage();
+    this.totalDuration = eventtime - this.printStartTime;
+    if (this.filamentUsed < 0.0000001) this.initDuration = this.totalDuration - this.prevPauseDuration;
+  }
+
   setCurrentFile(filename: string): void {
     this.reset();
     this.filename = filename;
@@ -76,6 +87,7 @@ export class PrintStats implements StatusSource {
 
   private noteFinish(state: PrintState, message = ''): void {
     if (this.printStartTime === null) return;
+    this.observe(this.printer.clock.now());
     this.state = state;
     this.errorMessage = message;
     this.totalDuration = this.printer.clock.now() - this.printStartTime;

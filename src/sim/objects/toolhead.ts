@@ -11,6 +11,9 @@ import type { Printer } from '../printer.js';
 import type { Coord, StatusSource } from '../printerObject.js';
 
 const BUFFER_TIME_HIGH = 2.0;
+// Timers cannot wake much finer than a millisecond; at a large time scale a 2 s buffer would
+// run dry between wake-ups and leave gaps in the motion, so keep at least this much real time queued.
+const MIN_BUFFER_REAL_S = 0.005;
 // How long finished moves stay queryable for live_position, in simulated seconds.
 const HISTORY = 1.0;
 
@@ -166,7 +169,8 @@ export class Toolhead implements StatusSource {
   }
 
   private stallIfFull(now: number): Promise<void> | undefined {
-    const excess = this.printTime - now - BUFFER_TIME_HIGH;
+    const high = Math.max(BUFFER_TIME_HIGH, this.printer.clock.timeScale * MIN_BUFFER_REAL_S);
+    const excess = this.printTime - now - high;
     if (excess <= 0) return undefined;
     return this.printer.scheduler.sleep(excess);
   }
