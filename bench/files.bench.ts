@@ -12,6 +12,8 @@ import { once } from 'node:events';
 import { readMetadata } from '../src/fs/metadata/metadataWorker.js';
 
 const GiB = 1024 ** 3;
+/** dd and the upload alternate, so a busy moment of a shared machine hits both alike. */
+const RUNS = 5;
 const MB = 1_000_000;
 const SAMPLES = join(import.meta.dirname, '..', '..', 'shared', 'gcode-samples');
 const RESULTS = join(import.meta.dirname, 'results');
@@ -138,7 +140,7 @@ async function main(): Promise<void> {
   const server = await ServerProcess.start(data1);
   const uploads: Array<{ seconds: number; mibPerS: number; loopMaxMs: number }> = [];
   const dds: Array<{ seconds: number; mibPerS: number }> = [];
-  for (let run = 0; run < 3; run++) {
+  for (let run = 0; run < RUNS; run++) {
     dropCaches();
     const ddOut = join(work, `dd-${run}.bin`);
     const t0 = performance.now();
@@ -243,6 +245,7 @@ async function main(): Promise<void> {
       medianMiBPerS: upMedian,
       ddMedianMiBPerS: ddMedian,
       ratioToDd: round(upMedian / ddMedian, 2),
+      medianRunRatio: round(median(uploads.map((u, i) => u.mibPerS / dds[i]!.mibPerS)), 2),
       goal: '>= 0.70 of dd',
     },
     metadata: {
@@ -275,9 +278,9 @@ The server runs in its own process and measures its own event-loop delay (\`moni
 
 | measure | result | goal | |
 |---|---|---|---|
-| upload 1 GiB (median of 3) | ${upMedian} MiB/s | ≥ 70 % of dd | ${ok(upMedian / ddMedian >= 0.7)} |
-| dd of the same file, same run (median of 3) | ${ddMedian} MiB/s | | |
-| upload ÷ dd | ${round((100 * upMedian) / ddMedian, 0)} % | ≥ 70 % | |
+| upload 1 GiB (median of ${RUNS}) | ${upMedian} MiB/s | ≥ 70 % of dd | ${ok(upMedian / ddMedian >= 0.7)} |
+| dd of the same file, alternating with the uploads (median of ${RUNS}) | ${ddMedian} MiB/s | | |
+| upload ÷ dd (medians; median of the per-run ratios) | ${round((100 * upMedian) / ddMedian, 0)} %; ${round(100 * results.upload.medianRunRatio, 0)} % | ≥ 70 % | |
 | event loop max during an upload | ${Math.max(...uploads.map((u) => u.loopMaxMs))} ms | | |
 | metadata of a 100 MB gcode, HTTP request, not cached (median of 5) | ${results.metadata.requestMsMedian} ms | < 50 ms | ${ok(results.metadata.requestMsMedian < 50)} |
 | metadata extraction alone (read both ends + parse) | ${results.metadata.extractMsMedian} ms | | |

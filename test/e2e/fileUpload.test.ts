@@ -177,10 +177,10 @@ test('config uploads answer {result} only; overwriting replaces the content and 
   assert.deepEqual(leftovers(), []);
 });
 
-test('print=true: not started when Klippy cannot (no SDCARD_PRINT_FILE, not ready); the upload still lands', async () => {
-  // The virtual Klippy does not know SDCARD_PRINT_FILE yet, so Klippy cannot accept the print.
+test('print=true: started when Klippy is ready and idle, not when it is not; the upload lands either way', async () => {
   const idle = await upload(s.url, { filename: 'p1.gcode', content: 'G28\n', print: 'true' });
-  assert.deepEqual(idle.json, { result: 'p1.gcode', print_started: false });
+  assert.deepEqual(idle.json, { result: 'p1.gcode', print_started: true });
+  await eventually(() => s.server.services.subscriptions.current('print_stats')?.state === 'complete', 5000, 'the short print to end');
   const notAsked = await upload(s.url, { filename: 'p2.gcode', content: 'G28\n', print: 'false' });
   assert.deepEqual(notAsked.json, { result: 'p2.gcode', print_started: false });
   await s.sim.stop();
