@@ -7,7 +7,20 @@ import { startServer } from '../src/server.js';
 import { logSink } from '../src/logger.js';
 
 logSink.console = false;
-const dataPath = process.argv[2]!;
+if (process.argv[2] === '--discard') {
+  // The transport's own ceiling: a plain HTTP server that reads and drops the body.
+  const { createServer } = await import('node:http');
+  const srv = createServer((req, res) => {
+    req.on('data', () => undefined);
+    req.on('end', () => res.end('{"result":"ok"}'));
+  });
+  srv.listen(0, '127.0.0.1', () => process.send!({ url: `http://127.0.0.1:${(srv.address() as { port: number }).port}` }));
+  process.on('message', () => process.exit(0));
+} else {
+  await serve(process.argv[2]!);
+}
+
+async function serve(dataPath: string): Promise<void> {
 const { config } = loadConfig({ text: '[server]\nhost: 127.0.0.1\nport: 0\n[virtual_klippy]\nstartup_delay: 0.1\n', dataPath });
 const server = await startServer({ config, logToFile: false });
 const loop = monitorEventLoopDelay({ resolution: 1 });
@@ -41,3 +54,4 @@ process.on('message', (m: Msg) => {
   })();
 });
 process.send!({ url: server.url });
+}
