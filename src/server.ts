@@ -10,7 +10,7 @@ import type { MoonstateConfig } from './config/configSchema.js';
 import { KlippyConnection } from './actors/klippyConnection.actor.js';
 import { StatusSubscriptions } from './actors/statusSubscriptions.actor.js';
 import { VirtualKlippyProcess } from './actors/virtualKlippyProcess.actor.js';
-import { startNotifier } from './actors/notifier.actor.js';
+import { startFileNotifier, startNotifier } from './actors/notifier.actor.js';
 import { ConnectionRegistry } from './transport/connections.js';
 import { EndpointRegistry } from './transport/endpointRegistry.js';
 import { createHttpApp } from './transport/httpServer.js';
@@ -19,7 +19,6 @@ import { printerEndpoints, wsSubscriber } from './api/printer.js';
 import { serverEndpoints } from './api/server.js';
 import { printEndpoints } from './api/print.js';
 import { PrintControl } from './actors/printControl.actor.js';
-import { gcodeResolver } from './fs/gcodePath.js';
 import { machineEndpoints } from './api/machine.js';
 import { PrintJobTracker } from './actors/printJob.actor.js';
 import { TemperatureStore } from './actors/temperatureStore.actor.js';
@@ -36,6 +35,9 @@ import { PrintHistory } from './actors/history.actor.js';
 import { JobQueue } from './actors/jobQueue.actor.js';
 import { historyEndpoints } from './api/history.js';
 import { jobQueueEndpoints } from './api/jobQueue.js';
+import { fileEndpoints } from './api/files.js';
+import { FileManager } from './fs/fileManager.js';
+import { printStatsFromJob } from './fs/fileInUse.js';
 import type { Services } from './api/services.js';
 import { Database } from './db/database.js';
 import { getLogger, logSink } from './logger.js';
@@ -101,9 +103,18 @@ export async function startServer({ config, logToFile = true, tokenClock }: Star
   const connections = new ConnectionRegistry();
   const database = new Database(dirs.database);
   const printJob = new PrintJobTracker(klippy, subscriptions);
-  const resolveGcode = gcodeResolver(() => dirs.gcodes);
+  const files = new FileManager({
+    config,
+    klippy,
+    subscriptions,
+    database,
+    paths: dirs,
+    embedded: virtualKlippy !== undefined,
+    printStats: printStatsFromJob(printJob, klippy),
+  });
+  const resolveGcode = (filename: string) => files.resolveGcode(filename);
   const printControl = new PrintControl(klippy, printJob, resolveGcode);
-  const history = new PrintHistory({ database, jobEvents: printJob.events$, gcodesPath: dirs.gcodes });
+  const history = new PrintHistory({ database, jobEvents: printJob.events$, gcodesPath: () => files.roots.pathOf('gcodes') });
   const jobQueue = new JobQueue({ database, klippy, printJob, printControl, resolve: resolveGcode, settings: config.job_queue });
   const temperatures = new TemperatureStore(klippy, subscriptions, { size: config.data_store.temperature_store_size });
   const gcodeStore = new GcodeStore(klippy, config.data_store.gcode_store_size);
@@ -119,7 +130,8 @@ export async function startServer({ config, logToFile = true, tokenClock }: Star
     temperatures,
     gcodeStore,
     procStats,
-    registeredDirectories: () => ['gcodes', 'config'],
+    registeredDirectories: () => files.roots.available().map((r) => r.name),
+    files,
     history,
     jobQueue,
     paths: { data: config.dataPath, ...dirs },
@@ -136,10 +148,12 @@ export async function startServer({ config, logToFile = true, tokenClock }: Star
     ...accessEndpoints(auth),
     ...historyEndpoints(services),
     ...jobQueueEndpoints(services),
+    ...fileEndpoints(services, files),
   );
 
   const subs: Subscription[] = [
     startNotifier({ klippy, printJob, connections, history, jobQueue }),
+    startFileNotifier(files, connections),
     connections.closed$.subscribe((conn) => subscriptions.unsubscribe(wsSubscriber(conn))),
   ];
 
@@ -175,6 +189,7 @@ export async function startServer({ config, logToFile = true, tokenClock }: Star
   printJob.start();
   temperatures.start();
   procStats.start();
+  files.start();
   klippy.start();
 
   let closed = false;
@@ -204,6 +219,7 @@ export async function startServer({ config, logToFile = true, tokenClock }: Star
         server.closeAllConnections();
       });
       await virtualKlippy?.stop();
+      await files.close();
       await database.close();
       if (privateDir) rmSync(privateDir, { recursive: true, force: true });
       log.info('stopped');

@@ -95,8 +95,8 @@ export interface HistoryOptions {
   database: Database;
   /** The print job machine's announcements. */
   jobEvents: Observable<PrintJobEmitted>;
-  /** Absolute path of the gcodes root. */
-  gcodesPath: string;
+  /** Absolute path of the gcodes root (it may come from Klippy, so it is asked each time). */
+  gcodesPath: () => string | undefined;
   /**
    * Metadata recorded with each job. The default records the file's size and modified time;
    * the file manager's metadata can be plugged in here.
@@ -106,7 +106,7 @@ export interface HistoryOptions {
 
 export class PrintHistory {
   private readonly db: Database;
-  private readonly gcodesPath: string;
+  private readonly gcodesPath: () => string | undefined;
   private readonly metadataFor: MetadataSource;
   /** id → the fields list filters read, so a page is read from the database by key. */
   private readonly index = new Map<number, { start: number; end: number | null }>();
@@ -361,13 +361,15 @@ export class PrintHistory {
   // --- files -----------------------------------------------------------------------------
 
   private async fileStat(filename: string): Promise<Record<string, unknown> | undefined> {
-    const st = await stat(join(this.gcodesPath, filename)).catch(() => undefined);
+    const root = this.gcodesPath();
+    const st = root === undefined ? undefined : await stat(join(root, filename)).catch(() => undefined);
     return st?.isFile() ? { size: st.size, modified: st.mtimeMs / 1000 } : undefined;
   }
 
   /** Moonraker's `exists`: the file is there and, when its time was recorded, unmodified. */
   private async exists(entry: StoredJob): Promise<boolean> {
-    const st = await stat(join(this.gcodesPath, entry.filename)).catch(() => undefined);
+    const root = this.gcodesPath();
+    const st = root === undefined ? undefined : await stat(join(root, entry.filename)).catch(() => undefined);
     if (!st?.isFile()) return false;
     const recorded = entry.metadata.modified;
     return typeof recorded !== 'number' || Math.abs(st.mtimeMs / 1000 - recorded) < 0.001;

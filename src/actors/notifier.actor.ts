@@ -7,6 +7,9 @@ import type { ConnectionRegistry } from '../transport/connections.js';
 import type { Job } from '../machines/printJob.machine.js';
 import type { PrintHistory } from './history.actor.js';
 import type { JobQueue } from './jobQueue.actor.js';
+import type { Dialect } from '../transport/requestContext.js';
+import type { FileManager } from '../fs/fileManager.js';
+import { filelistChangedParams, metadataReply } from '../fs/fileShapes.js';
 
 const KLIPPY_NOTIFICATIONS = {
   'klippy.ready': 'notify_klippy_ready',
@@ -52,5 +55,28 @@ export function startNotifier({ klippy, printJob, connections, history, jobQueue
   );
   if (history) subs.add(history.changes$.subscribe((change) => connections.broadcast('notify_history_changed', [change])));
   if (jobQueue) subs.add(jobQueue.changes$.subscribe((change) => connections.broadcast('notify_job_queue_changed', [change])));
+  return subs;
+}
+
+/**
+ * notify_filelist_changed and notify_metadata_update, shaped once per dialect in use and sent
+ * to every websocket right after the change.
+ */
+export function startFileNotifier(files: FileManager, connections: ConnectionRegistry): Subscription {
+  const shapedBroadcast = (method: string, shape: (d: Dialect) => unknown) => {
+    const texts = new Map<Dialect, string>();
+    for (const c of connections.all()) {
+      let text = texts.get(c.dialect);
+      if (text === undefined) {
+        text = JSON.stringify({ jsonrpc: '2.0', method, params: [shape(c.dialect)] });
+        texts.set(c.dialect, text);
+      }
+      c.send(text);
+    }
+  };
+  const subs = files.changes$.subscribe((change) => shapedBroadcast('notify_filelist_changed', (d) => filelistChangedParams(change, d)));
+  subs.add(
+    files.metadata$.subscribe(({ filename, metadata }) => shapedBroadcast('notify_metadata_update', (d) => metadataReply(filename, metadata, d))),
+  );
   return subs;
 }

@@ -4,6 +4,9 @@
 import type { KlippyConnection } from './klippyConnection.actor.js';
 import type { PrintJobTracker } from './printJob.actor.js';
 import { ApiError } from '../transport/apiError.js';
+import { getLogger } from '../logger.js';
+
+const log = getLogger('print');
 
 /** Turns a client's filename into a path relative to the gcodes root; throws 404/400. */
 export type GcodeResolver = (filename: string) => Promise<string>;
@@ -39,6 +42,18 @@ export class PrintControl {
     if (!IDLE.has(this.printJob.state)) throw new ApiError(409, `Printer is busy (${this.printJob.state}), cannot start a print`);
     await this.klippy.request('gcode/script', { script: `SDCARD_PRINT_FILE FILENAME=${quoteFilename(path)}` });
     return path;
+  }
+
+  /** For uploads with print=true: starts only when idle, and says whether it did. */
+  async startIfIdle(filename: string): Promise<boolean> {
+    if (!this.canStart) return false;
+    try {
+      await this.start(filename);
+      return true;
+    } catch (err) {
+      log.info(`print of ${filename} not started: ${(err as Error).message}`);
+      return false;
+    }
   }
 
   pause(): Promise<unknown> {

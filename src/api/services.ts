@@ -12,6 +12,7 @@ import type { GcodeStore } from '../actors/gcodeStore.actor.js';
 import type { ProcStats } from '../actors/procStats.actor.js';
 import type { PrintHistory } from '../actors/history.actor.js';
 import type { JobQueue } from '../actors/jobQueue.actor.js';
+import type { FileManager } from '../fs/fileManager.js';
 
 export interface Services {
   config: MoonstateConfig;
@@ -30,6 +31,8 @@ export interface Services {
   history: PrintHistory;
   /** The job queue (server.job_queue.*, Moonraker's `job_queue` component). */
   jobQueue: JobQueue;
+  /** Roots, file operations, watchers and gcode metadata (src/fs). */
+  files: FileManager;
   /** Folders under the data path the server owns. */
   paths: { data: string; gcodes: string; config: string; logs: string; database: string };
 }

@@ -71,6 +71,14 @@ export const CONFIG_SCHEMA = {
     /** Seconds the virtual Klippy reports "startup" before "ready" (a real one connects its MCU). */
     startup_delay: opt.float(0.5, 0, 60),
   },
+  /** Moonraker's [file_manager]: where the `config` root lives (default: DATA_PATH/config with the virtual Klippy). */
+  file_manager: {
+    config_path: opt.optionalPath(),
+  },
+  /** The `gcodes` root, when it should not be the folder Klippy's [virtual_sdcard] reports. */
+  virtual_sdcard: {
+    path: opt.optionalPath(),
+  },
 } satisfies Record<string, Record<string, OptionSpec<unknown>>>;
 
 export type ConfigSchema = typeof CONFIG_SCHEMA;

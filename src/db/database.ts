@@ -227,6 +227,26 @@ export class Database {
     }
   }
 
+  /** The top-level keys of a namespace, without reading their values. */
+  keys(ns: string): string[] {
+    const out: string[] = [];
+    for (const key of this.items.getKeys({ start: [ns, ''], end: [ns, '\uffff'] })) out.push(key[1]);
+    return out;
+  }
+
+  /**
+   * Writes one top-level item without blocking: LMDB batches asynchronous writes and commits
+   * them off the event loop (for bulk writers such as the metadata cache).
+   */
+  async putAsync(ns: string, topKey: string, value: unknown): Promise<void> {
+    await this.items.put([ns, topKey], value);
+  }
+
+  /** Removes one top-level item without blocking; absent items are no error. */
+  async removeAsync(ns: string, topKey: string): Promise<void> {
+    await this.items.remove([ns, topKey]);
+  }
+
   close(): Promise<void> {
     return this.root.close();
   }

@@ -76,7 +76,7 @@ test('a queue starts paused and empty; missing files are refused and nothing is 
   assert.equal(r.body.error.message, 'G-Code File nope.gcode does not exist');
   await assert.rejects(
     ws.call('server.job_queue.post_job', { filenames: ['../outside.gcode'] }),
-    (e: unknown) => e instanceof RpcError && e.code === 400,
+    (e: unknown) => e instanceof RpcError && e.code === 403,
   );
   assert.deepEqual((await status()).queued_jobs, []);
 });

@@ -42,7 +42,7 @@ const waitJob = (state: string, since: number, timeout = 20_000) =>
 test('a missing file is refused before Klippy is asked; so is a path outside gcodes', async () => {
   await assert.rejects(ws.call('printer.print.start', { filename: 'nope.gcode' }), (e: unknown) => e instanceof RpcError && e.code === 404);
   const http = await s.http('POST', '/printer/print/start?filename=../../etc/passwd');
-  assert.equal(http.status, 400);
+  assert.equal(http.status, 403, 'refused as outside the gcodes root');
   assert.equal(s.server.services.printJob.state, 'standby');
 });
 

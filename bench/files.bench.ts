@@ -1,0 +1,333 @@
+// npm run bench:files — upload throughput (1 GiB, next to dd writing the same bytes), metadata
+// time of a 100 MB gcode, and server.files.list over 10,000 gcode files, with the server's
+// event-loop delay measured inside the server process. Writes bench/results/files.json and
+// bench/results/files.md.
+import { fork, execFileSync, type ChildProcess } from 'node:child_process';
+import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { cpus, totalmem, tmpdir, release } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { readMetadata } from '../src/fs/metadata/metadataWorker.js';
+
+const GiB = 1024 ** 3;
+/** dd and the upload alternate, so a busy moment of a shared machine hits both alike. */
+const RUNS = 5;
+const MB = 1_000_000;
+const SAMPLES = join(import.meta.dirname, '..', '..', 'shared', 'gcode-samples');
+const RESULTS = join(import.meta.dirname, 'results');
+const work = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'moonstate-bench-'));
+
+interface LoopStats {
+  maxMs: number;
+  p99Ms: number;
+  meanMs: number;
+}
+
+class ServerProcess {
+  private constructor(
+    readonly child: ChildProcess,
+    readonly url: string,
+  ) {}
+
+  static async start(dataPath: string): Promise<ServerProcess> {
+    const child = fork(join(import.meta.dirname, 'benchServer.ts'), [dataPath], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const [msg] = (await once(child, 'message')) as [{ url: string }];
+    const sp = new ServerProcess(child, msg.url);
+    await sp.ask({ cmd: 'settle' });
+    return sp;
+  }
+
+  ask<T>(msg: object): Promise<T> {
+    const p = once(this.child, 'message') as Promise<[T]>;
+    this.child.send(msg);
+    return p.then(([m]) => m);
+  }
+
+  resetLoop = () => this.ask({ cmd: 'reset' });
+  loop = () => this.ask<LoopStats>({ cmd: 'loop' });
+  settle = () => this.ask({ cmd: 'settle' });
+
+  async stop(): Promise<void> {
+    await this.ask({ cmd: 'stop' });
+    if (this.child.exitCode === null) await once(this.child, 'exit');
+  }
+}
+
+/** Streams `path` as a multipart upload; resolves with the reply. */
+function uploadFile(url: string, path: string, filename: string): Promise<{ status: number; body: string }> {
+  const boundary = '----bench' + randomBytes(8).toString('hex');
+  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  const size = statSync(path).size;
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: u.hostname,
+        port: u.port,
+        method: 'POST',
+        path: '/server/files/upload',
+        headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': head.length + size + tail.length },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('error', reject);
+    req.write(head);
+    const rs = createReadStream(path, { highWaterMark: 1024 * 1024 });
+    rs.pipe(req, { end: false });
+    rs.on('end', () => req.end(tail));
+    rs.on('error', reject);
+  });
+}
+
+async function getJson(url: string): Promise<{ ms: number; status: number; body: unknown }> {
+  const t0 = performance.now();
+  const res = await fetch(url);
+  const body = await res.json();
+  return { ms: performance.now() - t0, status: res.status, body };
+}
+
+const NOTES = `Reading the upload numbers: dd copies a file that sits in the page cache into the page cache, so on
+this shared VM it runs anywhere from ~0.6 to ~3 GiB/s from one minute to the next (memory speed when
+writeback is not throttling). An upload crosses loopback TCP between two processes (two more copies
+than dd) on two cores; the "loopback ceiling" row is the same client posting to a server that only
+reads and drops the body, which no upload can beat. History: formidable reached 27 % of dd (its
+byte-wise boundary scan and a wait on every disk write); the streaming reader in src/fs/multipart.ts
+with pipelined writes brought it to 0.75-1.2 GiB/s. How close that is to the ceiling varies: in one
+quick run the ceiling was 1.1-1.3 GiB/s, in the committed run 2.2 GiB/s with the upload at a third of
+it. A CPU profile of the server during uploads shows it idle most of the time, which points at
+disk writeback on this VM rather than parsing; that is likely, not proven.`;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
+
+function dropCaches(): void {
+  // Best effort: without root the page cache stays warm for both dd and the upload alike.
+  try {
+    execFileSync('sync');
+  } catch {
+    /* ignore */
+  }
+}
+
+async function main(): Promise<void> {
+  const facts = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: round(totalmem() / GiB, 1),
+    node: process.version,
+    kernel: release(),
+    filesystem: (() => {
+      try {
+        return execFileSync('df', ['-T', work], { encoding: 'utf8' }).trim().split('\n').pop()!.split(/\s+/)[1];
+      } catch {
+        return 'unknown';
+      }
+    })(),
+    date: new Date().toISOString(),
+  };
+  console.log('machine', facts);
+
+  // ---- 1. Upload of 1 GiB vs dd writing the same bytes -----------------------------------
+  const source = join(work, 'source.gcode');
+  {
+    const line = Buffer.from('G1 X123.456 Y78.901 E0.12345 F1800 ; a typical extrusion move, padded\n');
+    const block = Buffer.alloc(1024 * 1024);
+    for (let o = 0; o < block.length; o += line.length) line.copy(block, o, 0, Math.min(line.length, block.length - o));
+    const ws = createWriteStream(source);
+    for (let i = 0; i < 1024; i++) if (!ws.write(block)) await once(ws, 'drain');
+    ws.end();
+    await once(ws, 'finish');
+  }
+  const data1 = join(work, 'upload-data');
+  mkdirSync(data1);
+  const server = await ServerProcess.start(data1);
+  const uploads: Array<{ seconds: number; mibPerS: number; loopMaxMs: number }> = [];
+  const dds: Array<{ seconds: number; mibPerS: number }> = [];
+  for (let run = 0; run < RUNS; run++) {
+    dropCaches();
+    const ddOut = join(work, `dd-${run}.bin`);
+    const t0 = performance.now();
+    execFileSync('dd', [`if=${source}`, `of=${ddOut}`, 'bs=1M'], { stdio: 'ignore' });
+    const ddS = (performance.now() - t0) / 1000;
+    dds.push({ seconds: round(ddS, 3), mibPerS: round(1024 / ddS) });
+    rmSync(ddOut);
+    dropCaches();
+    await server.resetLoop();
+    const t1 = performance.now();
+    const r = await uploadFile(server.url, source, `big-${run}.gcode`);
+    const upS = (performance.now() - t1) / 1000;
+    if (r.status !== 200) throw new Error(`upload failed: ${r.status} ${r.body}`);
+    const loop = await server.loop();
+    uploads.push({ seconds: round(upS, 3), mibPerS: round(1024 / upS), loopMaxMs: round(loop.maxMs) });
+    console.log(`run ${run}: dd ${dds[run]!.mibPerS} MiB/s, upload ${uploads[run]!.mibPerS} MiB/s (event loop max ${round(loop.maxMs)} ms)`);
+    rmSync(join(data1, 'gcodes', `big-${run}.gcode`));
+    await server.settle();
+  }
+  await server.stop();
+  // The ceiling of the transport itself: the same client, a server that drops the body.
+  const ceiling: number[] = [];
+  {
+    const child = fork(join(import.meta.dirname, 'benchServer.ts'), ['--discard'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const [msg] = (await once(child, 'message')) as [{ url: string }];
+    for (let run = 0; run < RUNS; run++) {
+      const t = performance.now();
+      const r = await uploadFile(msg.url, source, 'x');
+      if (r.status !== 200) throw new Error('discard server failed');
+      ceiling.push(round(1024 / ((performance.now() - t) / 1000)));
+    }
+    child.send({ cmd: 'stop' });
+    await once(child, 'exit');
+  }
+  const ceilingMedian = median(ceiling);
+  const ddMedian = median(dds.map((d) => d.mibPerS));
+  const upMedian = median(uploads.map((u) => u.mibPerS));
+
+  // ---- 2. Metadata of a 100 MB gcode ------------------------------------------------------
+  const data2 = join(work, 'meta-data');
+  const gc2 = join(data2, 'gcodes');
+  mkdirSync(gc2, { recursive: true });
+  const sample = readFileSync(join(SAMPLES, 'prusaslicer-2.7.4_plant-sign.gcode'));
+  const bigGcode = join(gc2, 'big-100MB.gcode');
+  {
+    const headPart = sample.subarray(0, 200_000);
+    const tailPart = sample.subarray(sample.length - 200_000);
+    const body = sample.subarray(200_000, sample.length - 200_000);
+    const ws = createWriteStream(bigGcode);
+    ws.write(headPart);
+    let written = headPart.length + tailPart.length;
+    while (written < 100 * MB) {
+      const n = Math.min(body.length, 100 * MB - written);
+      if (!ws.write(body.subarray(0, n))) await once(ws, 'drain');
+      written += n;
+    }
+    ws.end(tailPart);
+    await once(ws, 'finish');
+  }
+  // Pure extraction time (read both ends + parse), in this process.
+  const direct: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const t0 = performance.now();
+    const m = await readMetadata(bigGcode);
+    direct.push(performance.now() - t0);
+    if (m.metadata.slicer !== 'PrusaSlicer') throw new Error('wrong metadata');
+  }
+  const metaServer = await ServerProcess.start(data2);
+  // The startup scan has parsed it already: force an on-demand parse by touching the file.
+  const requests: number[] = [];
+  let metaLoop = 0;
+  for (let i = 0; i < 5; i++) {
+    const t = new Date(Date.now() + (i + 1) * 10_000);
+    const { utimesSync } = await import('node:fs');
+    utimesSync(bigGcode, t, t);
+    await metaServer.resetLoop();
+    const r = await getJson(`${metaServer.url}/server/files/metadata?filename=big-100MB.gcode`);
+    if (r.status !== 200) throw new Error(`metadata failed: ${JSON.stringify(r.body)}`);
+    requests.push(r.ms);
+    metaLoop = Math.max(metaLoop, (await metaServer.loop()).maxMs);
+  }
+  const cached: number[] = [];
+  for (let i = 0; i < 5; i++) cached.push((await getJson(`${metaServer.url}/server/files/metadata?filename=big-100MB.gcode`)).ms);
+  await metaServer.stop();
+
+  // ---- 3. server.files.list over 10,000 gcode files --------------------------------------
+  const data3 = join(work, 'list-data');
+  const gc3 = join(data3, 'gcodes');
+  mkdirSync(gc3, { recursive: true });
+  const small = Buffer.from('; generated by PrusaSlicer 2.7.4 on 2024-05-26 at 02:00:16 UTC\nG28\nG1 Z0.2 F3000\nG1 X10 Y10 E1\n');
+  for (let i = 0; i < 10_000; i++) {
+    const dir = i < 5000 ? gc3 : join(gc3, `folder-${i % 50}`);
+    if (i >= 5000 && i < 5050) mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `part-${String(i).padStart(5, '0')}.gcode`), small);
+  }
+  const t0 = performance.now();
+  const listServer = await ServerProcess.start(data3);
+  const startupS = (performance.now() - t0) / 1000;
+  await listServer.resetLoop();
+  const listTimes: number[] = [];
+  let count = 0;
+  for (let i = 0; i < 10; i++) {
+    const r = await getJson(`${listServer.url}/server/files/list`);
+    listTimes.push(r.ms);
+    count = (r.body as { result: unknown[] }).result.length;
+  }
+  const listLoop = await listServer.loop();
+  await listServer.stop();
+  if (count !== 10_000) throw new Error(`listed ${count} files`);
+
+  const results = {
+    machine: facts,
+    upload: {
+      sizeBytes: GiB,
+      runs: uploads,
+      dd: dds,
+      medianMiBPerS: upMedian,
+      ddMedianMiBPerS: ddMedian,
+      ratioToDd: round(upMedian / ddMedian, 2),
+      loopbackCeilingMiBPerS: ceiling,
+      loopbackCeilingMedianMiBPerS: ceilingMedian,
+      ratioToCeiling: round(upMedian / ceilingMedian, 2),
+      medianRunRatio: round(median(uploads.map((u, i) => u.mibPerS / dds[i]!.mibPerS)), 2),
+      goal: '>= 0.70 of dd',
+    },
+    metadata: {
+      fileBytes: statSync(bigGcode).size,
+      extractMsMedian: round(median(direct), 2),
+      requestMsMedian: round(median(requests), 2),
+      requestMsRuns: requests.map((r) => round(r, 2)),
+      cachedRequestMsMedian: round(median(cached), 2),
+      serverEventLoopMaxMs: round(metaLoop, 2),
+      goal: '< 50 ms',
+    },
+    list: {
+      files: count,
+      firstMs: round(listTimes[0]!, 1),
+      medianMs: round(median(listTimes), 1),
+      maxMs: round(Math.max(...listTimes), 1),
+      serverEventLoopMaxMs: round(listLoop.maxMs, 1),
+      serverEventLoopP99Ms: round(listLoop.p99Ms, 1),
+      serverStartupWithScanS: round(startupS, 2),
+      goal: '< 200 ms; event loop blocked < 20 ms',
+    },
+  };
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(join(RESULTS, 'files.json'), JSON.stringify(results, null, 2) + '\n');
+  const ok = (b: boolean) => (b ? 'met' : '**missed**');
+  const md = `# Files benchmark
+
+\`npm run bench:files\` on ${facts.cpus} × ${facts.cpuModel}, ${facts.memoryGiB} GiB RAM, ${facts.filesystem}, Node ${facts.node}, ${facts.date.slice(0, 10)}.
+The server runs in its own process and measures its own event-loop delay (\`monitorEventLoopDelay\`, 1 ms resolution).
+
+| measure | result | goal | |
+|---|---|---|---|
+| upload 1 GiB (median of ${RUNS}) | ${upMedian} MiB/s | ≥ 70 % of dd | ${ok(upMedian / ddMedian >= 0.7)} |
+| dd of the same file, alternating with the uploads (median of ${RUNS}) | ${ddMedian} MiB/s | | |
+| upload ÷ dd (medians; median of the per-run ratios) | ${round((100 * upMedian) / ddMedian, 0)} %; ${round(100 * results.upload.medianRunRatio, 0)} % | ≥ 70 % | |
+| loopback ceiling: same client, a server that drops the body (median of ${RUNS}) | ${ceilingMedian} MiB/s | | |
+| upload ÷ loopback ceiling | ${round((100 * upMedian) / ceilingMedian, 0)} % | | |
+| event loop max during an upload | ${Math.max(...uploads.map((u) => u.loopMaxMs))} ms | | |
+| metadata of a 100 MB gcode, HTTP request, not cached (median of 5) | ${results.metadata.requestMsMedian} ms | < 50 ms | ${ok(results.metadata.requestMsMedian < 50)} |
+| metadata extraction alone (read both ends + parse) | ${results.metadata.extractMsMedian} ms | | |
+| metadata request, cached | ${results.metadata.cachedRequestMsMedian} ms | | |
+| event loop max during metadata requests | ${results.metadata.serverEventLoopMaxMs} ms | | |
+| server.files.list, 10,000 files (median of 10; first ${results.list.firstMs} ms) | ${results.list.medianMs} ms | < 200 ms | ${ok(results.list.maxMs < 200)} |
+| event loop max during the 10 list calls | ${results.list.serverEventLoopMaxMs} ms | < 20 ms | ${ok(results.list.serverEventLoopMaxMs < 20)} |
+
+${NOTES}
+`;
+  writeFileSync(join(RESULTS, 'files.md'), md);
+  console.log(md);
+}
+
+try {
+  await main();
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

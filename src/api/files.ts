@@ -1,0 +1,158 @@
+// The server.files namespace of the spec: listing, metadata, folders, move/copy, delete, and the
+// HTTP-only download, delete and upload. Replies are shaped by src/fs/fileShapes.ts for the
+// caller's dialect; every path a client names is resolved by src/fs against its root.
+import type { IncomingMessage } from 'node:http';
+import { rawHttp, rpc, type Endpoint } from '../transport/endpointRegistry.js';
+import { param } from '../transport/params.js';
+import { ApiError } from '../transport/apiError.js';
+import { logSink } from '../logger.js';
+import type { FileManager } from '../fs/fileManager.js';
+import { deleteReply, directoryReply, listEntry, metadataReply, mutationReply } from '../fs/fileShapes.js';
+import { sendFile } from '../fs/download.js';
+import { handleUpload } from '../fs/upload.js';
+import type { Dialect } from '../transport/requestContext.js';
+import { stat } from 'node:fs/promises';
+import type { Services } from './services.js';
+
+/** The path after /server/files/<root>/ as express hands it over (segments, decoded). */
+function wildcardPath(req: IncomingMessage & { params?: Record<string, unknown> }): { root: string; rel: string } {
+  const root = req.params?.root;
+  const path = req.params?.path;
+  if (typeof root !== 'string') throw new ApiError(400, 'Invalid path: no root');
+  const rel = Array.isArray(path) ? path.join('/') : typeof path === 'string' ? path : '';
+  return { root, rel };
+}
+
+export function fileEndpoints(s: Services, files: FileManager): Endpoint[] {
+  const logFile = async (path: string | undefined, what: string) => {
+    if (path === undefined) throw new ApiError(404, `${what} is not available`);
+    const st = await stat(path).catch(() => undefined);
+    if (!st?.isFile()) throw new ApiError(404, `${what} is not available`);
+    return { abs: path, size: st.size, modified: st.mtimeMs / 1000, name: what };
+  };
+
+  const upload = (req: Parameters<typeof handleUpload>[0], res: Parameters<typeof handleUpload>[1], ctx: { dialect: Dialect }) =>
+    handleUpload(req, res, ctx.dialect, {
+      files,
+      startPrint: (rel) => s.printControl.startIfIdle(rel),
+      maxBytes: s.config.server.max_upload_size * 1024 * 1024,
+    });
+  return [
+    rpc({
+      method: 'server.files.list',
+      description: 'Every file of a root, walking subfolders (gcodes: gcode files only)',
+      http: { verbs: ['GET'], path: '/server/files/list' },
+      params: { root: param.string({ default: 'gcodes' }) },
+      handler: async ({ root }, ctx) => {
+        const list = await files.list(root);
+        // Shaped in slices so ten thousand files never hold the event loop for long.
+        const out = [];
+        for (let i = 0; i < list.length; i += 2000) {
+          if (i > 0) await new Promise((r) => setImmediate(r));
+          for (const f of list.slice(i, i + 2000)) out.push(listEntry(f.path, f, ctx.dialect));
+        }
+        return out;
+      },
+    }),
+    rpc({
+      method: 'server.files.metadata',
+      description: "A gcode file's slicer metadata and thumbnails",
+      http: { verbs: ['GET'], path: '/server/files/metadata' },
+      params: { filename: param.string({ required: true }) },
+      handler: async ({ filename }, ctx) => {
+        const { filename: rel, ...meta } = await files.fileMetadata(filename);
+        return metadataReply(rel, meta, ctx.dialect);
+      },
+    }),
+    rpc({
+      method: 'server.files.get_directory',
+      description: 'Files and folders directly in a folder',
+      http: { verbs: ['GET'], path: '/server/files/directory' },
+      params: { path: param.string({ default: 'gcodes' }), extended: param.boolean({ default: false }) },
+      handler: async ({ path }, ctx) => {
+        const { files: f, dirs } = await files.directory(path);
+        return directoryReply(f, dirs, ctx.dialect);
+      },
+    }),
+    rpc({
+      method: 'server.files.post_directory',
+      description: 'Create a folder',
+      http: { verbs: ['POST'], path: '/server/files/directory' },
+      params: { path: param.string({ required: true }) },
+      handler: async ({ path }, ctx) => mutationReply(await files.makeDirectory(path), ctx.dialect),
+    }),
+    rpc({
+      method: 'server.files.delete_directory',
+      description: 'Delete a folder (force=true: with its contents)',
+      http: { verbs: ['DELETE'], path: '/server/files/directory' },
+      params: { path: param.string({ required: true }), force: param.boolean({ default: false }) },
+      handler: async ({ path, force }, ctx) => mutationReply(await files.deleteDirectory(path, force), ctx.dialect),
+    }),
+    rpc({
+      method: 'server.files.move',
+      description: 'Move or rename a file or folder',
+      http: { verbs: ['POST'], path: '/server/files/move' },
+      params: { source: param.string({ required: true }), dest: param.string({ required: true }) },
+      handler: async ({ source, dest }, ctx) => mutationReply(await files.move(source, dest), ctx.dialect),
+    }),
+    rpc({
+      method: 'server.files.copy',
+      description: 'Copy a file or folder',
+      http: { verbs: ['POST'], path: '/server/files/copy' },
+      params: { source: param.string({ required: true }), dest: param.string({ required: true }) },
+      handler: async ({ source, dest }, ctx) => mutationReply(await files.copy(source, dest), ctx.dialect),
+    }),
+    rpc({
+      method: 'server.files.delete_file',
+      description: 'Delete a file ("gcodes/sub/x.gcode")',
+      params: { path: param.string({ required: true }) },
+      handler: async ({ path }, ctx) => deleteReply(await files.deleteFile(path), ctx.dialect),
+    }),
+    rawHttp({
+      method: 'server.files.upload',
+      description: 'Upload a file (multipart: file, root, path, print, checksum)',
+      http: { verbs: ['POST'], path: '/server/files/upload' },
+      handler: upload,
+    }),
+    // OctoPrint's upload path, which slicers post to; Moonraker serves it with the same handler.
+    rawHttp({
+      method: 'octoprint.api.files.local',
+      description: 'Upload a file (OctoPrint-compatible path of server.files.upload)',
+      http: { verbs: ['POST'], path: '/api/files/local' },
+      handler: upload,
+    }),
+    rawHttp({
+      method: 'server.files.klippy_log',
+      description: "Klippy's log file",
+      http: { verbs: ['GET'], path: '/server/files/klippy.log' },
+      handler: async (req, res) => sendFile(req, res, await logFile(files.klippyLogFile, 'klippy.log')),
+    }),
+    rawHttp({
+      method: 'server.files.moonraker_log',
+      description: "This server's log file",
+      http: { verbs: ['GET'], path: '/server/files/moonraker.log' },
+      handler: async (req, res) => sendFile(req, res, await logFile(logSink.logFile, 'moonraker.log')),
+    }),
+    rawHttp({
+      method: 'server.files.download',
+      description: 'Download a file of a root',
+      http: { verbs: ['GET'], path: '/server/files/:root/*path' },
+      handler: async (req, res) => {
+        const { root, rel } = wildcardPath(req);
+        await sendFile(req, res, await files.fileToRead(root, rel));
+      },
+    }),
+    rawHttp({
+      method: 'server.files.http_delete',
+      description: 'Delete a file of a root',
+      http: { verbs: ['DELETE'], path: '/server/files/:root/*path' },
+      handler: async (req, res, ctx) => {
+        const { root, rel } = wildcardPath(req);
+        const result = deleteReply(await files.deleteFileIn(root, rel), ctx.dialect);
+        const text = JSON.stringify({ result });
+        res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+        res.end(text);
+      },
+    }),
+  ];
+}

@@ -1,0 +1,58 @@
+// The one rule for "Klippy is using this file": a file being printed (or paused), or a folder
+// holding it, may not be deleted, moved or overwritten. The print job machine (which follows
+// Klippy's print_stats) is the source; see printStatsFromJob.
+import type { KlippyConnection } from '../actors/klippyConnection.actor.js';
+import type { PrintJobTracker } from '../actors/printJob.actor.js';
+import { ApiError } from '../transport/apiError.js';
+
+export const FILE_IN_USE = 'File currently in use';
+
+/** What the rule needs to know: is Klippy ready, and print_stats' filename and state. */
+export interface PrintStatsSource {
+  klippyReady(): boolean;
+  printStats(): { filename?: unknown; state?: unknown } | undefined;
+}
+
+export function printStatsFromJob(printJob: PrintJobTracker, klippy: KlippyConnection): PrintStatsSource {
+  return {
+    klippyReady: () => klippy.state === 'ready',
+    printStats: () => ({ filename: printJob.job?.filename ?? '', state: printJob.state }),
+  };
+}
+
+export class FileInUse {
+  constructor(private source: PrintStatsSource) {}
+
+  /** Replaces where the rule reads Klippy's print state from (a print-job machine, tests). */
+  setSource(source: PrintStatsSource): void {
+    this.source = source;
+  }
+
+  /** The gcodes-relative path of the file Klippy is printing or has paused, if any. */
+  activeFile(): string | undefined {
+    if (!this.source.klippyReady()) return undefined;
+    const ps = this.source.printStats();
+    if (!ps || (ps.state !== 'printing' && ps.state !== 'paused')) return undefined;
+    if (typeof ps.filename !== 'string' || ps.filename === '') return undefined;
+    return ps.filename.replace(/^\/+/, '').split('/').filter((s) => s !== '' && s !== '.').join('/');
+  }
+
+  /** True while Klippy is printing or paused (whatever the file). */
+  busy(): boolean {
+    if (!this.source.klippyReady()) return false;
+    const state = this.source.printStats()?.state;
+    return state === 'printing' || state === 'paused';
+  }
+
+  /** Whether `rel` (relative to gcodes) is the active file or a folder that holds it. */
+  inUse(rel: string): boolean {
+    const active = this.activeFile();
+    if (active === undefined) return false;
+    return rel === '' || active === rel || active.startsWith(rel + '/');
+  }
+
+  /** Throws 403 "File currently in use" when `rel` in root `root` is in use. */
+  check(root: string, rel: string): void {
+    if (root === 'gcodes' && this.inUse(rel)) throw new ApiError(403, FILE_IN_USE);
+  }
+}

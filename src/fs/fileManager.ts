@@ -1,0 +1,530 @@
+// The file manager: roots, every operation on files and folders, the watchers that notice
+// changes made outside the API, and the gcode metadata cache. Operations return plain values
+// (src/fs/fileShapes.ts gives them their wire shape) and report each change on `changes$` right
+// after it happened; metadata arrives on `metadata$` once parsed.
+import { constants } from 'node:fs';
+import { cp, copyFile, lstat, mkdir, readdir, realpath, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { Subject, type Subscription } from 'rxjs';
+import type { KlippyConnection } from '../actors/klippyConnection.actor.js';
+import type { StatusSubscriptions } from '../actors/statusSubscriptions.actor.js';
+import type { MoonstateConfig } from '../config/configSchema.js';
+import type { Database } from '../db/database.js';
+import { getLogger } from '../logger.js';
+import { ApiError } from '../transport/apiError.js';
+import { FileInUse, type PrintStatsSource } from './fileInUse.js';
+import { FileRoots, type Root, type RootName, type RootPath } from './fileRoots.js';
+import type { FileChange, FileStat, StoredMetadata } from './fileShapes.js';
+import { GcodeMetadataStore, isGcodeFile } from './metadata/metadataStore.js';
+import { MetadataWorkerPool } from './metadata/metadataWorkerPool.js';
+import { RootWatcher, type WatchEvent } from './rootWatcher.js';
+import { isUploadTemp, isWithin } from './safePath.js';
+
+const log = getLogger('files');
+
+export interface FileManagerOptions {
+  config: MoonstateConfig;
+  klippy: KlippyConnection;
+  subscriptions: StatusSubscriptions;
+  database: Database;
+  paths: { gcodes: string; config: string };
+  /** The server runs its own virtual Klippy: its gcodes and config folders are known upfront. */
+  embedded: boolean;
+  /** What Klippy is printing: the source of the "file in use" rule (printStatsFromJob). */
+  printStats: PrintStatsSource;
+  watchDebounceMs?: number;
+}
+
+export interface ListedFile extends FileStat {
+  path: string;
+}
+
+const statOf = (st: { size: number; mtimeMs: number }): FileStat => ({ size: st.size, modified: st.mtimeMs / 1000 });
+const errno = (err: unknown) => (err as NodeJS.ErrnoException).code;
+
+function expandUser(p: string): string {
+  return resolve(p.startsWith('~') ? homedir() + p.slice(1) : p);
+}
+
+const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
+
+async function isDirectory(p: string): Promise<boolean> {
+  return stat(p).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+}
+
+export class FileManager {
+  readonly roots = new FileRoots();
+  readonly inUse: FileInUse;
+  readonly metadata: GcodeMetadataStore;
+  readonly changes$ = new Subject<FileChange>();
+  readonly metadata$ = new Subject<{ filename: string; metadata: StoredMetadata }>();
+  /** Klippy's log file (info.log_file), served as klippy.log. */
+  klippyLogFile: string | undefined;
+  private readonly pool = new MetadataWorkerPool();
+  private readonly watchers = new Map<RootName, RootWatcher>();
+  private readonly watcherStarts = new Map<RootName, Promise<void>>();
+  private readonly subs: Subscription[] = [];
+  private closed = false;
+
+  constructor(private readonly opts: FileManagerOptions) {
+    this.inUse = new FileInUse(opts.printStats);
+    this.metadata = new GcodeMetadataStore(opts.database, this.pool, (filename, metadata) => this.metadata$.next({ filename, metadata }));
+  }
+
+  /** Sets the roots known from the config and starts following Klippy and the disk. */
+  start(): void {
+    const { config, embedded, paths } = this.opts;
+    this.subs.push(this.roots.changes$.subscribe(({ name, path }) => this.restartWatcher(name, path)));
+    const sdcard = config.virtual_sdcard.path;
+    if (sdcard !== undefined) this.roots.set('gcodes', sdcard);
+    else if (embedded) this.roots.set('gcodes', paths.gcodes);
+    const configPath = config.file_manager.config_path ?? (embedded ? paths.config : undefined);
+    if (configPath !== undefined) this.roots.set('config', configPath);
+    this.opts.klippy.onInitialize(() => this.learnFromKlippy());
+  }
+
+  /** Each time Klippy (re)connects: its gcodes folder, Klipper's example configs and its log. */
+  private async learnFromKlippy(): Promise<void> {
+    if (this.closed) return;
+    const info = this.opts.klippy.info;
+    this.klippyLogFile = typeof info?.log_file === 'string' && info.log_file !== '' ? expandUser(info.log_file) : undefined;
+    const klipperPath = typeof info?.klipper_path === 'string' && info.klipper_path !== '' ? expandUser(info.klipper_path) : undefined;
+    if (klipperPath !== undefined && (await isDirectory(join(klipperPath, 'config')))) {
+      this.roots.set('config_examples', join(klipperPath, 'config'));
+    } else {
+      this.roots.set('config_examples', undefined, {
+        reason: `not available: ${klipperPath ? `${join(klipperPath, 'config')} does not exist` : 'Klippy did not report klipper_path'}`,
+      });
+    }
+    if (this.opts.config.virtual_sdcard.path !== undefined) return;
+    try {
+      const reply = await this.opts.klippy.request('objects/query', { objects: { configfile: ['config'] } });
+      const cfg = (reply.status as { configfile?: { config?: Record<string, Record<string, unknown>> } } | undefined)?.configfile?.config;
+      const path = cfg?.virtual_sdcard?.path;
+      if (typeof path === 'string' && path !== '') {
+        const abs = expandUser(path);
+        await mkdir(abs, { recursive: true }).catch(() => undefined);
+        this.roots.set('gcodes', abs);
+      } else if (!this.opts.embedded) {
+        this.roots.set('gcodes', undefined, { reason: 'not available: Klippy has no [virtual_sdcard] section', status: 404 });
+      }
+    } catch (err) {
+      log.warn(`cannot read Klippy's virtual_sdcard path: ${(err as Error).message}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const s of this.subs) s.unsubscribe();
+    for (const w of this.watchers.values()) w.close();
+    this.watchers.clear();
+    await Promise.allSettled(this.watcherStarts.values());
+    await this.pool.close();
+    this.changes$.complete();
+    this.metadata$.complete();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Watching
+
+  private restartWatcher(name: RootName, path: string | undefined): void {
+    this.watchers.get(name)?.close();
+    this.watchers.delete(name);
+    if (this.closed || path === undefined || name === 'config_examples') return;
+    const watcher = new RootWatcher(path, (ev) => this.onOutsideChange(name, ev), { debounceMs: this.opts.watchDebounceMs });
+    this.watchers.set(name, watcher);
+    const started = watcher
+      .start()
+      .then(() => {
+        if (name === 'gcodes' && this.watchers.get(name) === watcher) this.scanMetadata(watcher);
+      })
+      .catch((err: Error) => log.warn(`cannot watch ${name} (${path}): ${err.message}`));
+    this.watcherStarts.set(name, started);
+  }
+
+  /** Files waiting for (or in) the metadata parser. */
+  get metadataPending(): number {
+    return this.pool.pending;
+  }
+
+  /** Resolves once the watchers have read their roots and handled every change seen so far. */
+  async settled(): Promise<void> {
+    await Promise.all(this.watcherStarts.values());
+    await Promise.all([...this.watchers.values()].map((w) => w.settled()));
+  }
+
+  /** Brings the metadata cache in line with the gcodes folder: parse what changed, drop the gone. */
+  private scanMetadata(watcher: RootWatcher): void {
+    const present = new Set<string>();
+    for (const [rel, e] of watcher.entries()) {
+      if (e.dir || !isGcodeFile(rel)) continue;
+      present.add(rel);
+      this.metadata.refresh(rel, join(watcher.rootPath, rel), e);
+    }
+    this.metadata.prune(present);
+  }
+
+  private onOutsideChange(root: RootName, ev: WatchEvent): void {
+    const item = { root, path: ev.rel, size: ev.entry.size, modified: ev.entry.modified };
+    if (ev.kind === 'remove') {
+      this.changes$.next({ action: ev.entry.dir ? 'delete_dir' : 'delete_file', item });
+      if (root === 'gcodes') this.metadata.removeTree(ev.rel);
+      return;
+    }
+    if (ev.entry.dir) {
+      this.changes$.next({ action: 'create_dir', item });
+      return;
+    }
+    this.changes$.next({ action: 'upload_file', item });
+    const w = this.watchers.get(root);
+    if (root === 'gcodes' && isGcodeFile(ev.rel) && w) this.metadata.refresh(ev.rel, join(w.rootPath, ev.rel), ev.entry);
+  }
+
+  /** The watcher of a root path, if it watches that root. */
+  private watcherFor(root: Root): RootWatcher | undefined {
+    const w = this.watchers.get(root.name);
+    return w && w.rootPath === root.path ? w : undefined;
+  }
+
+  private async recordTree(root: Root, rel: string): Promise<void> {
+    await this.watcherFor(root)?.recordTree(rel);
+  }
+
+  private hold(paths: RootPath[]): () => void {
+    const releases = paths.map((p) => this.watcherFor(p.root)?.hold([p.rel]));
+    return () => {
+      for (const r of releases) r?.();
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reading
+
+  /**
+   * Every file under a root (gcodes: gcode files only), walking subfolders; hidden folders and
+   * linked folders are skipped. Answered from the watcher's snapshot once it has read the tree
+   * (our own changes are in it at once, changes made by hand after the watcher's short quiet
+   * period); from the disk otherwise.
+   */
+  async list(rootName: string): Promise<ListedFile[]> {
+    const root = this.roots.get(rootName);
+    const onlyGcode = root.name === 'gcodes';
+    const wanted = (rel: string) => (!onlyGcode || isGcodeFile(rel)) && !/(^|\/)\.[^/]*\//.test(rel);
+    const w = this.watcherFor(root);
+    let out: ListedFile[];
+    if (w?.ready) {
+      out = [];
+      let n = 0;
+      for (const [rel, e] of w.entries()) {
+        if (!e.dir && wanted(rel)) out.push({ path: rel, size: e.size, modified: e.modified });
+        if (++n % 2000 === 0) await yieldToLoop();
+      }
+    } else {
+      out = (await this.walk(root)).filter((f) => wanted(f.path));
+    }
+    // Large roots are gathered, sorted and handed back in separate turns of the event loop.
+    await yieldToLoop();
+    const keyed = out.map((f) => ({ key: f.path.toLowerCase(), f }));
+    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    await yieldToLoop();
+    return keyed.map((k) => k.f);
+  }
+
+  /** Every file under a root, read from the disk (symlinked files only when they stay inside). */
+  private async walk(root: Root): Promise<ListedFile[]> {
+    const realRoot = await realpath(root.path).catch(() => {
+      throw new ApiError(404, `Root '${root.name}' does not exist on disk`);
+    });
+    const out: ListedFile[] = [];
+    const dirs: string[] = [''];
+    while (dirs.length > 0) {
+      const rel = dirs.pop()!;
+      const abs = join(root.path, rel);
+      const entries = await readdir(abs, { withFileTypes: true }).catch(() => []);
+      const files: string[] = [];
+      for (const d of entries) {
+        const name = d.name;
+        if (isUploadTemp(name)) continue;
+        const childRel = rel === '' ? name : `${rel}/${name}`;
+        if (d.isDirectory()) dirs.push(childRel);
+        else if (d.isFile()) files.push(childRel);
+        else if (d.isSymbolicLink()) {
+          const target = await realpath(join(abs, name)).catch(() => undefined);
+          if (target && isWithin(realRoot, target) && (await stat(target).catch(() => undefined))?.isFile()) files.push(childRel);
+        }
+      }
+      for (let i = 0; i < files.length; i += 512) {
+        const batch = files.slice(i, i + 512);
+        const stats = await Promise.all(batch.map((f) => stat(join(root.path, f)).catch(() => undefined)));
+        batch.forEach((f, j) => {
+          const st = stats[j];
+          if (st) out.push({ path: f, ...statOf(st) });
+        });
+      }
+    }
+    return out;
+  }
+
+  /** The files and folders directly in a folder ("gcodes/sub"). */
+  async directory(prefixed: string): Promise<{ files: Array<{ name: string } & FileStat>; dirs: Array<{ name: string } & FileStat> }> {
+    const p = await this.roots.resolvePrefixed(prefixed);
+    const st = await stat(p.abs).catch(() => undefined);
+    if (!st) throw new ApiError(404, `Directory does not exist (${prefixed})`);
+    if (!st.isDirectory()) throw new ApiError(400, `Not a directory (${prefixed})`);
+    const names = (await readdir(p.abs)).filter((n) => !isUploadTemp(n));
+    const files: Array<{ name: string } & FileStat> = [];
+    const dirs: Array<{ name: string } & FileStat> = [];
+    for (let i = 0; i < names.length; i += 512) {
+      const batch = names.slice(i, i + 512);
+      const stats = await Promise.all(batch.map((n) => this.statInside(p, n)));
+      batch.forEach((name, j) => {
+        const s = stats[j];
+        if (!s) return;
+        if (s.isDirectory()) dirs.push({ name, ...statOf(s) });
+        else if (s.isFile()) files.push({ name, ...statOf(s) });
+      });
+    }
+    return { files, dirs };
+  }
+
+  /** stat() of an entry, following a symlink only when it stays inside the root. */
+  private async statInside(dir: RootPath, name: string) {
+    const abs = join(dir.abs, name);
+    const l = await lstat(abs).catch(() => undefined);
+    if (!l?.isSymbolicLink()) return l;
+    const target = await realpath(abs).catch(() => undefined);
+    const realRoot = await realpath(dir.root.path).catch(() => dir.root.path);
+    if (!target || !isWithin(realRoot, target)) return undefined;
+    return stat(abs).catch(() => undefined);
+  }
+
+  /** Metadata of a gcode file (relative to gcodes), waiting for the parser when not cached. */
+  async fileMetadata(filename: string): Promise<StoredMetadata & { filename: string }> {
+    const notAvailable = () => new ApiError(404, `Metadata not available for ${filename}`);
+    const p = await this.roots.resolve('gcodes', filename, { what: 'filename' });
+    const st = await stat(p.abs).catch(() => undefined);
+    if (!st?.isFile() || !isGcodeFile(p.rel)) throw notAvailable();
+    const meta = await this.metadata.get(p.rel, p.abs, statOf(st));
+    if (!meta) throw notAvailable();
+    return { ...meta, filename: p.rel };
+  }
+
+  /**
+   * A gcode file named by a client (with or without a leading "gcodes/"), as a path relative to
+   * the gcodes root: 404 when missing, 403 outside the root. Prints, history and the queue use it.
+   */
+  async resolveGcode(filename: string): Promise<string> {
+    return (await this.fileToRead('gcodes', filename.replace(/^\/+/, '').replace(/^gcodes\//, ''))).rel;
+  }
+
+  /** A file to download: "gcodes" + ["sub", "x.gcode"]. */
+  async fileToRead(rootName: string, rel: string): Promise<RootPath & { size: number; modified: number }> {
+    const p = await this.roots.resolve(rootName, rel);
+    const st = await stat(p.abs).catch(() => undefined);
+    if (!st) throw new ApiError(404, `File does not exist (${rootName}/${p.rel})`);
+    if (!st.isFile()) throw new ApiError(400, `Not a file (${rootName}/${p.rel})`);
+    return { ...p, ...statOf(st) };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Changing
+
+  private emit(change: FileChange): FileChange {
+    this.changes$.next(change);
+    return change;
+  }
+
+  async makeDirectory(prefixed: string): Promise<FileChange> {
+    const p = await this.roots.resolvePrefixed(prefixed, { write: true });
+    if (p.rel === '') throw new ApiError(400, `Directory already exists (${prefixed})`);
+    try {
+      await mkdir(p.abs);
+    } catch (err) {
+      if (errno(err) === 'EEXIST') throw new ApiError(400, `Directory already exists (${prefixed})`);
+      if (errno(err) === 'ENOENT') throw new ApiError(404, `Parent directory does not exist (${prefixed})`);
+      throw err;
+    }
+    const st = statOf(await stat(p.abs));
+    this.watcherFor(p.root)?.record(p.rel, { dir: true, ...st });
+    return this.emit({ action: 'create_dir', item: { root: p.root.name, path: p.rel, ...st } });
+  }
+
+  async deleteDirectory(prefixed: string, force: boolean): Promise<FileChange> {
+    const p = await this.roots.resolvePrefixed(prefixed, { write: true });
+    if (p.rel === '') throw new ApiError(400, 'Cannot delete root directory');
+    const st = await lstat(p.abs).catch(() => undefined);
+    if (!st) throw new ApiError(404, `Directory does not exist (${prefixed})`);
+    if (!st.isDirectory()) throw new ApiError(400, `Not a directory (${prefixed})`);
+    const before = statOf(st);
+    if (force) {
+      this.inUse.check(p.root.name, p.rel);
+      const release = this.hold([p]);
+      try {
+        await rm(p.abs, { recursive: true, force: true });
+      } finally {
+        this.watcherFor(p.root)?.forget(p.rel);
+        release();
+      }
+    } else {
+      try {
+        await rmdir(p.abs);
+      } catch (err) {
+        if (errno(err) === 'ENOTEMPTY' || errno(err) === 'EEXIST') {
+          throw new ApiError(400, `Directory not empty (${prefixed}): use force=true to delete it with its contents`);
+        }
+        throw err;
+      }
+      this.watcherFor(p.root)?.forget(p.rel);
+    }
+    if (p.root.name === 'gcodes') this.metadata.removeTree(p.rel);
+    return this.emit({ action: 'delete_dir', item: { root: p.root.name, path: p.rel, ...before } });
+  }
+
+  async deleteFile(prefixed: string): Promise<FileChange> {
+    return this.deleteResolved(await this.roots.resolvePrefixed(prefixed, { write: true }));
+  }
+
+  async deleteFileIn(rootName: string, rel: string): Promise<FileChange> {
+    return this.deleteResolved(await this.roots.resolve(rootName, rel, { write: true }));
+  }
+
+  private async deleteResolved(p: RootPath): Promise<FileChange> {
+    const shown = `${p.root.name}/${p.rel}`;
+    const st = await lstat(p.abs).catch(() => undefined);
+    if (!st || p.rel === '') throw new ApiError(404, `File does not exist (${shown})`);
+    if (st.isDirectory()) throw new ApiError(400, `${shown} is a directory: use delete_directory`);
+    this.inUse.check(p.root.name, p.rel);
+    await unlink(p.abs);
+    this.watcherFor(p.root)?.forget(p.rel);
+    if (p.root.name === 'gcodes') this.metadata.remove(p.rel);
+    return this.emit({ action: 'delete_file', item: { root: p.root.name, path: p.rel, ...statOf(st) } });
+  }
+
+  /**
+   * Where a move or copy lands: into `dest` when it is an existing folder (as shutil does),
+   * else at `dest` itself.
+   */
+  private async destinationFor(src: RootPath, dest: RootPath, srcIsDir: boolean): Promise<RootPath> {
+    const dstStat = await stat(dest.abs).catch(() => undefined);
+    let target = dest;
+    if (dstStat?.isDirectory()) target = await this.roots.resolve(dest.root.name, [...(dest.rel ? dest.rel.split('/') : []), basename(src.abs)], { write: true });
+    else if (dest.rel === '') throw new ApiError(400, 'Invalid destination: the root itself');
+    if (srcIsDir && src.root.path === target.root.path && isWithin(src.abs, target.abs)) {
+      throw new ApiError(400, `Cannot move or copy a directory into itself (${src.root.name}/${src.rel})`);
+    }
+    const parent = await stat(join(target.abs, '..')).catch(() => undefined);
+    if (!parent?.isDirectory()) throw new ApiError(404, `Destination directory does not exist (${target.root.name}/${target.rel})`);
+    const existing = await lstat(target.abs).catch(() => undefined);
+    if (existing) {
+      if (srcIsDir || existing.isDirectory()) throw new ApiError(400, `Destination already exists (${target.root.name}/${target.rel})`);
+      this.inUse.check(target.root.name, target.rel);
+    }
+    return target;
+  }
+
+  async move(source: string, dest: string): Promise<FileChange> {
+    const src = await this.roots.resolvePrefixed(source, { write: true, what: 'source' });
+    const dst = await this.roots.resolvePrefixed(dest, { write: true, what: 'dest' });
+    if (src.rel === '') throw new ApiError(400, 'Cannot move a root directory');
+    const st = await lstat(src.abs).catch(() => undefined);
+    if (!st) throw new ApiError(404, `File does not exist (${source})`);
+    this.inUse.check(src.root.name, src.rel);
+    const target = await this.destinationFor(src, dst, st.isDirectory());
+    if (target.root.path === src.root.path && target.rel === src.rel) throw new ApiError(400, 'Source and destination are the same');
+    const release = this.hold([src, target]);
+    try {
+      try {
+        await rename(src.abs, target.abs);
+      } catch (err) {
+        if (errno(err) !== 'EXDEV') throw err;
+        // Another filesystem: copy, then remove the source.
+        await cp(src.abs, target.abs, { recursive: true, preserveTimestamps: true, force: true });
+        await rm(src.abs, { recursive: true, force: true });
+      }
+      this.watcherFor(src.root)?.forget(src.rel);
+      await this.recordTree(target.root, target.rel);
+    } finally {
+      release();
+    }
+    const after = statOf(await stat(target.abs));
+    if (src.root.name === 'gcodes' && target.root.name === 'gcodes') this.metadata.move(src.rel, target.rel);
+    else if (src.root.name === 'gcodes') this.metadata.removeTree(src.rel);
+    const change = this.emit({
+      action: 'move_item',
+      item: { root: target.root.name, path: target.rel, ...after },
+      source: { root: src.root.name, path: src.rel },
+    });
+    if (target.root.name === 'gcodes') this.refreshMetadataUnder(target, st.isDirectory());
+    return change;
+  }
+
+  async copy(source: string, dest: string): Promise<FileChange> {
+    const src = await this.roots.resolvePrefixed(source, { what: 'source' });
+    const dst = await this.roots.resolvePrefixed(dest, { write: true, what: 'dest' });
+    const st = await stat(src.abs).catch(() => undefined);
+    if (!st) throw new ApiError(404, `File does not exist (${source})`);
+    const target = await this.destinationFor(src, dst, st.isDirectory());
+    if (target.root.path === src.root.path && target.rel === src.rel) throw new ApiError(400, 'Source and destination are the same');
+    const release = this.hold([target]);
+    try {
+      if (st.isDirectory()) await cp(src.abs, target.abs, { recursive: true, preserveTimestamps: true, errorOnExist: true, force: false });
+      else await copyFile(src.abs, target.abs, constants.COPYFILE_FICLONE);
+      await this.recordTree(target.root, target.rel);
+    } finally {
+      release();
+    }
+    const after = statOf(await stat(target.abs));
+    const change = this.emit({
+      action: 'copy_item',
+      item: { root: target.root.name, path: target.rel, ...after },
+      source: { root: src.root.name, path: src.rel },
+    });
+    if (target.root.name === 'gcodes') this.refreshMetadataUnder(target, st.isDirectory());
+    return change;
+  }
+
+  /** Parses (in the background) the gcode files at or under a path that just arrived in gcodes. */
+  private refreshMetadataUnder(p: RootPath, isDir: boolean): void {
+    const w = this.watcherFor(p.root);
+    if (!isDir) {
+      void stat(p.abs).then(
+        (s) => {
+          if (!isGcodeFile(p.rel)) return;
+          const cached = this.metadata.cached(p.rel, statOf(s));
+          if (cached) this.metadata$.next({ filename: p.rel, metadata: cached });
+          else this.metadata.refresh(p.rel, p.abs, statOf(s));
+        },
+        () => undefined,
+      );
+      return;
+    }
+    if (!w) return;
+    for (const [rel, e] of w.entries()) {
+      if (e.dir || !isGcodeFile(rel) || !(rel === p.rel || rel.startsWith(p.rel + '/'))) continue;
+      const cached = this.metadata.cached(rel, e);
+      if (cached) this.metadata$.next({ filename: rel, metadata: cached });
+      else this.metadata.refresh(rel, join(p.root.path, rel), e);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Uploads (src/fs/upload.ts streams the bytes; these place them)
+
+  /** Records a file the upload put in place and reports it; gcode metadata is parsed after. */
+  async commitUpload(p: RootPath): Promise<FileChange> {
+    const st = statOf(await stat(p.abs));
+    this.watcherFor(p.root)?.record(p.rel, { dir: false, ...st });
+    const change = this.emit({ action: 'upload_file', item: { root: p.root.name, path: p.rel, ...st } });
+    if (p.root.name === 'gcodes' && isGcodeFile(p.rel)) this.metadata.refresh(p.rel, p.abs, st);
+    return change;
+  }
+
+  /** Holds the watcher off a path while an upload is being placed there. */
+  holdPath(p: RootPath): () => void {
+    return this.hold([p]);
+  }
+}

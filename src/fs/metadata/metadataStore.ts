@@ -1,0 +1,121 @@
+// Gcode metadata by path relative to the gcodes root, cached in the database (namespace
+// gcode_metadata) with the size and mtime it was read from, so unchanged files are never parsed
+// twice, not even across restarts. Parsing happens in the worker; callers either wait for it
+// (server.files.metadata) or let it run and hear about it through `updated`.
+import type { Database } from '../../db/database.js';
+import { getLogger } from '../../logger.js';
+import type { StoredMetadata } from '../fileShapes.js';
+import { MetadataFileError, type MetadataWorkerPool } from './metadataWorkerPool.js';
+
+const log = getLogger('metadata');
+
+export const METADATA_NAMESPACE = 'gcode_metadata';
+/** Bumped when the parser learns something new, so cached entries are read again. */
+export const PARSER_VERSION = 1;
+
+export const GCODE_EXTENSIONS = ['.gcode', '.g', '.gco'];
+export const isGcodeFile = (name: string) => {
+  const lower = name.toLowerCase();
+  return GCODE_EXTENSIONS.some((e) => lower.endsWith(e));
+};
+
+interface CacheRecord extends StoredMetadata {
+  parser: number;
+}
+
+const sameStat = (a: { size: number; modified: number }, b: { size: number; modified: number }) =>
+  a.size === b.size && Math.abs(a.modified - b.modified) < 1e-6;
+
+export class GcodeMetadataStore {
+  /** In-flight parses by relative path, so one file is never parsed twice at once. */
+  private readonly running = new Map<string, Promise<StoredMetadata | undefined>>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly pool: MetadataWorkerPool,
+    /** Called with each freshly parsed file (notify_metadata_update). */
+    private readonly updated: (rel: string, meta: StoredMetadata) => void,
+  ) {}
+
+  private read(rel: string): CacheRecord | undefined {
+    try {
+      const v = this.db.get(METADATA_NAMESPACE, [rel]) as CacheRecord;
+      return typeof v === 'object' && v !== null ? v : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The cached metadata if it matches the file's current size and mtime. */
+  cached(rel: string, st: { size: number; modified: number }): StoredMetadata | undefined {
+    const rec = this.read(rel);
+    if (!rec || rec.parser !== PARSER_VERSION || !sameStat(rec, st)) return undefined;
+    const { parser: _p, ...meta } = rec;
+    return meta;
+  }
+
+  /**
+   * The metadata of `rel` (at `abs` on disk, current stat `st`): from the cache, else parsed now.
+   * Resolves undefined when the file vanished meanwhile. `notify` reports a fresh parse.
+   */
+  async get(rel: string, abs: string, st: { size: number; modified: number }, notify = false): Promise<StoredMetadata | undefined> {
+    const hit = this.cached(rel, st);
+    if (hit) return hit;
+    const running = this.running.get(rel);
+    if (running) return running;
+    const job = this.parse(rel, abs, st, notify).finally(() => this.running.delete(rel));
+    this.running.set(rel, job);
+    return job;
+  }
+
+  /** Parses `rel` in the background if its cache entry is stale; reports the result. */
+  refresh(rel: string, abs: string, st: { size: number; modified: number }): void {
+    if (this.cached(rel, st)) return;
+    void this.get(rel, abs, st, true).catch((err: Error) => log.debug(`metadata of ${rel}: ${err.message}`));
+  }
+
+  private async parse(rel: string, abs: string, st: { size: number; modified: number }, notify: boolean): Promise<StoredMetadata | undefined> {
+    let meta: StoredMetadata;
+    try {
+      const r = await this.pool.parse(abs);
+      meta = { size: r.size, modified: r.modified, ...r.metadata };
+    } catch (err) {
+      if (err instanceof MetadataFileError && (err.code === 'ENOENT' || err.code === 'EISDIR' || err.code === 'ENOTDIR')) return undefined;
+      if (!(err instanceof MetadataFileError)) throw err;
+      // A file we cannot read or parse in time still gets the basics.
+      log.warn(`metadata of ${rel}: ${err.message}`);
+      meta = { size: st.size, modified: st.modified, slicer: 'Unknown' };
+    }
+    const record: CacheRecord = { ...meta, parser: PARSER_VERSION };
+    await this.db.putAsync(METADATA_NAMESPACE, rel, record);
+    if (notify) this.updated(rel, meta);
+    return meta;
+  }
+
+  remove(rel: string): void {
+    void this.db.removeAsync(METADATA_NAMESPACE, rel).catch(() => undefined);
+  }
+
+  /** Drops the entries of `rel` and everything under it (a deleted folder). */
+  removeTree(rel: string): void {
+    for (const key of this.db.keys(METADATA_NAMESPACE)) {
+      if (rel === '' || key === rel || key.startsWith(rel + '/')) this.remove(key);
+    }
+  }
+
+  /** Moves cached entries from `from` (a file or folder) to `to`; mtimes survive a rename. */
+  move(from: string, to: string): void {
+    for (const key of this.db.keys(METADATA_NAMESPACE)) {
+      if (key !== from && !key.startsWith(from + '/')) continue;
+      const rec = this.read(key);
+      const dest = to + key.slice(from.length);
+      this.remove(key);
+      if (rec) void this.db.putAsync(METADATA_NAMESPACE, dest, rec).catch(() => undefined);
+    }
+  }
+
+  /** Keeps only the entries whose files are in `present` (relative paths). */
+  prune(present: Set<string>): void {
+    for (const key of this.db.keys(METADATA_NAMESPACE)) if (!present.has(key)) this.remove(key);
+  }
+}

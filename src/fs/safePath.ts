@@ -1,0 +1,90 @@
+// Every path a client names is resolved here, segment by segment, against its root: nothing a
+// client sends can reach outside the root, whether by "..", an absolute path, a sibling folder
+// whose name starts like the root (gcodes_evil), a NUL byte or a symlink that points away.
+import { lstat, realpath } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { ApiError } from '../transport/apiError.js';
+
+/** Names of our in-progress upload files; never listed, watched or served. */
+export const UPLOAD_TEMP_PREFIX = '.moonstate-upload-';
+export const isUploadTemp = (name: string) => name.startsWith(UPLOAD_TEMP_PREFIX);
+
+/**
+ * Splits a client's path relative to a root into its segments. "." and empty segments drop out;
+ * "..", absolute paths and NUL bytes are refused.
+ */
+export function relativeSegments(rel: string, what = 'path'): string[] {
+  if (rel.includes('\0')) throw new ApiError(400, `Invalid ${what}: contains a NUL byte`);
+  if (rel.startsWith('/') || isAbsolute(rel) || /^[A-Za-z]:[\\/]/.test(rel)) {
+    throw new ApiError(400, `Invalid ${what} '${rel}': absolute paths are not allowed`);
+  }
+  const out: string[] = [];
+  for (const seg of rel.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') throw new ApiError(403, `Invalid ${what} '${rel}': '..' is not allowed`);
+    out.push(seg);
+  }
+  return out;
+}
+
+/** True when `child` is `parent` or lies under it, compared by whole segments. */
+export function isWithin(parent: string, child: string): boolean {
+  const r = relative(parent, child);
+  return r === '' || (!r.startsWith('..' + sep) && r !== '..' && !isAbsolute(r));
+}
+
+/**
+ * The real location of `abs` once symlinks are followed: of the path itself when it exists,
+ * else of its nearest existing ancestor with the missing part appended. A dangling symlink on
+ * the way is refused, since where it leads cannot be checked.
+ */
+async function realLocation(abs: string): Promise<string> {
+  let cur = abs;
+  const missing: string[] = [];
+  for (;;) {
+    try {
+      return join(await realpath(cur), ...missing.reverse());
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
+      // ENOENT for a path that lstat sees is a dangling symlink.
+      const exists = await lstat(cur).then(
+        () => true,
+        () => false,
+      );
+      if (exists) throw new ApiError(403, 'Invalid path: a symbolic link on the way leads nowhere');
+      const parent = dirname(cur);
+      if (parent === cur) return join(cur, ...missing.reverse());
+      missing.push(cur.slice(parent.length).replace(/^\/+/, ''));
+      cur = parent;
+    }
+  }
+}
+
+export interface ResolvedPath {
+  /** Absolute path on disk (under the root's path as configured). */
+  abs: string;
+  /** Path relative to the root with "/" separators, no leading slash ("" for the root). */
+  rel: string;
+}
+
+/**
+ * Resolves `rel` under `rootPath`, refusing anything that ends up outside it, including
+ * through symlinks. `displayRoot` names the root in error messages.
+ */
+export async function resolveInRoot(rootPath: string, rel: string | string[], displayRoot: string, what = 'path'): Promise<ResolvedPath> {
+  const segs = Array.isArray(rel) ? rel : relativeSegments(rel, what);
+  const abs = join(rootPath, ...segs);
+  if (!isWithin(rootPath, abs)) throw new ApiError(403, `Invalid ${what}: '${segs.join('/')}' is outside root '${displayRoot}'`);
+  let realRoot: string;
+  try {
+    realRoot = await realpath(rootPath);
+  } catch {
+    throw new ApiError(404, `Root '${displayRoot}' does not exist on disk`);
+  }
+  const real = await realLocation(abs);
+  if (!isWithin(realRoot, real)) {
+    throw new ApiError(403, `Invalid ${what}: '${segs.join('/')}' leads outside root '${displayRoot}'`);
+  }
+  return { abs, rel: segs.join('/') };
+}
