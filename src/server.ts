@@ -22,6 +22,10 @@ import { PrintJobTracker } from './actors/printJob.actor.js';
 import { TemperatureStore } from './actors/temperatureStore.actor.js';
 import type { Services } from './api/services.js';
 import { Database } from './db/database.js';
+import { Inspection } from './actors/inspection.actor.js';
+import { createInspectSocket, INSPECT_PATH } from './transport/inspectSocket.js';
+import { inspectorPage } from './transport/inspectorPage.js';
+import { MACHINES } from './machines/index.js';
 import { getLogger, logSink } from './logger.js';
 import { MOONSTATE_VERSION } from './version.js';
 
@@ -42,9 +46,11 @@ export interface StartOptions {
   config: MoonstateConfig;
   /** Write the server log to <data>/logs (default true; tests may turn it off). */
   logToFile?: boolean;
+  /** Use this inspection hub (the scenario runner records from it before anything starts). */
+  inspection?: Inspection;
 }
 
-export async function startServer({ config, logToFile = true }: StartOptions): Promise<RunningServer> {
+export async function startServer({ config, logToFile = true, ...opts }: StartOptions): Promise<RunningServer> {
   const dirs = {
     gcodes: join(config.dataPath, 'gcodes'),
     config: join(config.dataPath, 'config'),
@@ -73,14 +79,17 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
     virtualKlippy.start();
   }
 
+  const inspection =
+    opts.inspection ?? new Inspection({ enabled: config.server.enable_inspection, machines: MACHINES.map((m) => m.id) });
   const klippy = new KlippyConnection({
     socketPath,
     clientInfo: { program: 'Moonraker', version: MOONSTATE_VERSION },
+    inspect: inspection.inspector('klippyConnection'),
   });
   const subscriptions = new StatusSubscriptions(klippy);
   const connections = new ConnectionRegistry();
   const database = new Database(dirs.database);
-  const printJob = new PrintJobTracker(klippy, subscriptions);
+  const printJob = new PrintJobTracker(klippy, subscriptions, { inspect: inspection.inspector('printJob') });
   const temperatures = new TemperatureStore(klippy, subscriptions, { size: config.data_store.temperature_store_size });
   const services: Services = {
     config,
@@ -90,6 +99,7 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
     database,
     printJob,
     temperatures,
+    inspection,
     paths: { data: config.dataPath, ...dirs },
   };
 
@@ -109,13 +119,16 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
     connections,
     dialect: 'spec',
     maxBodyBytes: config.server.max_http_body_size * 1024,
+    after: inspection.enabled ? [inspectorPage()] : [],
   });
   const server: Server = createServer(app);
+  const inspectSocket = inspection.enabled ? createInspectSocket(inspection, { maxBacklogBytes: config.server.max_websocket_backlog * 1024 }) : undefined;
   const wss = attachWebsocket(server, {
     registry,
     connections,
     maxMessageBytes: config.server.max_websocket_message_size * 1024,
     maxBacklogBytes: config.server.max_websocket_backlog * 1024,
+    upgradeRoutes: new Map(inspectSocket ? [[INSPECT_PATH, inspectSocket.handleUpgrade]] : []),
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -128,6 +141,7 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log.info(`serving the API at ${url}`);
+  if (inspection.enabled) log.info(`machine inspection on: ${url}/debug/inspector/`);
   printJob.start();
   temperatures.start();
   klippy.start();
@@ -144,6 +158,7 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
       closed = true;
       for (const s of subs) s.unsubscribe();
       connections.closeAll();
+      inspectSocket?.close();
       wss.close();
       temperatures.stop();
       printJob.stop();
@@ -155,6 +170,7 @@ export async function startServer({ config, logToFile = true }: StartOptions): P
       });
       await virtualKlippy?.stop();
       await database.close();
+      if (!opts.inspection) inspection.close();
       if (privateDir) rmSync(privateDir, { recursive: true, force: true });
       log.info('stopped');
     },

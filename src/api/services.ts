@@ -7,6 +7,7 @@ import type { MoonstateConfig } from '../config/configSchema.js';
 import type { Database } from '../db/database.js';
 import type { PrintJobTracker } from '../actors/printJob.actor.js';
 import type { TemperatureStore } from '../actors/temperatureStore.actor.js';
+import type { Inspection } from '../actors/inspection.actor.js';
 
 export interface Services {
   config: MoonstateConfig;
@@ -16,6 +17,8 @@ export interface Services {
   database: Database;
   printJob: PrintJobTracker;
   temperatures: TemperatureStore;
+  /** Machine inspection; `inspection.inspector('<machine>')` is the inspect callback for createActor. */
+  inspection: Inspection;
   /** Folders under the data path the server owns. */
   paths: { data: string; gcodes: string; config: string; logs: string; database: string };
 }

@@ -18,6 +18,8 @@ export const CONFIG_SCHEMA = {
     /** Bytes a websocket client may leave unread before it is dropped, in KiB. */
     max_websocket_backlog: opt.int(16384, 64),
     enable_debug_logging: opt.bool(false),
+    /** Stream every machine's inspection events at /debug/inspect, viewer at /debug/inspector. */
+    enable_inspection: opt.bool(false),
   },
   data_store: {
     /** Samples kept per sensor by server.temperature_store (one a second: 1200 = 20 minutes). */
