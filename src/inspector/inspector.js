@@ -228,6 +228,28 @@ function clock(at) {
   return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
 }
 
+/** A payload on one line: dotted paths of its plain values, state-like ones first. */
+function summary(value) {
+  const flat = [];
+  const walk = (v, path, depth) => {
+    if (v !== null && typeof v === 'object' && depth < 3) {
+      for (const [k, sub] of Object.entries(v)) walk(sub, path ? `${path}.${k}` : k, depth + 1);
+      return;
+    }
+    let text = typeof v === 'number' && !Number.isInteger(v) ? String(Math.round(v * 1000) / 1000) : typeof v === 'string' ? v : JSON.stringify(v);
+    if (text.length > 60) text = text.slice(0, 60) + '…';
+    flat.push([path, text]);
+  };
+  walk(value, '', 0);
+  const first = ['state', 'status', 'reason', 'message', 'filename', 'progress'];
+  const rank = (p) => {
+    const i = first.indexOf(p.slice(p.lastIndexOf('.') + 1));
+    return i < 0 ? first.length : i;
+  };
+  flat.sort((a, b) => rank(a[0]) - rank(b[0]));
+  return flat.map(([p, t]) => `${p}=${t}`).join(' ');
+}
+
 function log(kind, at, who, what, detail, extra, inline = false) {
   const li = document.createElement('li');
   li.className = kind;
@@ -250,8 +272,7 @@ function log(kind, at, who, what, detail, extra, inline = false) {
   if (inline && detail !== undefined) {
     const x = document.createElement('span');
     x.className = 'payload';
-    const s = JSON.stringify(detail);
-    x.textContent = `  ${s.length > 140 ? s.slice(0, 140) + '…' : s}`;
+    x.textContent = ` ${summary(detail)}`;
     body.appendChild(x);
   }
   li.append(t, w, body);

@@ -1,0 +1,77 @@
+// A throwaway printer to drive: the virtual Klippy in this process on a socket in a temp dir,
+// and the real server on a free loopback port with inspection on. The scenario runner and the
+// inspector screenshot start from this; close() removes every trace.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../config/loadConfig.js';
+import { startServer, type RunningServer } from '../server.js';
+import { VirtualKlippy } from '../sim/virtualKlippy.js';
+import { Inspection } from '../actors/inspection.actor.js';
+import { MACHINES } from '../machines/index.js';
+
+export interface SandboxOptions {
+  /** Physics speed-up of the virtual Klippy (default 20). */
+  timeScale?: number;
+  /** Real seconds the virtual Klippy spends in "startup" (default 0.1). */
+  startupDelay?: number;
+}
+
+export interface Sandbox {
+  dir: string;
+  gcodesPath: string;
+  url: string;
+  server: RunningServer;
+  sim: VirtualKlippy;
+  inspection: Inspection;
+  /** Resolves once the server reports this Klippy state ("ready", "disconnected", ...). */
+  waitKlippy(state: string, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
+  const dir = mkdtempSync(join(tmpdir(), 'moonstate-sandbox-'));
+  const socketPath = join(dir, 'klippy.sock');
+  const dataPath = join(dir, 'data');
+  const gcodesPath = join(dataPath, 'gcodes');
+  const sim = new VirtualKlippy({
+    socketPath,
+    timeScale: opts.timeScale ?? 20,
+    gcodesPath,
+    logFile: join(dataPath, 'logs', 'klippy.log'),
+    configFile: join(dataPath, 'config', 'printer.cfg'),
+    startupDelayMs: (opts.startupDelay ?? 0.1) * 1000,
+  });
+  const inspection = new Inspection({ enabled: true, machines: MACHINES.map((m) => m.id) });
+  let server: RunningServer;
+  try {
+    await sim.start();
+    const text = `[server]\nhost: 127.0.0.1\nport: 0\nklippy_uds_address: ${socketPath}\nenable_inspection: true\n`;
+    server = await startServer({ config: loadConfig({ text, dataPath }).config, logToFile: false, inspection });
+  } catch (err) {
+    await sim.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    dir,
+    gcodesPath,
+    url: server.url,
+    server,
+    sim,
+    inspection,
+    async waitKlippy(state, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (server.services.klippy.state !== state) {
+        if (Date.now() > deadline) throw new Error(`Klippy not ${state} within ${timeoutMs} ms (is ${server.services.klippy.state})`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    async close() {
+      await server.close();
+      await sim.stop();
+      inspection.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
