@@ -15,6 +15,8 @@ export interface SandboxOptions {
   timeScale?: number;
   /** Real seconds the virtual Klippy spends in "startup" (default 0.1). */
   startupDelay?: number;
+  /** Record from this inspection hub (subscribed before anything starts). */
+  inspection?: Inspection;
 }
 
 export interface Sandbox {
@@ -24,6 +26,11 @@ export interface Sandbox {
   server: RunningServer;
   sim: VirtualKlippy;
   inspection: Inspection;
+  /** Whether the virtual Klippy runs (it stops only when told to: a kill, not a RESTART). */
+  readonly klippyRunning: boolean;
+  /** Kills the virtual Klippy, as if its process died; startKlippy() brings it back. */
+  stopKlippy(): Promise<void>;
+  startKlippy(): Promise<void>;
   /** Resolves once the server reports this Klippy state ("ready", "disconnected", ...). */
   waitKlippy(state: string, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -42,7 +49,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     configFile: join(dataPath, 'config', 'printer.cfg'),
     startupDelayMs: (opts.startupDelay ?? 0.1) * 1000,
   });
-  const inspection = new Inspection({ enabled: true, machines: MACHINES.map((m) => m.id) });
+  const inspection = opts.inspection ?? new Inspection({ enabled: true, machines: MACHINES.map((m) => m.id) });
   let server: RunningServer;
   try {
     await sim.start();
@@ -53,6 +60,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
+  let klippyRunning = true;
   return {
     dir,
     gcodesPath,
@@ -60,6 +68,18 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     server,
     sim,
     inspection,
+    get klippyRunning() {
+      return klippyRunning;
+    },
+    async stopKlippy() {
+      klippyRunning = false;
+      await sim.stop();
+    },
+    async startKlippy() {
+      if (klippyRunning) return;
+      await sim.start();
+      klippyRunning = true;
+    },
     async waitKlippy(state, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       while (server.services.klippy.state !== state) {
@@ -70,7 +90,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     async close() {
       await server.close();
       await sim.stop();
-      inspection.close();
+      if (!opts.inspection) inspection.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
