@@ -26,13 +26,17 @@
 // `state` is the active leaf path, dots between levels ("connected.ready"; parallel regions
 // joined with ","); `states` are the ids of every active state node, the titles of the
 // diagram's nodes ("klippyConnection.connected.ready") and clusters ("cluster_" + id).
-// Contexts and event payloads pass through redact(): secrets and file contents never leave.
+// Contexts and event payloads pass through redact(): secrets and file contents never leave,
+// nor any secret registered with the logger (logSink.redact), wherever it appears.
 import { StateMachine, getStateNodes, type AnyActorRef, type AnyMachineSnapshot, type AnyStateMachine, type InspectionEvent } from 'xstate';
 import { Subject, type Observable } from 'rxjs';
 import { redact } from '../util/redact.js';
-import { getLogger } from '../logger.js';
+import { getLogger, logSink } from '../logger.js';
 
 const log = getLogger('inspection');
+
+/** Redaction for the stream: secret keys, file contents, and any secret the logger knows. */
+const clean = (v: unknown) => redact(v, (text) => logSink.scrub(text));
 
 export const INSPECTION_PROTOCOL = 1;
 
@@ -223,7 +227,7 @@ export class Inspection {
       status: snap.status,
       state: stateString(snap.value),
       states: stateIds(t.logic, snap.value),
-      context: redact(snap.context),
+      context: clean(snap.context),
     };
   }
 
@@ -234,7 +238,7 @@ export class Inspection {
       case '@xstate.event': {
         const src = ev.sourceRef as AnyActorRef | undefined;
         const source = src ? (this.tracked.get(src)?.actorId ?? src.id) : undefined;
-        const event = redact(ev.event) as EventMessage['event'];
+        const event = clean(ev.event) as EventMessage['event'];
         this.subject.next({ type: 'event', ...this.fields(t), event, ...(source !== undefined ? { source } : {}) });
         return;
       }
@@ -279,7 +283,7 @@ export class Inspection {
           status: snap.status,
           state: stateString(snap.value),
           states: stateIds(t.logic, snap.value),
-          context: redact(snap.context),
+          context: clean(snap.context),
           event: ev.event.type,
         });
         return;

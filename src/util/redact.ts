@@ -8,7 +8,9 @@
 // - a key that names file contents (data, content(s), body, file_contents, thumbnail(s)) with a
 //   string value, and any string longer than MAX_STRING, becomes "[N chars]";
 // - bytes (Buffer, typed arrays) become "[N bytes]", functions "[function]", errors
-//   {name, message}, actors {actor: id}; depth, array length and cycles are bounded.
+//   {name, message}, actors {actor: id}; depth, array length and cycles are bounded;
+// - every string left passes through `scrub`, if given (the logger's registered secrets, so a
+//   key that turns up in a URL or a message is still hidden).
 
 export const REDACTED = '[redacted]';
 export const MAX_STRING = 512;
@@ -36,16 +38,19 @@ export function isSecretKey(key: string): boolean {
 
 const chars = (s: string) => `[${s.length} chars]`;
 
-export function redact(value: unknown): unknown {
-  return walk(value, undefined, 0, new WeakSet());
+type Scrub = (text: string) => string;
+const keep: Scrub = (t) => t;
+
+export function redact(value: unknown, scrub: Scrub = keep): unknown {
+  return walk(value, undefined, 0, new WeakSet(), scrub);
 }
 
-function walk(value: unknown, key: string | undefined, depth: number, seen: WeakSet<object>): unknown {
+function walk(value: unknown, key: string | undefined, depth: number, seen: WeakSet<object>, scrub: Scrub): unknown {
   if (key !== undefined && isSecretKey(key) && value !== null && value !== undefined && value !== '') return REDACTED;
   switch (typeof value) {
     case 'string':
       if (key !== undefined && CONTENTS_KEY.test(key) && value.length > 32) return chars(value);
-      return value.length > MAX_STRING ? chars(value) : value;
+      return value.length > MAX_STRING ? chars(value) : scrub(value);
     case 'number':
       return Number.isFinite(value) ? value : String(value);
     case 'boolean':
@@ -57,13 +62,13 @@ function walk(value: unknown, key: string | undefined, depth: number, seen: Weak
     case 'function':
       return '[function]';
     case 'symbol':
-      return value.toString();
+      return scrub(value.toString());
   }
   if (value === null) return null;
   const obj = value as object;
   if (ArrayBuffer.isView(obj)) return `[${obj.byteLength} bytes]`;
   if (obj instanceof ArrayBuffer) return `[${obj.byteLength} bytes]`;
-  if (obj instanceof Error) return { name: obj.name, message: walk(obj.message, undefined, depth + 1, seen) };
+  if (obj instanceof Error) return { name: obj.name, message: walk(obj.message, undefined, depth + 1, seen, scrub) };
   if (obj instanceof Date) return obj.toISOString();
   if (isActorRef(obj)) return { actor: obj.id };
   if (seen.has(obj)) return '[circular]';
@@ -72,7 +77,7 @@ function walk(value: unknown, key: string | undefined, depth: number, seen: Weak
   try {
     if (Array.isArray(obj) || obj instanceof Set) {
       const items = [...(obj as Iterable<unknown>)];
-      const out = items.slice(0, MAX_ITEMS).map((v) => walk(v, key && CONTENTS_KEY.test(key) ? key : undefined, depth + 1, seen) ?? null);
+      const out = items.slice(0, MAX_ITEMS).map((v) => walk(v, key && CONTENTS_KEY.test(key) ? key : undefined, depth + 1, seen, scrub) ?? null);
       if (items.length > MAX_ITEMS) out.push(`[… ${items.length - MAX_ITEMS} more]`);
       return out;
     }
@@ -84,8 +89,8 @@ function walk(value: unknown, key: string | undefined, depth: number, seen: Weak
         out['…'] = `${entries.length - MAX_ITEMS} more keys`;
         break;
       }
-      const r = walk(v, k, depth + 1, seen);
-      if (r !== undefined) out[k] = r;
+      const r = walk(v, k, depth + 1, seen, scrub);
+      if (r !== undefined) out[scrub(k)] = r;
     }
     return out;
   } finally {

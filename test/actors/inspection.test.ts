@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assign, createActor, createMachine, fromPromise, setup } from 'xstate';
 import { Inspection, stateString, type InspectionMessage } from '../../src/actors/inspection.actor.js';
+import { logSink } from '../../src/logger.js';
 
 const uploader = setup({
   types: {
@@ -117,4 +118,21 @@ test('state strings: leaves with dots, parallel regions with commas', () => {
   assert.equal(stateString('idle'), 'idle');
   assert.equal(stateString({ connected: 'ready' }), 'connected.ready');
   assert.equal(stateString({ a: { x: 'y' }, b: 'z' }), 'a.x.y,b.z');
+});
+
+test('a secret registered with the logger is hidden wherever it turns up, under any key', async () => {
+  const inspection = new Inspection({ enabled: true });
+  const msgs = collect(inspection);
+  logSink.redact('Zq9-registered-key');
+  try {
+    const actor = createActor(uploader, { inspect: inspection.inspector('uploader') }).start();
+    actor.send({ type: 'UPLOAD', name: 'from ?apikey=Zq9-registered-key.gcode', contents: 'G28', token: 'x' });
+    await new Promise((r) => setTimeout(r, 10));
+    actor.stop();
+  } finally {
+    logSink.forget('Zq9-registered-key');
+  }
+  const wire = JSON.stringify(msgs);
+  assert.ok(!wire.includes('Zq9-registered-key'));
+  assert.ok(wire.includes('from ?apikey=<redacted>.gcode'));
 });
