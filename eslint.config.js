@@ -38,4 +38,15 @@ export default tseslint.config(
       globals: { process: 'readonly', console: 'readonly', URL: 'readonly' },
     },
   },
+  {
+    // The inspector page runs in the browser.
+    files: ['src/inspector/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: {
+        document: 'readonly', window: 'readonly', location: 'readonly', WebSocket: 'readonly', fetch: 'readonly',
+        DOMParser: 'readonly', Option: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly',
+      },
+    },
+  },
 );

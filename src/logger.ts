@@ -37,10 +37,15 @@ class LogSink {
     this.secrets.delete(secret);
   }
 
+  /** The text with every registered secret replaced (the inspection stream uses it too). */
+  scrub(text: string): string {
+    for (const s of this.secrets) if (text.includes(s)) text = text.split(s).join('<redacted>');
+    return text;
+  }
+
   write(level: LogLevel, component: string, message: string): void {
     if (RANK[level] < RANK[this.level]) return;
-    let text = message;
-    for (const s of this.secrets) if (text.includes(s)) text = text.split(s).join('<redacted>');
+    const text = this.scrub(message);
     const line = `${new Date().toISOString()} [${level}] ${component}: ${text}\n`;
     if (this.console) process.stderr.write(line);
     this.file?.write(line);

@@ -40,6 +40,10 @@ import { FileManager } from './fs/fileManager.js';
 import { printStatsFromJob } from './fs/fileInUse.js';
 import type { Services } from './api/services.js';
 import { Database } from './db/database.js';
+import { Inspection } from './actors/inspection.actor.js';
+import { createInspectSocket, INSPECT_PATH } from './transport/inspectSocket.js';
+import { inspectorPage } from './transport/inspectorPage.js';
+import { MACHINES } from './machines/index.js';
 import { getLogger, logSink } from './logger.js';
 import { MOONSTATE_VERSION } from './version.js';
 
@@ -62,9 +66,11 @@ export interface StartOptions {
   logToFile?: boolean;
   /** The clock oneshot tokens expire on (tests pass xstate's SimulatedClock). */
   tokenClock?: TokenClock;
+  /** Use this inspection hub (the scenario runner records from it before anything starts). */
+  inspection?: Inspection;
 }
 
-export async function startServer({ config, logToFile = true, tokenClock }: StartOptions): Promise<RunningServer> {
+export async function startServer({ config, logToFile = true, tokenClock, ...opts }: StartOptions): Promise<RunningServer> {
   const dirs = {
     gcodes: join(config.dataPath, 'gcodes'),
     config: join(config.dataPath, 'config'),
@@ -75,8 +81,10 @@ export async function startServer({ config, logToFile = true, tokenClock }: Star
   if (logToFile) logSink.attachFile(join(dirs.logs, 'moonstate.log'));
   if (config.server.enable_debug_logging) logSink.level = 'debug';
   log.info(`moonstate ${MOONSTATE_VERSION} starting; data in ${config.dataPath}`);
+  const inspection =
+    opts.inspection ?? new Inspection({ enabled: config.server.enable_inspection, machines: MACHINES.map((m) => m.id) });
   // Before anything is started: a key file we cannot read or write stops startup cleanly.
-  const auth = authorizationFromConfig(config, { tokenClock });
+  const auth = authorizationFromConfig(config, { tokenClock, inspect: inspection.inspector('oneshotToken') });
 
   let virtualKlippy: VirtualKlippyProcess | undefined;
   let privateDir: string | undefined;
@@ -98,11 +106,12 @@ export async function startServer({ config, logToFile = true, tokenClock }: Star
   const klippy = new KlippyConnection({
     socketPath,
     clientInfo: { program: 'Moonraker', version: MOONSTATE_VERSION },
+    inspect: inspection.inspector('klippyConnection'),
   });
   const subscriptions = new StatusSubscriptions(klippy);
   const connections = new ConnectionRegistry();
   const database = new Database(dirs.database);
-  const printJob = new PrintJobTracker(klippy, subscriptions);
+  const printJob = new PrintJobTracker(klippy, subscriptions, { inspect: inspection.inspector('printJob') });
   const files = new FileManager({
     config,
     klippy,
@@ -115,7 +124,15 @@ export async function startServer({ config, logToFile = true, tokenClock }: Star
   const resolveGcode = (filename: string) => files.resolveGcode(filename);
   const printControl = new PrintControl(klippy, printJob, resolveGcode);
   const history = new PrintHistory({ database, jobEvents: printJob.events$, gcodesPath: () => files.roots.pathOf('gcodes') });
-  const jobQueue = new JobQueue({ database, klippy, printJob, printControl, resolve: resolveGcode, settings: config.job_queue });
+  const jobQueue = new JobQueue({
+    database,
+    klippy,
+    printJob,
+    printControl,
+    resolve: resolveGcode,
+    settings: config.job_queue,
+    inspect: inspection.inspector('jobQueue'),
+  });
   const temperatures = new TemperatureStore(klippy, subscriptions, { size: config.data_store.temperature_store_size });
   const gcodeStore = new GcodeStore(klippy, config.data_store.gcode_store_size);
   const procStats = new ProcStats(connections);
@@ -134,6 +151,7 @@ export async function startServer({ config, logToFile = true, tokenClock }: Star
     files,
     history,
     jobQueue,
+    inspection,
     paths: { data: config.dataPath, ...dirs },
   };
 
@@ -163,14 +181,17 @@ export async function startServer({ config, logToFile = true, tokenClock }: Star
     dialect: config.server.api_dialect,
     maxBodyBytes: config.server.max_http_body_size * 1024,
     before: [...(config.server.web_path ? [webClient(config.server.web_path)] : []), ...auth.authorization.httpMiddleware(registry)],
+    after: inspection.enabled ? [inspectorPage()] : [],
   });
   const server: Server = createServer(app);
+  const inspectSocket = inspection.enabled ? createInspectSocket(inspection, { maxBacklogBytes: config.server.max_websocket_backlog * 1024 }) : undefined;
   const wss = attachWebsocket(server, {
     registry,
     connections,
     maxMessageBytes: config.server.max_websocket_message_size * 1024,
     maxBacklogBytes: config.server.max_websocket_backlog * 1024,
     authorizeUpgrade: auth.authorization.authorizeUpgrade,
+    upgradeRoutes: new Map(inspectSocket ? [[INSPECT_PATH, inspectSocket.handleUpgrade]] : []),
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -183,6 +204,7 @@ export async function startServer({ config, logToFile = true, tokenClock }: Star
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log.info(`serving the API at ${url}`);
+  if (inspection.enabled) log.info(`machine inspection on: ${url}/debug/inspector/`);
   // History and the queue listen before the print job machine can announce anything.
   history.start();
   jobQueue.start();
@@ -204,6 +226,7 @@ export async function startServer({ config, logToFile = true, tokenClock }: Star
       closed = true;
       for (const s of subs) s.unsubscribe();
       connections.closeAll();
+      inspectSocket?.close();
       wss.close();
       temperatures.stop();
       gcodeStore.stop();
@@ -221,6 +244,7 @@ export async function startServer({ config, logToFile = true, tokenClock }: Star
       await virtualKlippy?.stop();
       await files.close();
       await database.close();
+      if (!opts.inspection) inspection.close();
       if (privateDir) rmSync(privateDir, { recursive: true, force: true });
       log.info('stopped');
     },

@@ -3,7 +3,7 @@
 // number alive at a time is capped, so the store stays small however many tokens are asked for.
 // Every token is registered with the log's redaction while it lives.
 import { randomBytes } from 'node:crypto';
-import { createActor, type Actor, type ActorOptions, type AnyActorLogic } from 'xstate';
+import { createActor, type Actor, type ActorOptions, type AnyActorLogic, type InspectionEvent } from 'xstate';
 import { oneshotTokenMachine, ONESHOT_TOKEN_TTL_MS } from '../machines/oneshotToken.machine.js';
 import { normaliseAddress } from '../transport/requestContext.js';
 import { logSink } from '../logger.js';
@@ -13,6 +13,8 @@ export type TokenClock = NonNullable<ActorOptions<AnyActorLogic>['clock']>;
 
 export interface OneshotTokensOptions {
   clock?: TokenClock;
+  /** Receives each token machine's inspection events (the live inspector). */
+  inspect?: (ev: InspectionEvent) => void;
   ttlMs?: number;
   /** Most tokens alive at once; issuing one more retires the oldest (default 1024). */
   maxLive?: number;
@@ -58,6 +60,7 @@ export class OneshotTokens {
     const actor = createActor(oneshotTokenMachine, {
       input: { address: normaliseAddress(address), ttlMs: this.opts.ttlMs ?? ONESHOT_TOKEN_TTL_MS },
       ...(this.opts.clock ? { clock: this.opts.clock } : {}),
+      ...(this.opts.inspect ? { inspect: this.opts.inspect } : {}),
     });
     this.live.set(token, actor);
     logSink.redact(token);

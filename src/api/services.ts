@@ -13,6 +13,7 @@ import type { ProcStats } from '../actors/procStats.actor.js';
 import type { PrintHistory } from '../actors/history.actor.js';
 import type { JobQueue } from '../actors/jobQueue.actor.js';
 import type { FileManager } from '../fs/fileManager.js';
+import type { Inspection } from '../actors/inspection.actor.js';
 
 export interface Services {
   config: MoonstateConfig;
@@ -33,6 +34,8 @@ export interface Services {
   jobQueue: JobQueue;
   /** Roots, file operations, watchers and gcode metadata (src/fs). */
   files: FileManager;
+  /** Machine inspection; `inspection.inspector('<machine>')` is the inspect callback for createActor. */
+  inspection: Inspection;
   /** Folders under the data path the server owns. */
   paths: { data: string; gcodes: string; config: string; logs: string; database: string };
 }

@@ -1,6 +1,7 @@
 // Builds the authorization parts from the config: the key file, the token store, who is
 // trusted and which origins are allowed, including the one rule that depends on how the server
 // runs (loopback is trusted in the embedded mode when trusted_clients is not set).
+import type { InspectionEvent } from 'xstate';
 import { join } from 'node:path';
 import type { MoonstateConfig } from '../config/configSchema.js';
 import { OneshotTokens, type TokenClock } from '../actors/oneshotTokens.actor.js';
@@ -37,10 +38,13 @@ export interface AuthorizationParts {
   tokens: OneshotTokens;
 }
 
-export function authorizationFromConfig(config: MoonstateConfig, opts: { tokenClock?: TokenClock | undefined } = {}): AuthorizationParts {
+export function authorizationFromConfig(
+  config: MoonstateConfig,
+  opts: { tokenClock?: TokenClock | undefined; inspect?: ((ev: InspectionEvent) => void) | undefined } = {},
+): AuthorizationParts {
   const a = config.authorization;
   const apiKeys = ApiKeyStore.openSync(a.api_key_file ?? join(config.dataPath, DEFAULT_API_KEY_FILE));
-  const tokens = new OneshotTokens(opts.tokenClock ? { clock: opts.tokenClock } : {});
+  const tokens = new OneshotTokens({ ...(opts.tokenClock ? { clock: opts.tokenClock } : {}), ...(opts.inspect ? { inspect: opts.inspect } : {}) });
   const { trusted, loopbackByDefault } = effectiveTrustedClients(config);
   const cors = new CorsPolicy(a.cors_domains, config.server.enable_cors);
   if (a.enabled) {

@@ -11,12 +11,14 @@ import { MOONSTATE_VERSION } from '../version.js';
 
 const log = getLogger('moonstate');
 
-const USAGE = `usage: moonstate [-c FILE] [-d DATA_PATH] [--host HOST] [--port PORT]
+const USAGE = `usage: moonstate [-c FILE] [-d DATA_PATH] [--host HOST] [--port PORT] [--inspect]
 
   -c, --config FILE     moonraker.conf-style config (default: DATA_PATH/config/moonstate.conf if present)
   -d, --datapath PATH   data folder: gcodes, config, logs (default: ~/moonstate_data)
       --host HOST       address to listen on (overrides [server] host)
       --port PORT       port to listen on (overrides [server] port)
+      --inspect         stream the state machines at /debug/inspect, viewer at /debug/inspector/
+                        (sets [server] enable_inspection)
   -v, --version         print the version
   -h, --help            this text
 
@@ -31,6 +33,7 @@ async function main(): Promise<void> {
         datapath: { type: 'string', short: 'd' },
         host: { type: 'string' },
         port: { type: 'string' },
+        inspect: { type: 'boolean' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -69,6 +72,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  if (args.inspect) loaded.config.server.enable_inspection = true;
   const server = await startServer({ config: loaded.config });
   for (const w of loaded.warnings) log.warn(w);
   let stopping = false;

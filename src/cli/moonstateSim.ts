@@ -2,13 +2,15 @@
 // moonstate-sim: runs the virtual Klippy on a unix socket until SIGTERM/SIGINT.
 // Usage: moonstate-sim --socket PATH [--time-scale N] [--gcodes DIR] [--log-file F]
 //                      [--config-file F] [--startup-delay SECONDS]
+//        moonstate-sim scenario FILE [--out FILE]   (src/scenario/cli.ts: the server is only
+//                                                   loaded for this subcommand)
 
 import { parseArgs } from 'node:util';
 import { VirtualKlippy } from '../sim/virtualKlippy.js';
 
 const USAGE =
   'usage: moonstate-sim --socket PATH [--time-scale N] [--gcodes DIR] [--log-file F] ' +
-  '[--config-file F] [--startup-delay SECONDS]';
+  '[--config-file F] [--startup-delay SECONDS]\n       moonstate-sim scenario FILE [--out FILE]';
 
 function fail(message: string): never {
   process.stderr.write(`moonstate-sim: ${message}\n${USAGE}\n`);
@@ -23,6 +25,11 @@ function positiveNumber(name: string, raw: string | undefined, allowZero = false
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'scenario') {
+    const { scenarioMain } = await import('../scenario/cli.js');
+    process.exitCode = await scenarioMain(process.argv.slice(3));
+    return;
+  }
   let values;
   try {
     ({ values } = parseArgs({

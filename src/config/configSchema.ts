@@ -28,6 +28,8 @@ export const CONFIG_SCHEMA = {
     /** Bytes a websocket client may leave unread before it is dropped, in KiB. */
     max_websocket_backlog: opt.int(16384, 64),
     enable_debug_logging: opt.bool(false),
+    /** Stream every machine's inspection events at /debug/inspect, viewer at /debug/inspector. */
+    enable_inspection: opt.bool(false),
     /** The spec era's CORS switch: every origin may use the API from a browser. */
     enable_cors: opt.bool(false),
   },

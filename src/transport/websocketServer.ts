@@ -22,6 +22,8 @@ export interface WebsocketOptions {
   maxBacklogBytes: number;
   /** Decides whether an upgrade may proceed; throws ApiError (e.g. 401) to refuse it. */
   authorizeUpgrade?: (req: IncomingMessage) => void;
+  /** Other websocket paths (e.g. /debug/inspect), upgraded only after authorizeUpgrade passes. */
+  upgradeRoutes?: ReadonlyMap<string, (req: IncomingMessage, socket: Duplex, head: Buffer) => void>;
 }
 
 function rawToText(data: RawData): string {
@@ -44,7 +46,8 @@ export function attachWebsocket(server: Server, opts: WebsocketOptions): WebSock
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path !== '/websocket') {
+    const route = opts.upgradeRoutes?.get(path);
+    if (path !== '/websocket' && !route) {
       refuseUpgrade(socket, 404, 'Not Found');
       return;
     }
@@ -53,6 +56,10 @@ export function attachWebsocket(server: Server, opts: WebsocketOptions): WebSock
     } catch (err) {
       const e = err instanceof ApiError ? err : new ApiError(500, 'Internal error');
       refuseUpgrade(socket, e.status, e.message);
+      return;
+    }
+    if (route) {
+      route(req, socket, head);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
