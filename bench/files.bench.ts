@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { readMetadata } from '../src/fs/metadata/metadataWorker.js';
+import { sample as samplePath } from '../test/helpers/gcodeSamples.js';
 
 const GiB = 1024 ** 3;
 /** dd and the upload alternate, so a busy moment of a shared machine hits both alike. */
 const RUNS = 5;
 const MB = 1_000_000;
-const SAMPLES = join(import.meta.dirname, '..', '..', 'shared', 'gcode-samples');
 const RESULTS = join(import.meta.dirname, 'results');
 const work = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'moonstate-bench-'));
 
@@ -194,7 +194,7 @@ async function main(): Promise<void> {
   const data2 = join(work, 'meta-data');
   const gc2 = join(data2, 'gcodes');
   mkdirSync(gc2, { recursive: true });
-  const sample = readFileSync(join(SAMPLES, 'prusaslicer-2.7.4_plant-sign.gcode'));
+  const sample = readFileSync(samplePath('prusaslicer-2.7.4_plant-sign.gcode'));
   const bigGcode = join(gc2, 'big-100MB.gcode');
   {
     const headPart = sample.subarray(0, 200_000);

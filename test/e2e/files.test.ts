@@ -8,13 +8,13 @@ import { join } from 'node:path';
 import { startStack, type Stack } from '../helpers/testStack.js';
 import { RpcError, type RpcClient, type Notification } from '../helpers/rpcClient.js';
 import { eventually, upload } from '../helpers/fileClient.js';
+import { sample } from '../helpers/gcodeSamples.js';
 import { logSink } from '../../src/logger.js';
 
 // Replies and notifications are JSON of many shapes; the assertions check them.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type J = any;
 
-const SAMPLES = join(import.meta.dirname, '..', '..', '..', 'shared', 'gcode-samples');
 const CTIME = /^(Sun|Mon|Tue|Wed|Thu|Fri|Sat) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ 1-3]\d \d\d:\d\d:\d\d \d{4}$/;
 
 let s: Stack;
@@ -70,7 +70,7 @@ test('roots: gcodes from Klippy, config from config_path; absent and unknown roo
 
 test('upload, then list over both transports: gcode files only, subfolders walked, spec fields', async () => {
   const since = ws.notifications.length;
-  const up = await upload(s.url, { filename: 'cube.gcode', content: readFileSync(join(SAMPLES, 'cura-5.9.1.gcode')) });
+  const up = await upload(s.url, { filename: 'cube.gcode', content: readFileSync(sample('cura-5.9.1.gcode')) });
   assert.equal(up.status, 200);
   assert.deepEqual(up.json, { result: 'cube.gcode', print_started: false });
   const deep = await upload(s.url, { filename: 'deep.gcode', path: 'a/b', content: 'G28\nG1 X10 Y10 Z0.2 E1\n' });
@@ -85,7 +85,7 @@ test('upload, then list over both transports: gcode files only, subfolders walke
   const list = (await s.http('GET', '/server/files/list')).body.result;
   assert.deepEqual(list.map((f: J) => f.filename), ['a/b/deep.gcode', 'cube.gcode']);
   const cube = list.find((f: J) => f.path === 'cube.gcode');
-  assert.equal(cube.size, readFileSync(join(SAMPLES, 'cura-5.9.1.gcode')).length);
+  assert.equal(cube.size, readFileSync(sample('cura-5.9.1.gcode')).length);
   assert.match(cube.modified, CTIME);
   assert.deepEqual(await ws.call('server.files.list', { root: 'gcodes' }), list);
   assert.deepEqual(await ws.call('server.files.list'), list, 'no params: gcodes');
@@ -199,7 +199,7 @@ test('delete a file: websocket and HTTP DELETE return the path relative to the r
 });
 
 test('download: streamed with type, length, disposition; byte ranges 206 and 416; missing 404', async () => {
-  const bytes = readFileSync(join(SAMPLES, 'prusaslicer-2.7.4_plant-sign.gcode'));
+  const bytes = readFileSync(sample('prusaslicer-2.7.4_plant-sign.gcode'));
   mkdirSync(join(gcodes, 'dl'), { recursive: true });
   writeFileSync(join(gcodes, 'dl', 'plant sign.gcode'), bytes);
   const res = await fetch(`${s.url}/server/files/gcodes/dl/plant%20sign.gcode`);
@@ -250,7 +250,7 @@ function getLoggerLine() {
 
 test('metadata: every field with filename, over both transports, announced after an upload', async () => {
   const since = ws.notifications.length;
-  const up = await upload(s.url, { filename: 'orca.gcode', path: 'meta', content: readFileSync(join(SAMPLES, 'orcaslicer-2.3.0-beta2.gcode')) });
+  const up = await upload(s.url, { filename: 'orca.gcode', path: 'meta', content: readFileSync(sample('orcaslicer-2.3.0-beta2.gcode')) });
   assert.equal(up.status, 200);
   const note = await ws.waitFor('notify_metadata_update', (p) => (p?.[0] as J)?.filename === 'meta/orca.gcode', 10_000, since);
   const m = note.params![0] as J;
@@ -260,7 +260,7 @@ test('metadata: every field with filename, over both transports, announced after
   assert.equal(m.thumbnails.length, 2);
   const http = (await s.http('GET', '/server/files/metadata?filename=meta/orca.gcode')).body.result;
   assert.deepEqual(http, m);
-  assert.equal(http.size, readFileSync(join(SAMPLES, 'orcaslicer-2.3.0-beta2.gcode')).length);
+  assert.equal(http.size, readFileSync(sample('orcaslicer-2.3.0-beta2.gcode')).length);
   for (const k of ['filename', 'size', 'modified', 'slicer', 'slicer_version', 'first_layer_height', 'layer_height', 'object_height',
     'estimated_time', 'filament_total', 'first_layer_bed_temp', 'first_layer_extr_temp', 'thumbnails']) assert.ok(k in http, k);
   assert.deepEqual(Object.keys(http.thumbnails[0]).sort(), ['data', 'height', 'size', 'width']);
@@ -269,7 +269,7 @@ test('metadata: every field with filename, over both transports, announced after
 
 test('metadata of a file nobody parsed yet is parsed on demand; a missing file is 404', async () => {
   // Written and asked for at once: the watcher has not seen it yet.
-  writeFileSync(join(gcodes, 'ondemand.gcode'), readFileSync(join(SAMPLES, 'superslicer-2.3.56.gcode')));
+  writeFileSync(join(gcodes, 'ondemand.gcode'), readFileSync(sample('superslicer-2.3.56.gcode')));
   const r = await s.http('GET', '/server/files/metadata?filename=ondemand.gcode');
   assert.equal(r.status, 200);
   assert.equal(r.body.result.slicer, 'SuperSlicer');
@@ -291,9 +291,9 @@ test('changes made by hand are announced like our own; our own operations are an
   let since = ws.notifications.length;
   mkdirSync(join(gcodes, 'byhand'));
   await waitChange('create_dir', 'byhand', since);
-  writeFileSync(join(gcodes, 'byhand', 'dropped.gcode'), readFileSync(join(SAMPLES, 'cura-4.10.0.gcode')));
+  writeFileSync(join(gcodes, 'byhand', 'dropped.gcode'), readFileSync(sample('cura-4.10.0.gcode')));
   const added = (await waitChange('upload_file', 'byhand/dropped.gcode', since)).params![0] as J;
-  assert.equal(added.item.size, readFileSync(join(SAMPLES, 'cura-4.10.0.gcode')).length);
+  assert.equal(added.item.size, readFileSync(sample('cura-4.10.0.gcode')).length);
   await ws.waitFor('notify_metadata_update', (p) => (p?.[0] as J)?.filename === 'byhand/dropped.gcode', 10_000, since);
   rmSync(join(gcodes, 'byhand', 'dropped.gcode'));
   await waitChange('delete_file', 'byhand/dropped.gcode', since);

@@ -11,9 +11,9 @@ import { VirtualKlippy } from '../../src/sim/virtualKlippy.js';
 import { Database } from '../../src/db/database.js';
 import { METADATA_NAMESPACE } from '../../src/fs/metadata/metadataStore.js';
 import { eventually, upload } from '../helpers/fileClient.js';
+import { sample } from '../helpers/gcodeSamples.js';
 import '../helpers/testStack.js';
 
-const SAMPLES = join(import.meta.dirname, '..', '..', '..', 'shared', 'gcode-samples');
 
 let dir: string;
 let data: string;
@@ -51,8 +51,8 @@ function withDb<T>(fn: (db: Database) => T): Promise<T> {
 
 test('a restart reads the cache instead of parsing; a changed or deleted file is handled', async () => {
   let server = await start();
-  assert.equal((await upload(server.url, { filename: 'a.gcode', content: readFileSync(join(SAMPLES, 'cura-5.9.1.gcode')) })).status, 200);
-  writeFileSync(join(gcodes, 'b.gcode'), readFileSync(join(SAMPLES, 'kirimoto-3.0.gcode')));
+  assert.equal((await upload(server.url, { filename: 'a.gcode', content: readFileSync(sample('cura-5.9.1.gcode')) })).status, 200);
+  writeFileSync(join(gcodes, 'b.gcode'), readFileSync(sample('kirimoto-3.0.gcode')));
   const meta = async (f: string) => (await fetch(`${server.url}/server/files/metadata?filename=${f}`)).json() as Promise<{ result: { slicer: string } }>;
   assert.equal((await meta('a.gcode')).result.slicer, 'Cura');
   assert.equal((await meta('b.gcode')).result.slicer, 'KiriMoto');

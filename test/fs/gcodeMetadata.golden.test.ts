@@ -1,13 +1,12 @@
-// The metadata parser against the 24 real slicer files in shared/gcode-samples. Every expected
+// The metadata parser against the 24 real slicer files in test/fixtures/gcode-samples. Every expected
 // value below was read off the file by hand (header, footer, start gcode), not copied from the
 // parser's output; where the file itself disagrees with a naive reading the row says why.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, readdirSync } from 'node:fs';
 import { extractMetadata, METADATA_READ_SIZE, type SlicerMetadata } from '../../src/fs/metadata/gcodeMetadata.js';
 
-export const SAMPLES = join(import.meta.dirname, '..', '..', '..', 'shared', 'gcode-samples');
+import { FIXTURES, NOT_REDISTRIBUTED, sample, samplePath } from '../helpers/gcodeSamples.js';
 
 type Row = Omit<SlicerMetadata, 'thumbnails'> & { thumbs: string[] };
 
@@ -150,14 +149,16 @@ function readEnds(file: string): { head: string; tail: string } {
   };
 }
 
-test('the golden table covers all 24 sample files', () => {
+test('the golden table covers all 24 sample files, and every file kept here', () => {
   assert.equal(Object.keys(GOLDEN).length, 24);
-  for (const f of Object.keys(GOLDEN)) assert.ok(existsSync(join(SAMPLES, f)), f);
+  const kept = readdirSync(FIXTURES).filter((f) => f.endsWith('.gcode'));
+  assert.deepEqual([...kept, ...Object.keys(NOT_REDISTRIBUTED)].sort(), Object.keys(GOLDEN).sort());
 });
 
 for (const [file, expected] of Object.entries(GOLDEN)) {
-  test(`metadata of ${file}`, () => {
-    const { head, tail } = readEnds(join(SAMPLES, file));
+  const path = samplePath(file);
+  test(`metadata of ${file}`, { skip: path === undefined ? NOT_REDISTRIBUTED[file] : false }, () => {
+    const { head, tail } = readEnds(path as string);
     const { thumbnails, ...fields } = extractMetadata(head, tail);
     const { thumbs, ...want } = expected;
     assert.deepEqual(fields, want);
@@ -180,7 +181,7 @@ for (const [file, expected] of Object.entries(GOLDEN)) {
 }
 
 test('a truncated or corrupt file gives partial metadata, never an error', () => {
-  const { head } = readEnds(join(SAMPLES, 'prusaslicer-2.7.4_plant-sign.gcode'));
+  const { head } = readEnds(sample('prusaslicer-2.7.4_plant-sign.gcode'));
   // Cut in the middle of the second thumbnail: identity survives, the broken thumbnail is dropped.
   const cut = head.slice(0, 3000);
   const m = extractMetadata(cut, cut);

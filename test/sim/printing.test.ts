@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JsonObject } from '../../src/shared/klippyProtocol.js';
+import { availableSamples, NOT_REDISTRIBUTED, sample } from '../helpers/gcodeSamples.js';
 import { RawClient, startSim, subscribeOutput, query, waitForState, type SimHarness } from './rawClient.js';
 
-const SAMPLES = '/work/shared/gcode-samples';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function startPrinting(opts: { timeScale: number }): Promise<SimHarness> {
@@ -38,7 +38,7 @@ test('prints a real slicer file (CRLF, thumbnails, vendor codes) to "complete" a
   t.after(() => h.cleanup());
   const c = h.client;
   const name = 'superslicer-2.3.56.gcode';
-  copyFileSync(join(SAMPLES, name), join(h.gcodes, name));
+  copyFileSync(sample(name), join(h.gcodes, name));
   const size = statSync(join(h.gcodes, name)).size;
   await subscribeOutput(c);
   await c.result('gcode/script', { script: `SDCARD_PRINT_FILE FILENAME=${name}` });
@@ -239,11 +239,13 @@ const OFF_THE_BED: Record<string, string> = {
 };
 
 test('every golden sample file runs to the end state Klippy would reach', async (t) => {
-  const h = await startSim({ timeScale: 5000, gcodesPath: SAMPLES });
+  const h = await startSim({ timeScale: 5000 });
   t.after(() => h.cleanup());
   const c = h.client;
-  const files = readdirSync(SAMPLES).filter((f) => f.endsWith('.gcode')).sort();
-  assert.equal(files.length, 24);
+  const samples = availableSamples();
+  for (const [name, path] of samples) copyFileSync(path, join(h.gcodes, name));
+  const files = [...samples.keys()];
+  assert.equal(files.length + Object.keys(NOT_REDISTRIBUTED).filter((n) => !samples.has(n)).length, 24);
   // At this scale a few ms of host hiccup are minutes of printer time; keep idle_timeout
   // (heaters off after 10 idle minutes) from firing in such a gap.
   await c.result('gcode/script', { script: 'SET_IDLE_TIMEOUT TIMEOUT=1000000' });
