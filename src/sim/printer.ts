@@ -199,5 +199,6 @@ export class Printer {
     for (const h of this.heaters.all()) this.thermal.set(h.name, h.carry(now));
     this.subscriptions.stop();
     this.scheduler.dispose();
+    this.events.emit('dispose');
   }
 }

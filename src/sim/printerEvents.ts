@@ -6,6 +6,8 @@ export interface PrinterEventMap {
   ready: [];
   shutdown: [];
   disconnect: [];
+  /** The process ends: what the OS would release for Klippy (open files) is released here. */
+  dispose: [];
   'gcode:command_error': [];
   'gcode:request_restart': [];
   'stepper_enable:motor_off': [];

@@ -62,6 +62,11 @@ export class VirtualSdcard implements StatusSource {
     printer.events.on('shutdown', () => {
       if (this.work) this.mustPauseWork = true;
     });
+    // A file left open after an error or a pause would outlive this printer run; a running
+    // print closes its own file when it sees the printer gone.
+    printer.events.on('dispose', () => {
+      if (!this.work) void this.closeFile();
+    });
   }
 
   isActive(): boolean {
