@@ -83,6 +83,28 @@ const quickJob = (state: Ended, guard: { type: 'reports' | 'anotherEndedJob'; pa
 const newJobsEndedQuickly = (from: Ended) =>
   (Object.keys(END_STATUS) as Ended[]).map((to) => quickJob(to, to === from ? { type: 'anotherEndedJob', params: { state: to } } : reports(to)));
 
+/** How a running job (printing or paused) ends. */
+const runningJobEnds = [
+  ...(Object.keys(END_STATUS) as Ended[]).map((state) => ({
+    guard: reports(state),
+    target: state,
+    actions: ['updateJob', 'endJob', { type: 'announceFinished', params: { status: END_STATUS[state] } }] as const,
+  })),
+  // Klipper before 2021 had no "cancelled": a cancel went straight back to standby.
+  {
+    guard: reports('standby'),
+    target: 'standby',
+    actions: ['endJob', { type: 'announceFinished', params: { status: 'cancelled' } }, 'clearJob', 'announceReset'] as const,
+  },
+];
+
+/** An ended job stays on show until Klippy resets or the next job starts. */
+const afterEndedJob = (from: Ended) => [
+  { guard: reports('standby'), target: 'standby', actions: ['clearJob', 'announceReset'] as const },
+  { guard: reports('printing'), target: 'printing', actions: ['beginJob', 'announceStarted'] as const },
+  ...newJobsEndedQuickly(from),
+];
+
 export const printJobMachine = setup({
   types: {
     context: {} as PrintJobContext,
@@ -196,11 +218,7 @@ export const printJobMachine = setup({
         PRINT_STATS: [
           { guard: 'anotherFile', target: 'printing', reenter: true, actions: ['endJob', { type: 'announceFinished', params: { status: 'cancelled' } }, 'beginJob', 'announceStarted'] },
           { guard: reports('paused'), target: 'paused', actions: ['updateJob', 'announcePaused'] },
-          { guard: reports('complete'), target: 'complete', actions: ['updateJob', 'endJob', { type: 'announceFinished', params: { status: 'completed' } }] },
-          { guard: reports('cancelled'), target: 'cancelled', actions: ['updateJob', 'endJob', { type: 'announceFinished', params: { status: 'cancelled' } }] },
-          { guard: reports('error'), target: 'error', actions: ['updateJob', 'endJob', { type: 'announceFinished', params: { status: 'error' } }] },
-          // Klipper before 2021 had no "cancelled": a cancel went straight back to standby.
-          { guard: reports('standby'), target: 'standby', actions: ['endJob', { type: 'announceFinished', params: { status: 'cancelled' } }, 'clearJob', 'announceReset'] },
+          ...runningJobEnds,
           { actions: 'updateJob' },
         ],
         SDCARD: { actions: 'updateJob' },
@@ -211,10 +229,7 @@ export const printJobMachine = setup({
       on: {
         PRINT_STATS: [
           { guard: reports('printing'), target: 'printing', actions: ['updateJob', 'announceResumed'] },
-          { guard: reports('complete'), target: 'complete', actions: ['updateJob', 'endJob', { type: 'announceFinished', params: { status: 'completed' } }] },
-          { guard: reports('cancelled'), target: 'cancelled', actions: ['updateJob', 'endJob', { type: 'announceFinished', params: { status: 'cancelled' } }] },
-          { guard: reports('error'), target: 'error', actions: ['updateJob', 'endJob', { type: 'announceFinished', params: { status: 'error' } }] },
-          { guard: reports('standby'), target: 'standby', actions: ['endJob', { type: 'announceFinished', params: { status: 'cancelled' } }, 'clearJob', 'announceReset'] },
+          ...runningJobEnds,
           { actions: 'updateJob' },
         ],
         SDCARD: { actions: 'updateJob' },
@@ -225,29 +240,17 @@ export const printJobMachine = setup({
       on: {
         // The tick that reports `complete` may carry the final progress after it.
         SDCARD: { actions: 'updateJob' },
-        PRINT_STATS: [
-          { guard: reports('standby'), target: 'standby', actions: ['clearJob', 'announceReset'] },
-          { guard: reports('printing'), target: 'printing', actions: ['beginJob', 'announceStarted'] },
-          ...newJobsEndedQuickly('complete'),
-        ],
+        PRINT_STATS: afterEndedJob('complete'),
       },
     },
     cancelled: {
       on: {
-        PRINT_STATS: [
-          { guard: reports('standby'), target: 'standby', actions: ['clearJob', 'announceReset'] },
-          { guard: reports('printing'), target: 'printing', actions: ['beginJob', 'announceStarted'] },
-          ...newJobsEndedQuickly('cancelled'),
-        ],
+        PRINT_STATS: afterEndedJob('cancelled'),
       },
     },
     error: {
       on: {
-        PRINT_STATS: [
-          { guard: reports('standby'), target: 'standby', actions: ['clearJob', 'announceReset'] },
-          { guard: reports('printing'), target: 'printing', actions: ['beginJob', 'announceStarted'] },
-          ...newJobsEndedQuickly('error'),
-        ],
+        PRINT_STATS: afterEndedJob('error'),
       },
     },
   },
