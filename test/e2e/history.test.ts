@@ -8,24 +8,10 @@ import { join } from 'node:path';
 import { startStack, type Stack } from '../helpers/testStack.js';
 import { RpcError, type RpcClient } from '../helpers/rpcClient.js';
 import { startServer } from '../../src/server.js';
+import type { HistoryJob } from '../../src/actors/history.actor.js';
 
 let s: Stack;
 let ws: RpcClient;
-
-interface HistJob {
-  job_id: string;
-  user: string;
-  filename: string;
-  status: string;
-  start_time: number;
-  end_time: number | null;
-  print_duration: number;
-  total_duration: number;
-  filament_used: number;
-  metadata: Record<string, unknown>;
-  auxiliary_data: unknown[];
-  exists: boolean;
-}
 
 /** About `seconds` of simulated printing, extruding as it goes (filament_used grows). */
 function extrudingGcode(seconds: number): string {
@@ -49,10 +35,10 @@ after(() => s.close());
 
 const historyEvent = (action: string, filename: string, since: number, timeout = 30_000) =>
   ws.waitFor('notify_history_changed', (p) => {
-    const c = p?.[0] as { action: string; job: HistJob };
+    const c = p?.[0] as { action: string; job: HistoryJob };
     return c.action === action && c.job.filename === filename;
   }, timeout, since);
-const jobOf = (n: { params?: unknown[] }) => (n.params![0] as { job: HistJob }).job;
+const jobOf = (n: { params?: unknown[] }) => (n.params![0] as { job: HistoryJob }).job;
 
 test('a print run to completion is recorded when it starts and when it ends, with Moonraker\'s fields', async () => {
   const since = ws.notifications.length;
@@ -110,32 +96,32 @@ test('a cancelled print and an errored print get their statuses; totals add up o
   assert.equal(broken.status, 'error');
 
   const { jobs } = await ws.call('server.history.list', {});
-  assert.deepEqual(jobs.map((j: HistJob) => j.status), ['error', 'cancelled', 'completed']);
-  const ids = jobs.map((j: HistJob) => parseInt(j.job_id, 16));
+  assert.deepEqual(jobs.map((j: HistoryJob) => j.status), ['error', 'cancelled', 'completed']);
+  const ids = jobs.map((j: HistoryJob) => parseInt(j.job_id, 16));
   assert.deepEqual(ids, [...ids].sort((a, b) => b - a), 'newest first');
 
   const { job_totals, auxiliary_totals } = (await s.http('GET', '/server/history/totals')).body.result;
   assert.deepEqual(auxiliary_totals, []);
-  const sum = (f: (j: HistJob) => number) => jobs.reduce((t: number, j: HistJob) => t + f(j), 0);
+  const sum = (f: (j: HistoryJob) => number) => jobs.reduce((t: number, j: HistoryJob) => t + f(j), 0);
   assert.equal(job_totals.total_jobs, 3);
   const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) < 1e-6, `${what}: ${a} != ${b}`);
   close(job_totals.total_time, sum((j) => j.total_duration), 'total_time');
   close(job_totals.total_print_time, sum((j) => j.print_duration), 'total_print_time');
   close(job_totals.total_filament_used, sum((j) => j.filament_used), 'total_filament_used');
-  assert.equal(job_totals.longest_job, Math.max(...jobs.map((j: HistJob) => j.total_duration)));
-  assert.equal(job_totals.longest_print, Math.max(...jobs.map((j: HistJob) => j.print_duration)));
+  assert.equal(job_totals.longest_job, Math.max(...jobs.map((j: HistoryJob) => j.total_duration)));
+  assert.equal(job_totals.longest_print, Math.max(...jobs.map((j: HistoryJob) => j.print_duration)));
 });
 
 test('list: order, limit and start, since and before, limit 0 for all, bad order refused', async () => {
-  const all = (await ws.call('server.history.list', { order: 'asc', limit: 0 })).jobs as HistJob[];
+  const all = (await ws.call('server.history.list', { order: 'asc', limit: 0 })).jobs as HistoryJob[];
   assert.equal(all.length, 3);
   assert.deepEqual(all.map((j) => j.filename), ['short.gcode', 'long.gcode', 'broken.gcode']);
   const page = await s.http('GET', '/server/history/list?limit=1&start=1&order=asc');
-  assert.deepEqual(page.body.result.jobs.map((j: HistJob) => j.filename), ['long.gcode']);
+  assert.deepEqual(page.body.result.jobs.map((j: HistoryJob) => j.filename), ['long.gcode']);
   assert.equal(page.body.result.count, 1);
-  const since = (await ws.call('server.history.list', { since: all[0]!.start_time, order: 'asc' })).jobs as HistJob[];
+  const since = (await ws.call('server.history.list', { since: all[0]!.start_time, order: 'asc' })).jobs as HistoryJob[];
   assert.deepEqual(since.map((j) => j.filename), ['long.gcode', 'broken.gcode']);
-  const beforeEnd = (await ws.call('server.history.list', { before: all[1]!.end_time! + 0.0001 })).jobs as HistJob[];
+  const beforeEnd = (await ws.call('server.history.list', { before: all[1]!.end_time! + 0.0001 })).jobs as HistoryJob[];
   assert.deepEqual(beforeEnd.map((j) => j.filename), ['long.gcode', 'short.gcode']);
   const bad = await s.http('GET', '/server/history/list?order=sideways');
   assert.equal(bad.status, 400);
@@ -145,8 +131,8 @@ test('list: order, limit and start, since and before, limit 0 for all, bad order
 test('exists turns false when the file is deleted; unknown uids are 404', async () => {
   rmSync(join(s.gcodesPath, 'broken.gcode'));
   const { jobs } = await ws.call('server.history.list', {});
-  assert.equal(jobs.find((j: HistJob) => j.filename === 'broken.gcode').exists, false);
-  assert.equal(jobs.find((j: HistJob) => j.filename === 'short.gcode').exists, true);
+  assert.equal(jobs.find((j: HistoryJob) => j.filename === 'broken.gcode').exists, false);
+  assert.equal(jobs.find((j: HistoryJob) => j.filename === 'short.gcode').exists, true);
   await assert.rejects(ws.call('server.history.get_job', { uid: 'FFFFFF' }), (e: unknown) => e instanceof RpcError && e.code === 404 && e.message === 'Invalid job uid: FFFFFF');
   assert.equal((await s.http('GET', '/server/history/job?uid=nothex')).status, 404);
   assert.equal((await s.http('DELETE', '/server/history/job?uid=ABCDEF')).status, 404);
@@ -173,7 +159,7 @@ test('reset_totals returns the last totals and zeroes them; delete one job, then
   assert.deepEqual(del.body.result, { deleted_jobs: [first] });
   assert.equal((await s.http('GET', `/server/history/job?uid=${first}`)).status, 404);
   const rest = await ws.call('server.history.delete_job', { all: true });
-  assert.deepEqual(rest.deleted_jobs, jobs.slice(1).map((j: HistJob) => j.job_id));
+  assert.deepEqual(rest.deleted_jobs, jobs.slice(1).map((j: HistoryJob) => j.job_id));
   assert.equal((await ws.call('server.history.list', {})).count, 0);
   // Totals are independent of the entries.
   assert.equal((await ws.call('server.history.totals')).job_totals.total_jobs, 0);
@@ -193,7 +179,7 @@ test('a restart mid-print: the entry is interrupted at startup, taken up again w
   const again = await startServer({ config, logToFile: false });
   try {
     const deadline = Date.now() + 10_000;
-    let job: HistJob;
+    let job: HistoryJob;
     do {
       await new Promise((r) => setTimeout(r, 50));
       job = (await get(again.url, `/server/history/job?uid=${added.job_id}`)).job;
@@ -211,7 +197,7 @@ test('a restart mid-print: the entry is interrupted at startup, taken up again w
   const third = await startServer({ config, logToFile: false });
   try {
     await new Promise((r) => setTimeout(r, 300));
-    const job = (await get(third.url, `/server/history/job?uid=${added.job_id}`)).job as HistJob;
+    const job = (await get(third.url, `/server/history/job?uid=${added.job_id}`)).job as HistoryJob;
     assert.equal(job.status, 'interrupted');
     assert.equal(job.end_time, null);
     const totals = (await get(third.url, '/server/history/totals')).job_totals;
