@@ -1,14 +1,37 @@
 // What the client replay tests share: the fields a client reads, checked by path and type, and
 // the steps every one of today's clients takes (identify, wait for Klippy as they poll).
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RpcClient } from './rpcClient.js';
+import { startStack, type Stack } from './testStack.js';
 
 // Replies are JSON of many shapes; the field checks below are what the tests assert.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type J = any;
 
 export const SAMPLES = join(import.meta.dirname, '..', '..', '..', 'shared', 'gcode-samples');
+
+/**
+ * The server as today's clients find it: a config folder, HTTP in today's dialect (as a user of
+ * these clients sets it), and the printer already up when the client opens, so the gcodes root
+ * Klippy reports is known.
+ */
+export async function startClientStack(extraConfig = ''): Promise<Stack> {
+  const configDir = mkdtempSync(join(tmpdir(), 'moonstate-client-config-'));
+  writeFileSync(join(configDir, 'printer.cfg'), '[printer]\nkinematics: none\n');
+  const s = await startStack({ extraConfig: `api_dialect: current\n${extraConfig}\n[file_manager]\nconfig_path: ${configDir}\n` });
+  await s.waitReady();
+  await s.server.services.files.settled();
+  return {
+    ...s,
+    async close() {
+      await s.close();
+      rmSync(configDir, { recursive: true, force: true });
+    },
+  };
+}
 
 type Kind = 'string' | 'number' | 'boolean' | 'object' | 'array' | 'defined';
 

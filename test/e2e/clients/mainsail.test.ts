@@ -4,28 +4,18 @@
 // today's web clients sets it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startStack, type Stack } from '../../helpers/testStack.js';
+import type { Stack } from '../../helpers/testStack.js';
 import { upload } from '../../helpers/fileClient.js';
-import { assertFields, everyObject, identify, pollUntil, SAMPLES, versionAtLeast, type J } from '../../helpers/clientReplay.js';
+import { assertFields, everyObject, identify, pollUntil, SAMPLES, startClientStack, versionAtLeast, type J } from '../../helpers/clientReplay.js';
 
 let s: Stack;
-let configDir: string;
 
 before(async () => {
-  configDir = mkdtempSync(join(tmpdir(), 'mainsail-config-'));
-  writeFileSync(join(configDir, 'printer.cfg'), '[printer]\nkinematics: none\n');
-  s = await startStack({ extraConfig: `api_dialect: current\n[file_manager]\nconfig_path: ${configDir}\n` });
-  // The printer is up when the browser opens: the gcodes root is known from Klippy by then.
-  await s.waitReady();
-  await s.server.services.files.settled();
+  s = await startClientStack();
 });
-after(async () => {
-  await s.close();
-  rmSync(configDir, { recursive: true, force: true });
-});
+after(() => s.close());
 
 /** Mainsail's files store: every folder of a root, walked with get_directory. */
 async function walkRoot(call: (m: string, p?: unknown) => Promise<J>, path: string, seen: string[]): Promise<void> {
