@@ -63,15 +63,17 @@ export function startNotifier({ klippy, printJob, connections, history, jobQueue
  * to every websocket right after the change.
  */
 export function startFileNotifier(files: FileManager, connections: ConnectionRegistry): Subscription {
+  // A shape of undefined: that dialect is not told about this change.
   const shapedBroadcast = (method: string, shape: (d: Dialect) => unknown) => {
-    const texts = new Map<Dialect, string>();
+    const texts = new Map<Dialect, string | null>();
     for (const c of connections.all()) {
       let text = texts.get(c.dialect);
       if (text === undefined) {
-        text = JSON.stringify({ jsonrpc: '2.0', method, params: [shape(c.dialect)] });
+        const params = shape(c.dialect);
+        text = params === undefined ? null : JSON.stringify({ jsonrpc: '2.0', method, params: [params] });
         texts.set(c.dialect, text);
       }
-      c.send(text);
+      if (text !== null) c.send(text);
     }
   };
   const subs = files.changes$.subscribe((change) => shapedBroadcast('notify_filelist_changed', (d) => filelistChangedParams(change, d)));

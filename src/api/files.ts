@@ -1,13 +1,14 @@
-// The server.files namespace of the spec: listing, metadata, folders, move/copy, delete, and the
-// HTTP-only download, delete and upload. Replies are shaped by src/fs/fileShapes.ts for the
-// caller's dialect; every path a client names is resolved by src/fs against its root.
+// The server.files namespace: the spec's listing, metadata, folders, move/copy, delete, and the
+// HTTP-only download, delete and upload, with today's roots, metascan and thumbnails. Replies are
+// shaped by src/fs/fileShapes.ts for the caller's dialect; every path a client names is resolved
+// by src/fs against its root.
 import type { IncomingMessage } from 'node:http';
 import { rawHttp, rpc, type Endpoint } from '../transport/endpointRegistry.js';
 import { param } from '../transport/params.js';
 import { ApiError } from '../transport/apiError.js';
 import { logSink } from '../logger.js';
 import type { FileManager } from '../fs/fileManager.js';
-import { deleteReply, directoryReply, listEntry, metadataReply, mutationReply } from '../fs/fileShapes.js';
+import { deleteReply, directoryReply, listEntry, metadataReply, mutationReply, rootsReply, thumbnailsReply } from '../fs/fileShapes.js';
 import { sendFile } from '../fs/download.js';
 import { handleUpload } from '../fs/upload.js';
 import type { Dialect } from '../transport/requestContext.js';
@@ -47,12 +48,19 @@ export function fileEndpoints(s: Services, files: FileManager): Endpoint[] {
         const list = await files.list(root);
         // Shaped in slices so ten thousand files never hold the event loop for long.
         const out = [];
-        for (let i = 0; i < list.length; i += 2000) {
+        for (let i = 0; i < list.files.length; i += 2000) {
           if (i > 0) await new Promise((r) => setImmediate(r));
-          for (const f of list.slice(i, i + 2000)) out.push(listEntry(f.path, f, ctx.dialect));
+          for (const f of list.files.slice(i, i + 2000)) out.push(listEntry(f.path, f, list.root.writable, ctx.dialect));
         }
         return out;
       },
+    }),
+    rpc({
+      method: 'server.files.roots',
+      description: 'The roots clients can reach, with their paths and permissions',
+      http: { verbs: ['GET'], path: '/server/files/roots' },
+      params: {},
+      handler: () => rootsReply(files.roots.available()),
     }),
     rpc({
       method: 'server.files.metadata',
@@ -65,14 +73,28 @@ export function fileEndpoints(s: Services, files: FileManager): Endpoint[] {
       },
     }),
     rpc({
+      method: 'server.files.metascan',
+      description: "Parse a gcode file's metadata again and return it",
+      http: { verbs: ['GET', 'POST'], path: '/server/files/metascan' },
+      params: { filename: param.string({ required: true }) },
+      handler: async ({ filename }, ctx) => {
+        const { filename: rel, ...meta } = await files.metascan(filename);
+        return metadataReply(rel, meta, ctx.dialect);
+      },
+    }),
+    rpc({
+      method: 'server.files.thumbnails',
+      description: "A gcode file's thumbnail files, named from the gcodes root",
+      http: { verbs: ['GET'], path: '/server/files/thumbnails' },
+      params: { filename: param.string({ required: true }) },
+      handler: async ({ filename }) => thumbnailsReply(filename, await files.cachedFileMetadata(filename)),
+    }),
+    rpc({
       method: 'server.files.get_directory',
-      description: 'Files and folders directly in a folder',
+      description: 'Files and folders directly in a folder (extended: with cached gcode metadata)',
       http: { verbs: ['GET'], path: '/server/files/directory' },
       params: { path: param.string({ default: 'gcodes' }), extended: param.boolean({ default: false }) },
-      handler: async ({ path }, ctx) => {
-        const { files: f, dirs } = await files.directory(path);
-        return directoryReply(f, dirs, ctx.dialect);
-      },
+      handler: async ({ path, extended }, ctx) => directoryReply(await files.directory(path, extended), ctx.dialect),
     }),
     rpc({
       method: 'server.files.post_directory',

@@ -3,7 +3,7 @@
 // (src/fs/fileShapes.ts gives them their wire shape) and report each change on `changes$` right
 // after it happened; metadata arrives on `metadata$` once parsed.
 import { constants } from 'node:fs';
-import { cp, copyFile, lstat, mkdir, readdir, realpath, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { cp, copyFile, lstat, mkdir, readdir, realpath, rename, rm, rmdir, stat, statfs, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { Subject, type Subscription } from 'rxjs';
@@ -15,7 +15,7 @@ import { getLogger } from '../logger.js';
 import { ApiError } from '../transport/apiError.js';
 import { FileInUse, type PrintStatsSource } from './fileInUse.js';
 import { FileRoots, type Root, type RootName, type RootPath } from './fileRoots.js';
-import type { FileChange, FileStat, StoredMetadata } from './fileShapes.js';
+import type { DirectoryListing, FileChange, FileStat, StoredMetadata } from './fileShapes.js';
 import { GcodeMetadataStore, isGcodeFile } from './metadata/metadataStore.js';
 import { MetadataWorkerPool } from './metadata/metadataWorkerPool.js';
 import { RootWatcher, type WatchEvent } from './rootWatcher.js';
@@ -72,7 +72,12 @@ export class FileManager {
 
   constructor(private readonly opts: FileManagerOptions) {
     this.inUse = new FileInUse(opts.printStats);
-    this.metadata = new GcodeMetadataStore(opts.database, this.pool, (filename, metadata) => this.metadata$.next({ filename, metadata }));
+    this.metadata = new GcodeMetadataStore(
+      opts.database,
+      this.pool,
+      (filename, metadata) => this.metadata$.next({ filename, metadata }),
+      () => this.roots.pathOf('gcodes'),
+    );
   }
 
   /** Sets the roots known from the config and starts following Klippy and the disk. */
@@ -179,7 +184,7 @@ export class FileManager {
       this.changes$.next({ action: 'create_dir', item });
       return;
     }
-    this.changes$.next({ action: 'upload_file', item });
+    this.changes$.next({ action: ev.kind === 'change' ? 'modify_file' : 'create_file', item });
     const w = this.watchers.get(root);
     if (root === 'gcodes' && isGcodeFile(ev.rel) && w) this.metadata.refresh(ev.rel, join(w.rootPath, ev.rel), ev.entry);
   }
@@ -210,7 +215,7 @@ export class FileManager {
    * (our own changes are in it at once, changes made by hand after the watcher's short quiet
    * period); from the disk otherwise.
    */
-  async list(rootName: string): Promise<ListedFile[]> {
+  async list(rootName: string): Promise<{ root: Root; files: ListedFile[] }> {
     const root = this.roots.get(rootName);
     const onlyGcode = root.name === 'gcodes';
     const wanted = (rel: string) => (!onlyGcode || isGcodeFile(rel)) && !/(^|\/)\.[^/]*\//.test(rel);
@@ -231,7 +236,7 @@ export class FileManager {
     const keyed = out.map((f) => ({ key: f.path.toLowerCase(), f }));
     keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     await yieldToLoop();
-    return keyed.map((k) => k.f);
+    return { root, files: keyed.map((k) => k.f) };
   }
 
   /** Every file under a root, read from the disk (symlinked files only when they stay inside). */
@@ -269,15 +274,19 @@ export class FileManager {
     return out;
   }
 
-  /** The files and folders directly in a folder ("gcodes/sub"). */
-  async directory(prefixed: string): Promise<{ files: Array<{ name: string } & FileStat>; dirs: Array<{ name: string } & FileStat> }> {
+  /**
+   * The files and folders directly in a folder ("gcodes/sub") and the disk they are on;
+   * `withMetadata`: gcode files carry their cached metadata (never parsed here: a listing of
+   * fresh files must not wait for the parser).
+   */
+  async directory(prefixed: string, withMetadata = false): Promise<DirectoryListing> {
     const p = await this.roots.resolvePrefixed(prefixed);
     const st = await stat(p.abs).catch(() => undefined);
     if (!st) throw new ApiError(404, `Directory does not exist (${prefixed})`);
     if (!st.isDirectory()) throw new ApiError(400, `Not a directory (${prefixed})`);
     const names = (await readdir(p.abs)).filter((n) => !isUploadTemp(n));
-    const files: Array<{ name: string } & FileStat> = [];
-    const dirs: Array<{ name: string } & FileStat> = [];
+    const files: DirectoryListing['files'] = [];
+    const dirs: DirectoryListing['dirs'] = [];
     for (let i = 0; i < names.length; i += 512) {
       const batch = names.slice(i, i + 512);
       const stats = await Promise.all(batch.map((n) => this.statInside(p, n)));
@@ -285,10 +294,22 @@ export class FileManager {
         const s = stats[j];
         if (!s) return;
         if (s.isDirectory()) dirs.push({ name, ...statOf(s) });
-        else if (s.isFile()) files.push({ name, ...statOf(s) });
+        else if (s.isFile()) files.push({ name, ...statOf(s), ...this.cachedMetadata(p, name, statOf(s), withMetadata) });
       });
     }
-    return { files, dirs };
+    const fsStat = await statfs(p.abs);
+    const diskUsage = {
+      total: fsStat.blocks * fsStat.bsize,
+      used: (fsStat.blocks - fsStat.bfree) * fsStat.bsize,
+      free: fsStat.bavail * fsStat.bsize,
+    };
+    return { root: { name: p.root.name, writable: p.root.writable }, files, dirs, diskUsage };
+  }
+
+  private cachedMetadata(dir: RootPath, name: string, st: FileStat, wanted: boolean): { metadata?: StoredMetadata } {
+    if (!wanted || dir.root.name !== 'gcodes' || !isGcodeFile(name)) return {};
+    const metadata = this.metadata.cached(dir.rel === '' ? name : `${dir.rel}/${name}`, st);
+    return metadata ? { metadata } : {};
   }
 
   /** stat() of an entry, following a symlink only when it stays inside the root. */
@@ -311,6 +332,24 @@ export class FileManager {
     const meta = await this.metadata.get(p.rel, p.abs, statOf(st));
     if (!meta) throw notAvailable();
     return { ...meta, filename: p.rel };
+  }
+
+  /** server.files.metascan: parses a gcode file again, whatever the cache holds. */
+  async metascan(filename: string): Promise<StoredMetadata & { filename: string }> {
+    const p = await this.roots.resolve('gcodes', filename, { what: 'filename' });
+    const st = await stat(p.abs).catch(() => undefined);
+    if (!st?.isFile()) throw new ApiError(404, `File '${filename}' does not exist`);
+    if (!isGcodeFile(p.rel)) throw new ApiError(400, `File ${filename} is not a valid gcode file`);
+    const meta = await this.metadata.rescan(p.rel, p.abs, statOf(st));
+    if (!meta) throw new ApiError(500, `Failed to parse metadata for file '${filename}'`);
+    return { ...meta, filename: p.rel };
+  }
+
+  /** Cached metadata of a gcode file, if any (server.files.thumbnails answers from the cache). */
+  async cachedFileMetadata(filename: string): Promise<StoredMetadata | undefined> {
+    const p = await this.roots.resolve('gcodes', filename, { what: 'filename' });
+    const st = await stat(p.abs).catch(() => undefined);
+    return st?.isFile() ? this.metadata.cached(p.rel, statOf(st)) : undefined;
   }
 
   /**
@@ -451,10 +490,10 @@ export class FileManager {
       release();
     }
     const after = statOf(await stat(target.abs));
-    if (src.root.name === 'gcodes' && target.root.name === 'gcodes') this.metadata.move(src.rel, target.rel);
+    if (src.root.name === 'gcodes' && target.root.name === 'gcodes') await this.metadata.move(src.rel, target.rel);
     else if (src.root.name === 'gcodes') this.metadata.removeTree(src.rel);
     const change = this.emit({
-      action: 'move_item',
+      action: st.isDirectory() ? 'move_dir' : 'move_file',
       item: { root: target.root.name, path: target.rel, ...after },
       source: { root: src.root.name, path: src.rel },
     });
@@ -469,6 +508,7 @@ export class FileManager {
     if (!st) throw new ApiError(404, `File does not exist (${source})`);
     const target = await this.destinationFor(src, dst, st.isDirectory());
     if (target.root.path === src.root.path && target.rel === src.rel) throw new ApiError(400, 'Source and destination are the same');
+    const replaced = (await lstat(target.abs).catch(() => undefined)) !== undefined;
     const release = this.hold([target]);
     try {
       if (st.isDirectory()) await cp(src.abs, target.abs, { recursive: true, preserveTimestamps: true, errorOnExist: true, force: false });
@@ -479,7 +519,7 @@ export class FileManager {
     }
     const after = statOf(await stat(target.abs));
     const change = this.emit({
-      action: 'copy_item',
+      action: st.isDirectory() ? 'create_dir' : replaced ? 'modify_file' : 'create_file',
       item: { root: target.root.name, path: target.rel, ...after },
       source: { root: src.root.name, path: src.rel },
     });
@@ -518,7 +558,8 @@ export class FileManager {
   async commitUpload(p: RootPath): Promise<FileChange> {
     const st = statOf(await stat(p.abs));
     this.watcherFor(p.root)?.record(p.rel, { dir: false, ...st });
-    const change = this.emit({ action: 'upload_file', item: { root: p.root.name, path: p.rel, ...st } });
+    // Moonraker calls every upload create_file, an overwrite too.
+    const change = this.emit({ action: 'create_file', item: { root: p.root.name, path: p.rel, ...st } });
     if (p.root.name === 'gcodes' && isGcodeFile(p.rel)) this.metadata.refresh(p.rel, p.abs, st);
     return change;
   }

@@ -1,13 +1,19 @@
 // The one place where file replies and notifications take their wire shape. Everything in src/fs
-// works with plain values (sizes in bytes, `modified` as Unix seconds); the dialect of the caller
-// decides how they look on the wire. Only the spec's dialect (Moonraker, September 2020) exists
-// today; today's Moonraker (float `modified`, `{item, action}` replies, other action names) is a
-// branch to add here.
+// works with plain values (sizes in bytes, `modified` as Unix seconds, today's action names); the
+// dialect of the caller decides how they look on the wire:
+//
+// - 'spec' (Moonraker, September 2020): `modified` is a ctime() string, mutations answer "ok",
+//   deletes the path, uploads `{result}`; actions upload_file / move_item / copy_item; thumbnails
+//   are inline base64; the `.thumbs` folders we write did not exist then and are not shown.
+// - 'current' (today's Moonraker): `modified` is float seconds, mutations answer
+//   `{item, action}` (moves also `source_item`), uploads are 201 with a Location header;
+//   thumbnails are files next to the gcode, named by `relative_path`.
+import { posix } from 'node:path';
 import type { Dialect } from '../transport/requestContext.js';
-import type { SlicerMetadata } from './metadata/gcodeMetadata.js';
+import type { SlicerMetadata, Thumbnail } from './metadata/gcodeMetadata.js';
 
-/** What a file operation changed, in the spec's vocabulary of actions. */
-export type FileAction = 'upload_file' | 'delete_file' | 'create_dir' | 'delete_dir' | 'move_item' | 'copy_item';
+/** What a file operation changed, in today's vocabulary (the spec's names are derived). */
+export type FileAction = 'create_file' | 'modify_file' | 'delete_file' | 'create_dir' | 'delete_dir' | 'move_file' | 'move_dir';
 
 export interface ChangedItem {
   root: string;
@@ -21,12 +27,37 @@ export interface ChangedItem {
 export interface FileChange {
   action: FileAction;
   item: ChangedItem;
+  /** Where a move (action move_*) or a copy (create_*, modify_file) came from. */
   source?: { root: string; path: string };
 }
 
 export interface FileStat {
   size: number;
   modified: number;
+}
+
+/** The folder, beside each gcode file, that holds the thumbnails taken out of it. */
+export const THUMBS_DIR = '.thumbs';
+
+/** A thumbnail as kept in the metadata cache: the image, and the file it was written to. */
+export interface StoredThumbnail extends Thumbnail {
+  /** Relative to the gcode file's folder (".thumbs/name-WxH.png"); absent if it could not be written. */
+  relative_path?: string;
+  /** Bytes of that file. */
+  bytes?: number;
+}
+
+export interface StoredMetadata extends Omit<SlicerMetadata, 'thumbnails'> {
+  size: number;
+  /** Unix seconds (float). */
+  modified: number;
+  thumbnails?: StoredThumbnail[];
+}
+
+export interface DiskUsage {
+  total: number;
+  used: number;
+  free: number;
 }
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -52,60 +83,141 @@ function formatCtime(unixSeconds: number): string {
   return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${day < 10 ? ` ${day}` : day} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ${d.getFullYear()}`;
 }
 
-export function modifiedFor(unixSeconds: number, _dialect: Dialect): string | number {
-  return ctime(unixSeconds);
+export function modifiedFor(unixSeconds: number, dialect: Dialect): string | number {
+  return dialect === 'current' ? unixSeconds : ctime(unixSeconds);
 }
 
-/** One entry of server.files.list: `filename` (the spec) and `path` (what clients read today). */
-export function listEntry(path: string, st: FileStat, dialect: Dialect) {
-  return { filename: path, path, size: st.size, modified: modifiedFor(st.modified, dialect) };
+const permissionsOf = (writable: boolean) => (writable ? 'rw' : 'r');
+
+/** True for a path inside (or naming) one of our thumbnail folders. */
+export const isUnderThumbs = (rel: string) => rel.split('/').includes(THUMBS_DIR);
+
+/** One entry of server.files.list: the spec's `filename` (and `path`), or today's `path` and `permissions`. */
+export function listEntry(path: string, st: FileStat, writable: boolean, dialect: Dialect) {
+  if (dialect === 'current') return { path, modified: st.modified, size: st.size, permissions: permissionsOf(writable) };
+  return { filename: path, path, size: st.size, modified: ctime(st.modified) };
 }
 
-export function directoryReply(
-  files: Array<{ name: string } & FileStat>,
-  dirs: Array<{ name: string } & FileStat>,
-  dialect: Dialect,
-) {
+export interface DirectoryListing {
+  root: { name: string; writable: boolean };
+  files: Array<{ name: string; metadata?: StoredMetadata } & FileStat>;
+  dirs: Array<{ name: string } & FileStat>;
+  diskUsage: DiskUsage;
+}
+
+/**
+ * server.files.get_directory. Today's answer adds sizes and permissions, the disk usage and the
+ * root; a file with cached metadata (extended listings) carries it as server.files.metadata does.
+ */
+export function directoryReply(listing: DirectoryListing, dialect: Dialect) {
+  if (dialect === 'spec') {
+    return {
+      files: listing.files.map((f) => ({ filename: f.name, size: f.size, modified: ctime(f.modified) })),
+      dirs: listing.dirs.filter((d) => d.name !== THUMBS_DIR).map((d) => ({ dirname: d.name, modified: ctime(d.modified) })),
+    };
+  }
+  const permissions = permissionsOf(listing.root.writable);
   return {
-    files: files.map((f) => ({ filename: f.name, size: f.size, modified: modifiedFor(f.modified, dialect) })),
-    dirs: dirs.map((d) => ({ dirname: d.name, modified: modifiedFor(d.modified, dialect) })),
+    dirs: listing.dirs.map((d) => ({ modified: d.modified, size: d.size, permissions, dirname: d.name })),
+    files: listing.files.map((f) => ({
+      modified: f.modified,
+      size: f.size,
+      permissions,
+      filename: f.name,
+      ...(f.metadata ? metadataFields(f.metadata, dialect) : {}),
+    })),
+    disk_usage: listing.diskUsage,
+    root_info: { name: listing.root.name, permissions },
   };
 }
 
+/** server.files.roots (an endpoint of today's API only). */
+export function rootsReply(roots: Array<{ name: string; path: string; writable: boolean }>) {
+  return roots.map((r) => ({ name: r.name, path: r.path, permissions: permissionsOf(r.writable) }));
+}
+
+// A change only ever happens in a root we may write, so its item is always "rw".
+const changedItem = (item: ChangedItem) => ({ path: item.path, root: item.root, size: item.size, modified: item.modified, permissions: 'rw' });
+
+function specAction(change: FileChange): string {
+  if (change.source) return change.action.startsWith('move_') ? 'move_item' : 'copy_item';
+  return change.action === 'create_file' || change.action === 'modify_file' ? 'upload_file' : change.action;
+}
+
+/** Today's `{item, action}`, with `source_item` for moves (Moonraker names no source for copies). */
+function currentChange(change: FileChange): Record<string, unknown> {
+  const out: Record<string, unknown> = { item: changedItem(change.item), action: change.action };
+  if (change.source && change.action.startsWith('move_')) out.source_item = { path: change.source.path, root: change.source.root };
+  return out;
+}
+
 /** The reply of a directory change, move or copy. */
-export function mutationReply(_change: FileChange, _dialect: Dialect): unknown {
-  return 'ok';
+export function mutationReply(change: FileChange, dialect: Dialect): unknown {
+  return dialect === 'current' ? currentChange(change) : 'ok';
 }
 
-/** The reply of a file deletion (HTTP and websocket): the path relative to its root. */
-export function deleteReply(change: FileChange, _dialect: Dialect): unknown {
-  return change.item.path;
+/** The reply of a file deletion (HTTP and websocket): the spec's path relative to its root. */
+export function deleteReply(change: FileChange, dialect: Dialect): unknown {
+  return dialect === 'current' ? currentChange(change) : change.item.path;
 }
 
-/** The whole HTTP body of an upload (not wrapped again in `{result}`). */
-export function uploadBody(change: FileChange, printStarted: boolean | undefined, _dialect: Dialect): Record<string, unknown> {
-  return printStarted === undefined ? { result: change.item.path } : { result: change.item.path, print_started: printStarted };
+export interface HttpReply {
+  status: number;
+  headers: Record<string, string>;
+  /** The whole JSON body (an upload's is not wrapped again in `{result}`). */
+  body: Record<string, unknown>;
 }
 
-/** The params[0] of notify_filelist_changed. */
-export function filelistChangedParams(change: FileChange, dialect: Dialect): Record<string, unknown> {
+/**
+ * The HTTP answer to an upload. `printStarted` is undefined outside gcodes; `origin` is the
+ * scheme, host and port the client used, for today's Location header.
+ */
+export function uploadReply(change: FileChange, printStarted: boolean | undefined, dialect: Dialect, origin: string): HttpReply {
+  const { root, path } = change.item;
+  if (dialect === 'spec') {
+    return { status: 200, headers: {}, body: printStarted === undefined ? { result: path } : { result: path, print_started: printStarted } };
+  }
+  const body = currentChange(change);
+  // No upload queue: a print that could not start is never queued instead.
+  if (printStarted !== undefined) Object.assign(body, { print_started: printStarted, print_queued: false });
+  const location = `${origin}/server/files/${root}/${path.split('/').map(encodeURIComponent).join('/')}`;
+  return { status: 201, headers: { Location: location }, body };
+}
+
+/** The params[0] of notify_filelist_changed, or undefined when this dialect is not told. */
+export function filelistChangedParams(change: FileChange, dialect: Dialect): Record<string, unknown> | undefined {
+  if (dialect === 'current') return currentChange(change);
+  if (isUnderThumbs(change.item.path) || (change.source && isUnderThumbs(change.source.path))) return undefined;
   const { item } = change;
   const out: Record<string, unknown> = {
-    action: change.action,
-    item: { path: item.path, root: item.root, size: item.size, modified: modifiedFor(item.modified, dialect) },
+    action: specAction(change),
+    item: { path: item.path, root: item.root, size: item.size, modified: ctime(item.modified) },
   };
   if (change.source) out.source_item = { path: change.source.path, root: change.source.root };
   return out;
 }
 
-export interface StoredMetadata extends SlicerMetadata {
-  size: number;
-  /** Unix seconds (float). */
-  modified: number;
+function thumbnailsFor(thumbs: StoredThumbnail[], dialect: Dialect) {
+  if (dialect === 'spec') return thumbs.map((t) => ({ width: t.width, height: t.height, size: t.data.length, data: t.data }));
+  return thumbs.flatMap((t) => (t.relative_path === undefined ? [] : [{ width: t.width, height: t.height, size: t.bytes, relative_path: t.relative_path }]));
 }
 
-/** server.files.metadata and notify_metadata_update. */
+function metadataFields(meta: StoredMetadata, dialect: Dialect): Record<string, unknown> {
+  const { size, modified, thumbnails, ...rest } = meta;
+  const out: Record<string, unknown> = { size, modified: modifiedFor(modified, dialect), ...rest };
+  if (thumbnails) out.thumbnails = thumbnailsFor(thumbnails, dialect);
+  return out;
+}
+
+/** server.files.metadata, server.files.metascan and notify_metadata_update. */
 export function metadataReply(filename: string, meta: StoredMetadata, dialect: Dialect): Record<string, unknown> {
-  const { size, modified, ...rest } = meta;
-  return { filename, size, modified: modifiedFor(modified, dialect), ...rest };
+  return { filename, ...metadataFields(meta, dialect) };
+}
+
+/** server.files.thumbnails (today's API only): each written thumbnail, named from the gcodes root. */
+export function thumbnailsReply(filename: string, meta: StoredMetadata | undefined) {
+  const dir = posix.dirname(filename);
+  return (meta?.thumbnails ?? []).flatMap((t) =>
+    t.relative_path === undefined ? [] : [{ width: t.width, height: t.height, size: t.bytes, thumbnail_path: dir === '.' ? t.relative_path : `${dir}/${t.relative_path}` }],
+  );
 }

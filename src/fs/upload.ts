@@ -14,7 +14,7 @@ import { ApiError } from '../transport/apiError.js';
 import type { Dialect } from '../transport/requestContext.js';
 import { getLogger } from '../logger.js';
 import type { FileManager } from './fileManager.js';
-import { uploadBody } from './fileShapes.js';
+import { uploadReply } from './fileShapes.js';
 import { relativeSegments, UPLOAD_TEMP_PREFIX } from './safePath.js';
 import { boundaryOf, FILE_TOO_LARGE, MultipartReader } from './multipart.js';
 import type { RootPath } from './fileRoots.js';
@@ -133,15 +133,23 @@ async function sha256Of(path: string): Promise<string> {
   return h.digest('hex');
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, close = false): void {
+function sendJson(res: ServerResponse, status: number, body: unknown, close = false, headers: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return;
   const text = JSON.stringify(body);
   res.writeHead(status, {
+    ...headers,
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(text),
     ...(close ? { Connection: 'close' } : {}),
   });
   res.end(text);
+}
+
+/** Scheme, host and port as the client addressed us (for a Location header). */
+function originOf(req: IncomingMessage): string {
+  const socket = req.socket as { encrypted?: boolean; localAddress?: string; localPort?: number };
+  const host = req.headers.host ?? `${socket.localAddress ?? 'localhost'}:${socket.localPort ?? ''}`;
+  return `${socket.encrypted ? 'https' : 'http'}://${host}`;
 }
 
 /** Handles one upload request from start to reply. */
@@ -298,7 +306,8 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, di
     if (root.name === 'gcodes') {
       printStarted = fields.print?.toLowerCase() === 'true' ? await opts.startPrint(target.rel) : false;
     }
-    sendJson(res, 200, uploadBody(change, printStarted, dialect));
+    const reply = uploadReply(change, printStarted, dialect, originOf(req));
+    sendJson(res, reply.status, reply.body, false, reply.headers);
   } catch (err) {
     release?.();
     if (!placed) await sink?.discard();

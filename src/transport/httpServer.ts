@@ -13,7 +13,7 @@ const log = getLogger('http');
 export interface HttpAppOptions {
   registry: EndpointRegistry;
   connections: ConnectionRegistry;
-  /** Dialect of plain HTTP callers (`[server] api_dialect`). */
+  /** Dialect of HTTP callers that name no websocket (`[server] api_dialect`). */
   dialect: Dialect;
   maxBodyBytes: number;
   /** Middleware that runs before any route (authorization, CORS). */
@@ -50,7 +50,8 @@ export function contextFor(req: Request, opts: Pick<HttpAppOptions, 'connections
   return {
     transport: 'http',
     clientAddress: normaliseAddress(req.socket.remoteAddress),
-    dialect: opts.dialect,
+    // A request made on behalf of a websocket (connection_id) is answered in that socket's dialect.
+    dialect: connection?.dialect ?? opts.dialect,
     connection,
   };
 }

@@ -17,6 +17,8 @@ export interface Thumbnail {
   /** Length of the base64 string in `data`. */
   size: number;
   data: string;
+  /** The image format of `data` (QOI thumbnails arrive converted to PNG). */
+  format: 'png' | 'jpg';
 }
 
 export interface SlicerMetadata {
@@ -309,7 +311,7 @@ export function parseThumbnails(text: string): Thumbnail[] {
         continue;
       }
     }
-    out.push({ width, height, size: data.length, data });
+    out.push({ width, height, size: data.length, data, format: format === 'JPG' ? 'jpg' : 'png' });
   }
   return out;
 }

@@ -1,17 +1,20 @@
 // Gcode metadata by path relative to the gcodes root, cached in the database (namespace
 // gcode_metadata) with the size and mtime it was read from, so unchanged files are never parsed
 // twice, not even across restarts. Parsing happens in the worker; callers either wait for it
-// (server.files.metadata) or let it run and hear about it through `updated`.
+// (server.files.metadata) or let it run and hear about it through `updated`. An entry owns the
+// thumbnail files the parse wrote: they go when it is removed and move when it moves.
+import { join } from 'node:path';
 import type { Database } from '../../db/database.js';
 import { getLogger } from '../../logger.js';
 import type { StoredMetadata } from '../fileShapes.js';
 import { MetadataFileError, type MetadataWorkerPool } from './metadataWorkerPool.js';
+import { moveThumbnails, removeThumbnails } from './thumbnailFiles.js';
 
 const log = getLogger('metadata');
 
 export const METADATA_NAMESPACE = 'gcode_metadata';
-/** Bumped when the parser learns something new, so cached entries are read again. */
-export const PARSER_VERSION = 1;
+/** Bumped when the parser learns something new, so cached entries are read again (2: thumbnail files). */
+export const PARSER_VERSION = 2;
 
 export const GCODE_EXTENSIONS = ['.gcode', '.g', '.gco'];
 export const isGcodeFile = (name: string) => {
@@ -35,6 +38,8 @@ export class GcodeMetadataStore {
     private readonly pool: MetadataWorkerPool,
     /** Called with each freshly parsed file (notify_metadata_update). */
     private readonly updated: (rel: string, meta: StoredMetadata) => void,
+    /** Where the gcodes root is now, to find the thumbnail files of an entry. */
+    private readonly gcodesPath: () => string | undefined,
   ) {}
 
   private read(rel: string): CacheRecord | undefined {
@@ -68,6 +73,15 @@ export class GcodeMetadataStore {
     return job;
   }
 
+  /** Parses `rel` again even if its cache entry is current (server.files.metascan). */
+  async rescan(rel: string, abs: string, st: { size: number; modified: number }): Promise<StoredMetadata | undefined> {
+    const running = this.running.get(rel);
+    if (running) await running.catch(() => undefined);
+    const job = this.parse(rel, abs, st, false).finally(() => this.running.delete(rel));
+    this.running.set(rel, job);
+    return job;
+  }
+
   /** Parses `rel` in the background if its cache entry is stale; reports the result. */
   refresh(rel: string, abs: string, st: { size: number; modified: number }): void {
     if (this.cached(rel, st)) return;
@@ -92,7 +106,15 @@ export class GcodeMetadataStore {
     return meta;
   }
 
+  /** Drops the entry of `rel` and deletes its thumbnail files. */
   remove(rel: string): void {
+    const rec = this.read(rel);
+    const root = this.gcodesPath();
+    if (rec?.thumbnails && root !== undefined) void removeThumbnails(join(root, rel), rec.thumbnails);
+    this.forget(rel);
+  }
+
+  private forget(rel: string): void {
     void this.db.removeAsync(METADATA_NAMESPACE, rel).catch(() => undefined);
   }
 
@@ -103,14 +125,20 @@ export class GcodeMetadataStore {
     }
   }
 
-  /** Moves cached entries from `from` (a file or folder) to `to`; mtimes survive a rename. */
-  move(from: string, to: string): void {
+  /**
+   * Moves cached entries from `from` (a file or folder) to `to`; mtimes survive a rename. A moved
+   * file takes its thumbnails along; a moved folder has taken its `.thumbs` with it already.
+   */
+  async move(from: string, to: string): Promise<void> {
+    const root = this.gcodesPath();
     for (const key of this.db.keys(METADATA_NAMESPACE)) {
       if (key !== from && !key.startsWith(from + '/')) continue;
       const rec = this.read(key);
       const dest = to + key.slice(from.length);
-      this.remove(key);
-      if (rec) void this.db.putAsync(METADATA_NAMESPACE, dest, rec).catch(() => undefined);
+      this.forget(key);
+      if (!rec) continue;
+      if (key === from && root !== undefined) await moveThumbnails(join(root, from), join(root, to), rec.thumbnails);
+      await this.db.putAsync(METADATA_NAMESPACE, dest, rec).catch(() => undefined);
     }
   }
 

@@ -1,8 +1,11 @@
-// The metadata worker thread: reads the two ends of a gcode file and extracts its metadata, off
-// the server's event loop. One message in ({id, path}), one out ({id, result} or {id, error}).
+// The metadata worker thread: reads the two ends of a gcode file, extracts its metadata and
+// writes its thumbnails beside it, off the server's event loop. One message in ({id, path}), one
+// out ({id, result} or {id, error}).
 import { parentPort } from 'node:worker_threads';
 import { open } from 'node:fs/promises';
-import { extractMetadata, METADATA_READ_SIZE, type SlicerMetadata } from './gcodeMetadata.js';
+import { extractMetadata, METADATA_READ_SIZE } from './gcodeMetadata.js';
+import { writeThumbnails } from './thumbnailFiles.js';
+import type { StoredMetadata } from '../fileShapes.js';
 
 export interface WorkerRequest {
   id: number;
@@ -13,13 +16,20 @@ export interface WorkerResult {
   size: number;
   /** Unix seconds, float. */
   modified: number;
-  metadata: SlicerMetadata;
+  metadata: Omit<StoredMetadata, 'size' | 'modified'>;
 }
 
 export type WorkerReply = { id: number; result: WorkerResult } | { id: number; error: string; code?: string };
 
 /** Reads the first and last METADATA_READ_SIZE bytes (the whole file when small) and parses them. */
 export async function readMetadata(path: string): Promise<WorkerResult> {
+  const read = await readEnds(path);
+  const { thumbnails, ...fields } = read.metadata;
+  if (!thumbnails) return { ...read, metadata: fields };
+  return { ...read, metadata: { ...fields, thumbnails: await writeThumbnails(path, thumbnails) } };
+}
+
+async function readEnds(path: string) {
   const fh = await open(path, 'r');
   try {
     const st = await fh.stat();

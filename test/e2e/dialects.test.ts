@@ -1,0 +1,142 @@
+// Two websocket clients at once, one of 2020 (never identified) and one of today (identified),
+// see the same file changes each in its own dialect: replies, notifications, metadata and
+// thumbnails. The thumbnail files follow their gcode file when it moves and go when it goes.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startStack, type Stack } from '../helpers/testStack.js';
+import type { RpcClient } from '../helpers/rpcClient.js';
+import { eventually, upload } from '../helpers/fileClient.js';
+import { identify, SAMPLES, type J } from '../helpers/clientReplay.js';
+
+const CTIME = /^(Sun|Mon|Tue|Wed|Thu|Fri|Sat) \w{3} [ 1-3]\d \d\d:\d\d:\d\d \d{4}$/;
+
+let s: Stack;
+let old: RpcClient;
+let today: RpcClient;
+
+before(async () => {
+  s = await startStack();
+  await s.waitReady();
+  await s.server.services.files.settled();
+  old = await s.ws();
+  today = await s.ws();
+  await identify(today, 'mainsail', 'web', '2.18.2');
+});
+after(() => s.close());
+
+/** The next notify_filelist_changed on `ws` (since `from`) about `path`. */
+const changeOf = async (ws: RpcClient, path: string, from: number): Promise<J> =>
+  (await ws.waitFor('notify_filelist_changed', (p) => (p?.[0] as J)?.item?.path === path, 5000, from)).params![0];
+
+test('the same changes, each client in its own dialect', async () => {
+  const gcode = readFileSync(join(SAMPLES, 'orcaslicer-2.3.0-beta2.gcode'));
+  let from = [old.notifications.length, today.notifications.length] as const;
+  const up = await upload(s.url, { filename: 'benchy.gcode', content: gcode });
+  assert.equal(up.status, 200, "plain HTTP follows [server] api_dialect (the spec's by default)");
+  assert.deepEqual(up.json, { result: 'benchy.gcode', print_started: false });
+  const [a, b] = await Promise.all([changeOf(old, 'benchy.gcode', from[0]), changeOf(today, 'benchy.gcode', from[1])]);
+  assert.equal(a.action, 'upload_file');
+  assert.match(a.item.modified, CTIME);
+  assert.equal(b.action, 'create_file');
+  assert.equal(typeof b.item.modified, 'number');
+  assert.equal(b.item.permissions, 'rw');
+
+  // Metadata: inline base64 for 2020, files beside the gcode today.
+  const metaOld = await old.call('server.files.metadata', { filename: 'benchy.gcode' });
+  const metaToday = await today.call('server.files.metadata', { filename: 'benchy.gcode' });
+  assert.match(metaOld.modified, CTIME);
+  assert.deepEqual(Object.keys(metaOld.thumbnails[0]).sort(), ['data', 'height', 'size', 'width']);
+  assert.equal(typeof metaToday.modified, 'number');
+  assert.deepEqual(Object.keys(metaToday.thumbnails[0]).sort(), ['height', 'relative_path', 'size', 'width']);
+  for (const t of metaToday.thumbnails as J[]) {
+    assert.match(t.relative_path, /^\.thumbs\/benchy-\d+x\d+\.png$/);
+    assert.equal(readFileSync(join(s.gcodesPath, t.relative_path)).length, t.size);
+  }
+  const thumbFiles = (metaToday.thumbnails as J[]).map((t) => t.relative_path as string);
+
+  // Listings: 2020 never had .thumbs; today's clients list it (Mainsail reads it).
+  await s.server.services.files.settled();
+  const dirOld = await old.call('server.files.get_directory', { path: 'gcodes' });
+  const dirToday = await today.call('server.files.get_directory', { path: 'gcodes' });
+  assert.ok(!(dirOld.dirs as J[]).some((d) => d.dirname === '.thumbs'));
+  assert.ok((dirToday.dirs as J[]).some((d) => d.dirname === '.thumbs'));
+  assert.deepEqual(Object.keys(dirOld).sort(), ['dirs', 'files']);
+  assert.deepEqual(Object.keys(dirToday).sort(), ['dirs', 'disk_usage', 'files', 'root_info']);
+  // The same HTTP request on behalf of the identified socket is answered in its dialect.
+  const id = (await today.call('server.websocket.id')).websocket_id;
+  const viaHttp = await s.http('GET', `/server/files/directory?path=gcodes&connection_id=${id}`);
+  assert.deepEqual(viaHttp.body.result.root_info, { name: 'gcodes', permissions: 'rw' });
+
+  // A folder: "ok" against {item, action}.
+  from = [old.notifications.length, today.notifications.length];
+  assert.equal(await old.call('server.files.post_directory', { path: 'gcodes/parts' }), 'ok');
+  const [na, nb] = await Promise.all([changeOf(old, 'parts', from[0]), changeOf(today, 'parts', from[1])]);
+  assert.equal(na.action, 'create_dir');
+  assert.equal(nb.action, 'create_dir');
+  const made = await today.call('server.files.post_directory', { path: 'gcodes/more' });
+  assert.equal(made.action, 'create_dir');
+  assert.equal(made.item.path, 'more');
+
+  // A move takes the thumbnails along; the names stay, so relative_path still holds.
+  from = [old.notifications.length, today.notifications.length];
+  const moved = await today.call('server.files.move', { source: 'gcodes/benchy.gcode', dest: 'gcodes/parts/benchy.gcode' });
+  assert.equal(moved.action, 'move_file');
+  assert.deepEqual(moved.source_item, { path: 'benchy.gcode', root: 'gcodes' });
+  assert.equal(moved.item.path, 'parts/benchy.gcode');
+  const [ma, mb] = await Promise.all([changeOf(old, 'parts/benchy.gcode', from[0]), changeOf(today, 'parts/benchy.gcode', from[1])]);
+  assert.equal(ma.action, 'move_item');
+  assert.deepEqual(ma.source_item, { path: 'benchy.gcode', root: 'gcodes' });
+  assert.equal(mb.action, 'move_file');
+  for (const rel of thumbFiles) {
+    assert.ok(!existsSync(join(s.gcodesPath, rel)), `${rel} left behind`);
+    assert.ok(existsSync(join(s.gcodesPath, 'parts', rel)), `${rel} not moved`);
+  }
+  const movedMeta = await today.call('server.files.metadata', { filename: 'parts/benchy.gcode' });
+  assert.deepEqual((movedMeta.thumbnails as J[]).map((t) => t.relative_path), thumbFiles);
+  const listed = await today.call('server.files.thumbnails', { filename: 'parts/benchy.gcode' });
+  assert.deepEqual((listed as J[]).map((t) => t.thumbnail_path), thumbFiles.map((r) => `parts/${r}`));
+  assert.equal((await fetch(`${s.url}/server/files/gcodes/${listed[0].thumbnail_path}`)).status, 200);
+
+  // A copy: copy_item with its source for 2020; today create_file, no source_item.
+  from = [old.notifications.length, today.notifications.length];
+  assert.equal(await old.call('server.files.copy', { source: 'gcodes/parts/benchy.gcode', dest: 'gcodes/copy.gcode' }), 'ok');
+  const [ca, cb] = await Promise.all([changeOf(old, 'copy.gcode', from[0]), changeOf(today, 'copy.gcode', from[1])]);
+  assert.equal(ca.action, 'copy_item');
+  assert.deepEqual(ca.source_item, { path: 'parts/benchy.gcode', root: 'gcodes' });
+  assert.equal(cb.action, 'create_file');
+  assert.ok(!('source_item' in cb));
+  const again = await today.call('server.files.copy', { source: 'gcodes/parts/benchy.gcode', dest: 'gcodes/copy.gcode' });
+  assert.equal(again.action, 'modify_file', 'a copy onto an existing file');
+
+  // metascan parses again and answers the metadata in the caller's dialect, over both transports.
+  const scanned = await today.call('server.files.metascan', { filename: 'copy.gcode' });
+  assert.equal(scanned.filename, 'copy.gcode');
+  assert.equal(typeof scanned.modified, 'number');
+  assert.match((await s.http('POST', '/server/files/metascan?filename=copy.gcode')).body.result.modified, CTIME);
+  assert.equal((await s.http('GET', '/server/files/metascan?filename=nope.gcode')).status, 404);
+
+  // A delete removes the thumbnails with the file.
+  from = [old.notifications.length, today.notifications.length];
+  const gone = await today.call('server.files.delete_file', { path: 'gcodes/parts/benchy.gcode' });
+  assert.deepEqual(gone.action, 'delete_file');
+  assert.equal(gone.item.path, 'parts/benchy.gcode');
+  assert.equal((await changeOf(old, 'parts/benchy.gcode', from[0])).action, 'delete_file');
+  await eventually(() => thumbFiles.every((rel) => !existsSync(join(s.gcodesPath, 'parts', rel))), 5000, 'thumbnails removed');
+  assert.equal(await old.call('server.files.delete_file', { path: 'gcodes/copy.gcode' }), 'copy.gcode');
+
+  // All the while the 2020 client heard nothing about .thumbs; today's did.
+  await s.server.services.files.settled();
+  const about = (ws: RpcClient) => ws.notifications.filter((n) => n.method === 'notify_filelist_changed').map((n) => (n.params![0] as J).item.path as string);
+  assert.ok(!about(old).some((p) => p.split('/').includes('.thumbs')), about(old).join(', '));
+  assert.ok(about(today).some((p) => p.split('/').includes('.thumbs')));
+});
+
+test('server.files.roots lists every available root with its permissions, over both transports', async () => {
+  const ws = await today.call('server.files.roots');
+  const http = (await s.http('GET', '/server/files/roots')).body.result;
+  assert.deepEqual(ws, http);
+  assert.deepEqual(ws.find((r: J) => r.name === 'gcodes'), { name: 'gcodes', path: s.gcodesPath, permissions: 'rw' });
+  assert.deepEqual(await old.call('server.files.thumbnails', { filename: 'nothing.gcode' }), []);
+});
