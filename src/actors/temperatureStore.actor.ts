@@ -66,7 +66,25 @@ export class TemperatureStore {
     }
     const selection: ObjectSelection = {};
     for (const name of wanted.keys()) selection[name] = [...FIELDS];
-    this.subscriptions.watch('host:temperatures', selection, () => {});
+    // The first status says which series a sensor has: clients read `targets` and `powers`
+    // from the first reply on, so those keys exist (empty) before the first sample.
+    this.subscriptions.watch('host:temperatures', selection, (diff) => {
+      for (const name of Object.keys(diff)) {
+        const history = this.sensors.get(name);
+        if (history) this.ringsFor(history, this.subscriptions.current(name) ?? {});
+      }
+    });
+  }
+
+  private ringsFor(history: SensorHistory, status: JsonObject): Array<[Field, RingBuffer<number | null>]> {
+    const out: Array<[Field, RingBuffer<number | null>]> = [];
+    for (const field of FIELDS) {
+      // A field the sensor does not have is not stored at all (no column of nulls). We ask
+      // Klippy for named fields, and it answers null for those an object lacks.
+      if (history.rings[field] === undefined && (status[field] === undefined || status[field] === null)) continue;
+      out.push([field, (history.rings[field] ??= new RingBuffer<number | null>(this.opts.size))]);
+    }
+    return out;
   }
 
   /** Records one sample of every sensor; public so a test clock can drive it directly. */
@@ -74,12 +92,7 @@ export class TemperatureStore {
     for (const [name, history] of this.sensors) {
       const status = this.subscriptions.current(name);
       if (!status) continue;
-      for (const field of FIELDS) {
-        // A field the sensor does not report is not stored at all (no column of nulls).
-        if (!(field in status)) continue;
-        const ring = (history.rings[field] ??= new RingBuffer<number | null>(this.opts.size));
-        ring.push(round2(status[field]));
-      }
+      for (const [field, ring] of this.ringsFor(history, status)) ring.push(round2(status[field]));
     }
   }
 

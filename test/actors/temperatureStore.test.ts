@@ -51,6 +51,9 @@ test('one sample per tick for every sensor, with targets and powers, capped at t
     const before = r.store.snapshot(false);
     assert.deepEqual(Object.keys(before).sort(), ['extruder', 'heater_bed']);
     assert.deepEqual(before.extruder!.temperatures, [], 'starts empty and grows, as the spec server did');
+    // Every series the sensor has is there before the first sample: clients read them at once.
+    assert.deepEqual(Object.keys(before.extruder!).sort(), ['powers', 'targets', 'temperatures']);
+    assert.deepEqual(Object.keys(before.heater_bed!).sort(), ['powers', 'targets', 'temperatures']);
     for (let i = 0; i < 3; i++) r.ticks.next();
     const three = r.store.snapshot(false);
     assert.equal(three.extruder!.temperatures!.length, 3);

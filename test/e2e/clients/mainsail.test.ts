@@ -73,8 +73,12 @@ test('Mainsail: start-up, files page, upload and a print, in its order', async (
   const sub = await call('printer.objects.subscribe', { objects: everyObject(list.objects) });
   assertFields(sub, { eventtime: 'number', 'status.print_stats.state': 'string', 'status.webhooks.state': 'string', 'status.extruder.temperature': 'number', 'status.extruder.target': 'number', 'status.heater_bed.temperature': 'number', 'status.toolhead.position': 'array', 'status.display_status': 'object' }, 'printer.objects.subscribe');
   const temps = await call('server.temperature_store', { include_monitors: true });
-  // Series keyed by sensor; targets and powers join once the first sample (1 Hz) is taken.
-  assertFields(temps, { 'extruder.temperatures': 'array', 'heater_bed.temperatures': 'array' }, 'server.temperature_store');
+  // Series keyed by sensor, every one a sensor has present from the first reply on.
+  assertFields(
+    temps,
+    { 'extruder.temperatures': 'array', 'extruder.targets': 'array', 'extruder.powers': 'array', 'heater_bed.temperatures': 'array', 'heater_bed.targets': 'array' },
+    'server.temperature_store',
+  );
 
   // The files page: an upload, announced; the listing, each file's metadata, and its thumbnails.
   const since = ws.notifications.length;
