@@ -83,7 +83,12 @@ export class FileManager {
   /** Sets the roots known from the config and starts following Klippy and the disk. */
   start(): void {
     const { config, embedded, paths } = this.opts;
-    this.subs.push(this.roots.changes$.subscribe(({ name, path }) => this.restartWatcher(name, path)));
+    this.subs.push(
+      this.roots.changes$.subscribe(({ name, path }) => {
+        this.restartWatcher(name, path);
+        if (path !== undefined) void this.announceRoot(name, path);
+      }),
+    );
     const sdcard = config.virtual_sdcard.path;
     if (sdcard !== undefined) this.roots.set('gcodes', sdcard);
     else if (embedded) this.roots.set('gcodes', paths.gcodes);
@@ -120,6 +125,16 @@ export class FileManager {
     } catch (err) {
       log.warn(`cannot read Klippy's virtual_sdcard path: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * A root that appears or moves (gcodes is only known once Klippy is ready) is announced, so a
+   * client that listed files before does not keep showing an empty or stale root.
+   */
+  private async announceRoot(name: RootName, path: string): Promise<void> {
+    const st = await stat(path).catch(() => undefined);
+    if (this.closed || this.roots.pathOf(name) !== path) return;
+    this.changes$.next({ action: 'root_update', item: { root: name, path: '', size: st?.size ?? 0, modified: st ? st.mtimeMs / 1000 : 0 } });
   }
 
   async close(): Promise<void> {

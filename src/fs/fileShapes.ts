@@ -13,7 +13,16 @@ import type { Dialect } from '../transport/requestContext.js';
 import type { SlicerMetadata, Thumbnail } from './metadata/gcodeMetadata.js';
 
 /** What a file operation changed, in today's vocabulary (the spec's names are derived). */
-export type FileAction = 'create_file' | 'modify_file' | 'delete_file' | 'create_dir' | 'delete_dir' | 'move_file' | 'move_dir';
+export type FileAction =
+  | 'create_file'
+  | 'modify_file'
+  | 'delete_file'
+  | 'create_dir'
+  | 'delete_dir'
+  | 'move_file'
+  | 'move_dir'
+  /** A root became available or moved; its item names the root with path "". */
+  | 'root_update';
 
 export interface ChangedItem {
   root: string;
@@ -187,6 +196,8 @@ export function uploadReply(change: FileChange, printStarted: boolean | undefine
 /** The params[0] of notify_filelist_changed, or undefined when this dialect is not told. */
 export function filelistChangedParams(change: FileChange, dialect: Dialect): Record<string, unknown> | undefined {
   if (dialect === 'current') return currentChange(change);
+  // The spec had no such action: its clients learn of roots by asking.
+  if (change.action === 'root_update') return undefined;
   if (isUnderThumbs(change.item.path) || (change.source && isUnderThumbs(change.source.path))) return undefined;
   const { item } = change;
   const out: Record<string, unknown> = {

@@ -140,3 +140,27 @@ test('server.files.roots lists every available root with its permissions, over b
   assert.deepEqual(ws.find((r: J) => r.name === 'gcodes'), { name: 'gcodes', path: s.gcodesPath, permissions: 'rw' });
   assert.deepEqual(await old.call('server.files.thumbnails', { filename: 'nothing.gcode' }), []);
 });
+
+test("a root that appears once Klippy is ready is announced to today's clients only", async (t) => {
+  // A real Klippy tells us where gcodes live only once it is ready; a client that listed files
+  // before must learn that the root now exists.
+  const late = await startStack({ klippyDown: true });
+  t.after(() => late.close());
+  const spec = await late.ws();
+  const current = await late.ws();
+  await identify(current, 'mainsail', 'web', '2.18.2');
+  await assert.rejects(current.call('server.files.list', { root: 'gcodes' }), (e: Error & { code?: number }) => e.code === 503);
+  await late.sim.start();
+  const n = await current.waitFor('notify_filelist_changed', (p) => (p?.[0] as J)?.action === 'root_update', 10_000);
+  const change = n.params![0] as J;
+  assert.deepEqual(change.item.root, 'gcodes');
+  assert.equal(change.item.path, '');
+  assert.equal(typeof change.item.modified, 'number');
+  assert.ok(Array.isArray(await current.call('server.files.list', { root: 'gcodes' })));
+  await late.waitReady();
+  assert.equal(
+    spec.notifications.filter((x) => x.method === 'notify_filelist_changed').length,
+    0,
+    'the spec had no root_update: its clients are not told',
+  );
+});
