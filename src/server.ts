@@ -68,6 +68,8 @@ export interface StartOptions {
   tokenClock?: TokenClock;
   /** Use this inspection hub (the scenario runner records from it before anything starts). */
   inspection?: Inspection;
+  /** How long a Klippy request that runs no gcode may go unanswered (tests shorten it). */
+  klippyRequestTimeoutMs?: number;
 }
 
 export async function startServer({ config, logToFile = true, tokenClock, ...opts }: StartOptions): Promise<RunningServer> {
@@ -107,6 +109,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
     socketPath,
     clientInfo: { program: 'Moonraker', version: MOONSTATE_VERSION },
     inspect: inspection.inspector('klippyConnection'),
+    ...(opts.klippyRequestTimeoutMs !== undefined ? { requestTimeoutMs: opts.klippyRequestTimeoutMs } : {}),
   });
   const subscriptions = new StatusSubscriptions(klippy);
   const connections = new ConnectionRegistry();
