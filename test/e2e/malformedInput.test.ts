@@ -54,7 +54,7 @@ test('limits: a JSON body over max_http_body_size is 413, a header block over No
   assert.deepEqual(await big.json(), { error: { code: 413, message: `Request body larger than ${4096 * 1024} bytes` } });
   const longUrl = await fetch(`${s.url}/printer/objects/query?toolhead=${'x'.repeat(20_000)}`);
   assert.equal(longUrl.status, 431);
-  assert.equal((await longUrl.json()).error.code, 431);
+  assert.equal(((await longUrl.json()) as { error: { code: number } }).error.code, 431);
   assert.equal((await ws.call('printer.info')).state, 'ready');
 });
 
