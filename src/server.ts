@@ -1,6 +1,7 @@
 // The composition root: builds every actor and the transports from the config, starts them,
 // and stops them in reverse order. Reading this file shows how the parts connect.
 import { createServer, type Server } from 'node:http';
+import { answerClientErrors } from './transport/rawHttpError.js';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +69,8 @@ export interface StartOptions {
   tokenClock?: TokenClock;
   /** Use this inspection hub (the scenario runner records from it before anything starts). */
   inspection?: Inspection;
+  /** How long a Klippy request that runs no gcode may go unanswered (tests shorten it). */
+  klippyRequestTimeoutMs?: number;
 }
 
 export async function startServer({ config, logToFile = true, tokenClock, ...opts }: StartOptions): Promise<RunningServer> {
@@ -107,6 +110,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
     socketPath,
     clientInfo: { program: 'Moonraker', version: MOONSTATE_VERSION },
     inspect: inspection.inspector('klippyConnection'),
+    ...(opts.klippyRequestTimeoutMs !== undefined ? { requestTimeoutMs: opts.klippyRequestTimeoutMs } : {}),
   });
   const subscriptions = new StatusSubscriptions(klippy);
   const connections = new ConnectionRegistry();
@@ -184,6 +188,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
     after: inspection.enabled ? [inspectorPage()] : [],
   });
   const server: Server = createServer(app);
+  answerClientErrors(server);
   const inspectSocket = inspection.enabled ? createInspectSocket(inspection, { maxBacklogBytes: config.server.max_websocket_backlog * 1024 }) : undefined;
   const wss = attachWebsocket(server, {
     registry,

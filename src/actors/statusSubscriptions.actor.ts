@@ -13,6 +13,7 @@ import {
   compileSelection,
   pickStatus,
   sameSelection,
+  selectionCovers,
   unionSelections,
   type CompiledSelection,
 } from '../shared/objectSelection.js';
@@ -70,6 +71,19 @@ export class StatusSubscriptions {
 
   get lastEventtime(): number {
     return this.eventtime;
+  }
+
+  /**
+   * Answers a one-shot query from the cache when the live subscription already covers it, so
+   * the client need not wait up to a whole 0.25 s tick for Klippy's reply. Undefined when it
+   * cannot be trusted: Klippy not ready, no union on this socket yet, or objects or fields the
+   * union does not carry (all fields, `null`, count only where the union asks for all fields).
+   * The values are those of Klippy's last tick that changed something, with that eventtime.
+   */
+  cachedQuery(selection: ObjectSelection): StatusReply | undefined {
+    if (this.klippyUnion === undefined || !this.klippy.isConnected || this.klippy.state !== 'ready') return undefined;
+    if (!selectionCovers(this.klippyUnion, selection)) return undefined;
+    return { eventtime: this.eventtime, status: answerFromStatus(Object.fromEntries(this.cache), selection) };
   }
 
   /** The union of every subscriber's selection: what Klippy is (or will be) asked for. */

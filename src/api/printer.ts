@@ -110,7 +110,10 @@ export function printerEndpoints(s: Services): Endpoint[] {
       http: { verbs: ['GET', 'POST'], path: '/printer/objects/query' },
       params: { objects: objectsParam },
       paramsFromHttpQuery: objectsFromQuery,
-      handler: ({ objects }) => klippy.request('objects/query', { objects: selectionOf(objects) }),
+      handler: ({ objects }) => {
+        const sel = selectionOf(objects);
+        return s.subscriptions.cachedQuery(sel) ?? klippy.request('objects/query', { objects: sel });
+      },
     }),
     rpc({
       method: 'printer.objects.subscribe',

@@ -13,10 +13,26 @@ import { ApiError } from '../transport/apiError.js';
 
 export type ItemKey = string | string[];
 
+/**
+ * LMDB refuses keys over its limit (lmdb-js: 1978 bytes) with an exception; ours are a namespace
+ * and a top-level key, each kept well below it so the error is a clear 400.
+ */
+const MAX_KEY_PART_BYTES = 512;
+
+/** `key` comes from clients as any JSON value: only a string or a list of strings and numbers is a key. */
 export function splitKey(key: ItemKey): string[] {
-  const parts = Array.isArray(key) ? key.map(String) : key.split('.');
-  if (parts.length === 0 || parts.some((p) => p === '')) throw new ApiError(400, `Invalid key: ${JSON.stringify(key)}`);
+  const valid = typeof key === 'string' || (Array.isArray(key) && key.every((p) => typeof p === 'string' || typeof p === 'number'));
+  const parts = !valid ? [] : Array.isArray(key) ? key.map(String) : key.split('.');
+  if (parts.length === 0 || parts.some((p) => p === '' || Buffer.byteLength(p) > MAX_KEY_PART_BYTES)) {
+    throw new ApiError(400, `Invalid key: ${JSON.stringify(key)?.slice(0, 100)}`);
+  }
   return parts;
+}
+
+/** The namespace part of a key, checked like the key's parts. */
+function checkNamespace(ns: string): string {
+  if (Buffer.byteLength(ns) > MAX_KEY_PART_BYTES) throw new ApiError(400, `Namespace name longer than ${MAX_KEY_PART_BYTES} bytes`);
+  return ns;
 }
 
 const keyText = (parts: string[]) => parts.join('.');
@@ -64,9 +80,48 @@ export class Database {
   /** [namespace, topKey] → value */
   private items!: LmdbDatabase<unknown, [string, string]>;
 
+  /** Backups, compaction and restores, one at a time (see `exclusive`). */
+  private maintenance: Promise<unknown> = Promise.resolve();
+  /** Set while the LMDB environment is closed to be swapped for a compacted or restored one. */
+  private swapping: Promise<void> | undefined;
+
   constructor(readonly path: string) {
     mkdirSync(path, { recursive: true });
     this.openEnv();
+  }
+
+  /**
+   * Every read and write goes through here. While the environment is closed for a swap (a few
+   * milliseconds), callers get a clear 503 instead of touching a closed LMDB environment, which
+   * throws at best and, in native code, can take the process down.
+   */
+  private get db(): LmdbDatabase<unknown, [string, string]> {
+    if (this.swapping) throw new ApiError(503, 'The database is being compacted or restored; try again');
+    return this.items;
+  }
+
+  /**
+   * Runs one backup, compaction or restore at a time: a second one could close the environment
+   * under the first one's copy, which crashed the process (found by the fuzz test).
+   */
+  private exclusive<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.maintenance.then(job, job);
+    this.maintenance = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Closes the environment, lets `replace` change its file, and opens it again. */
+  private async swap(replace: () => void): Promise<void> {
+    let done!: () => void;
+    this.swapping = new Promise((resolve) => (done = resolve));
+    try {
+      await this.root.close();
+      replace();
+    } finally {
+      this.openEnv();
+      this.swapping = undefined;
+      done();
+    }
   }
 
   private openEnv(): void {
@@ -86,7 +141,7 @@ export class Database {
   namespaces(): string[] {
     const out: string[] = [];
     let last: string | undefined;
-    for (const [ns] of this.items.getKeys()) {
+    for (const [ns] of this.db.getKeys()) {
       if (ns !== last) out.push(ns);
       last = ns;
     }
@@ -94,25 +149,28 @@ export class Database {
   }
 
   hasNamespace(ns: string): boolean {
-    for (const _ of this.items.getKeys({ start: [ns, ''], end: [ns, '\uffff'], limit: 1 })) return true;
+    checkNamespace(ns);
+    for (const _ of this.db.getKeys({ start: [ns, ''], end: [ns, '\uffff'], limit: 1 })) return true;
     return false;
   }
 
   /** The whole namespace as an object of its top-level keys. */
   namespace(ns: string): Record<string, unknown> {
+    checkNamespace(ns);
     const out: Record<string, unknown> = {};
-    for (const { key, value } of this.items.getRange({ start: [ns, ''], end: [ns, '\uffff'] })) out[key[1]] = value;
+    for (const { key, value } of this.db.getRange({ start: [ns, ''], end: [ns, '\uffff'] })) out[key[1]] = value;
     return out;
   }
 
   /** Reads a namespace (no key) or one item; 404 when absent, with Moonraker's wording. */
   get(ns: string, key?: ItemKey): unknown {
+    checkNamespace(ns);
     if (key === undefined) {
       if (!this.hasNamespace(ns)) throw new ApiError(404, `Namespace '${ns}' not found`);
       return this.namespace(ns);
     }
     const parts = splitKey(key);
-    let value: unknown = this.items.get([ns, parts[0]!]);
+    let value: unknown = this.db.get([ns, parts[0]!]);
     for (const p of parts.slice(1)) {
       value = isRecord(value) ? value[p] : undefined;
     }
@@ -122,15 +180,16 @@ export class Database {
 
   /** Writes one item, creating intermediate objects for a dotted key. Returns the value stored. */
   put(ns: string, key: ItemKey, value: unknown): unknown {
+    checkNamespace(ns);
     if (value === undefined) throw new ApiError(400, 'A value is required');
     const parts = splitKey(key);
-    this.items.transactionSync(() => {
+    this.db.transactionSync(() => {
       const top = parts[0]!;
       if (parts.length === 1) {
-        this.items.putSync([ns, top], value);
+        this.db.putSync([ns, top], value);
         return;
       }
-      const current = this.items.get([ns, top]);
+      const current = this.db.get([ns, top]);
       const record = isRecord(current) ? structuredClone(current) : {};
       let cursor = record;
       for (const p of parts.slice(1, -1)) {
@@ -138,20 +197,21 @@ export class Database {
         cursor = cursor[p] as Record<string, unknown>;
       }
       cursor[parts.at(-1)!] = value;
-      this.items.putSync([ns, top], record);
+      this.db.putSync([ns, top], record);
     });
     return value;
   }
 
   /** Removes one item (or a nested key inside one) and returns what was there. */
   delete(ns: string, key: ItemKey): unknown {
+    checkNamespace(ns);
     const parts = splitKey(key);
-    return this.items.transactionSync(() => {
+    return this.db.transactionSync(() => {
       const top = parts[0]!;
-      const current = this.items.get([ns, top]);
+      const current = this.db.get([ns, top]);
       if (parts.length === 1) {
         if (current === undefined) throw new ApiError(404, `Key '${keyText(parts)}' in namespace '${ns}' not found`);
-        this.items.removeSync([ns, top]);
+        this.db.removeSync([ns, top]);
         return current;
       }
       const record = isRecord(current) ? structuredClone(current) : undefined;
@@ -161,15 +221,16 @@ export class Database {
       if (!cursor || !(last in cursor)) throw new ApiError(404, `Key '${keyText(parts)}' in namespace '${ns}' not found`);
       const removed = cursor[last];
       delete cursor[last];
-      this.items.putSync([ns, top], record);
+      this.db.putSync([ns, top], record);
       return removed;
     });
   }
 
   /** Removes every item of a namespace. */
   clearNamespace(ns: string): void {
-    this.items.transactionSync(() => {
-      for (const key of this.items.getKeys({ start: [ns, ''], end: [ns, '\uffff'] })) this.items.removeSync(key);
+    checkNamespace(ns);
+    this.db.transactionSync(() => {
+      for (const key of this.db.getKeys({ start: [ns, ''], end: [ns, '\uffff'] })) this.db.removeSync(key);
     });
   }
 
@@ -177,7 +238,11 @@ export class Database {
    * A consistent, compacted copy of the whole store in one file at `file`. LMDB copies into a
    * folder (our store is a folder), so the copy is made in a scratch folder and moved.
    */
-  async backup(file: string): Promise<void> {
+  backup(file: string): Promise<void> {
+    return this.exclusive(() => this.backupNow(file));
+  }
+
+  private async backupNow(file: string): Promise<void> {
     const scratch = `${file}.partial`;
     rmSync(scratch, { recursive: true, force: true });
     mkdirSync(scratch, { recursive: true });
@@ -190,21 +255,25 @@ export class Database {
   }
 
   /** Rewrites the store without free pages; returns the sizes before and after. */
-  async compact(): Promise<{ previous_size: number; new_size: number }> {
-    const previous = this.sizeBytes;
-    const tmp = join(this.path, 'data.mdb.compact');
-    await this.backup(tmp);
-    await this.root.close();
-    renameSync(tmp, this.dataFile);
-    this.openEnv();
-    return { previous_size: previous, new_size: this.sizeBytes };
+  compact(): Promise<{ previous_size: number; new_size: number }> {
+    return this.exclusive(async () => {
+      const previous = this.sizeBytes;
+      const tmp = join(this.path, 'data.mdb.compact');
+      await this.backupNow(tmp);
+      await this.swap(() => renameSync(tmp, this.dataFile));
+      return { previous_size: previous, new_size: this.sizeBytes };
+    });
   }
 
   /**
    * Replaces the whole store with a backup made by `backup`. The backup is opened first, in a
    * scratch folder, so a file that is not a database is refused before anything is replaced.
    */
-  async restore(backupFile: string): Promise<string[]> {
+  restore(backupFile: string): Promise<string[]> {
+    return this.exclusive(() => this.restoreNow(backupFile));
+  }
+
+  private async restoreNow(backupFile: string): Promise<string[]> {
     // No extension: lmdb-js would read "x.restore" as a single-file store, not a folder.
     const scratch = `${this.path}-restore`;
     rmSync(scratch, { recursive: true, force: true });
@@ -215,10 +284,10 @@ export class Database {
       const namespaces = probeNamespaces(scratch);
       // A damaged file can open as an empty store; restoring it would silently wipe everything.
       if (namespaces.length === 0) throw new Error('it holds no data');
-      await this.root.close();
-      copyFileSync(join(scratch, 'data.mdb'), this.dataFile);
-      rmSync(join(this.path, 'lock.mdb'), { force: true });
-      this.openEnv();
+      await this.swap(() => {
+        copyFileSync(join(scratch, 'data.mdb'), this.dataFile);
+        rmSync(join(this.path, 'lock.mdb'), { force: true });
+      });
       return namespaces;
     } catch (err) {
       throw new ApiError(400, `Not a database backup: ${(err as Error).message}`);
@@ -229,8 +298,9 @@ export class Database {
 
   /** The top-level keys of a namespace, without reading their values. */
   keys(ns: string): string[] {
+    checkNamespace(ns);
     const out: string[] = [];
-    for (const key of this.items.getKeys({ start: [ns, ''], end: [ns, '\uffff'] })) out.push(key[1]);
+    for (const key of this.db.getKeys({ start: [ns, ''], end: [ns, '\uffff'] })) out.push(key[1]);
     return out;
   }
 
@@ -239,12 +309,14 @@ export class Database {
    * them off the event loop (for bulk writers such as the metadata cache).
    */
   async putAsync(ns: string, topKey: string, value: unknown): Promise<void> {
-    await this.items.put([ns, topKey], value);
+    await this.swapping;
+    await this.db.put([ns, topKey], value);
   }
 
   /** Removes one top-level item without blocking; absent items are no error. */
   async removeAsync(ns: string, topKey: string): Promise<void> {
-    await this.items.remove([ns, topKey]);
+    await this.swapping;
+    await this.db.remove([ns, topKey]);
   }
 
   close(): Promise<void> {

@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
-import { ApiError } from '../transport/apiError.js';
+import { ApiError, clientFsError } from '../transport/apiError.js';
 import type { Dialect } from '../transport/requestContext.js';
 import { getLogger } from '../logger.js';
 import type { FileManager } from './fileManager.js';
@@ -124,6 +124,8 @@ function errorFor(err: unknown, maxBytes: number): ApiError {
   if (e.code === 'ENOSPC' || e.code === 'EDQUOT') return new ApiError(507, 'Upload failed: no space left on the device');
   if (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS') return new ApiError(403, `Upload failed: cannot write there (${e.code})`);
   if (e.code === 'ECONNRESET' || e.code === 'ERR_STREAM_PREMATURE_CLOSE') return new ApiError(400, 'Upload aborted by the client');
+  const clientError = clientFsError(err);
+  if (clientError) return new ApiError(clientError.status, `Upload failed: ${clientError.message}`);
   return new ApiError(500, `Upload failed: ${e.message ?? String(err)}`);
 }
 

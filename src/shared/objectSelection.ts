@@ -1,13 +1,18 @@
 // Pure helpers over "which objects and fields" selections, used wherever status is requested,
 // merged, filtered or answered: the subscription hub, the query endpoint and the HTTP parser.
+// Object and field names come from clients, so lookups use Object.hasOwn: `constructor` or
+// `toString` must read as absent, not as Object.prototype's members. `__proto__` is refused as a
+// name outright (assigning it would replace a record's prototype, not add an entry).
 import type { JsonObject, ObjectSelection } from './klippyProtocol.js';
+
+const has = (o: object, key: string) => Object.hasOwn(o, key);
 
 /** Union of several selections: `null` (all fields) wins over any list. */
 export function unionSelections(selections: Iterable<ObjectSelection>): ObjectSelection {
   const out: ObjectSelection = {};
   for (const sel of selections) {
     for (const [obj, fields] of Object.entries(sel)) {
-      if (!(obj in out)) out[obj] = fields === null ? null : [...fields];
+      if (!has(out, obj)) out[obj] = fields === null ? null : [...fields];
       else {
         const have = out[obj];
         if (have === null || have === undefined) continue;
@@ -38,7 +43,7 @@ export function sameSelection(a: ObjectSelection, b: ObjectSelection): boolean {
 /** Does `outer` ask for at least everything `inner` asks for? */
 export function selectionCovers(outer: ObjectSelection, inner: ObjectSelection): boolean {
   return Object.entries(inner).every(([obj, fields]) => {
-    if (!(obj in outer)) return false;
+    if (!has(outer, obj)) return false;
     const have = outer[obj];
     if (have === null) return true;
     if (fields === null || have === undefined) return false;
@@ -74,7 +79,7 @@ export function pickStatus(
     if (fields === null) picked = values;
     else {
       for (const f of fields) {
-        if (f in values) (picked ??= {})[f] = values[f];
+        if (has(values, f)) (picked ??= {})[f] = values[f];
       }
     }
     if (picked !== undefined && Object.keys(picked).length > 0) (out ??= {})[obj] = picked;
@@ -100,7 +105,7 @@ export function answerFromStatus(
     if (fields === null) out[obj] = { ...values };
     else {
       const picked: JsonObject = {};
-      for (const f of fields) picked[f] = f in values ? values[f] : null;
+      for (const f of fields) if (f !== '__proto__') picked[f] = has(values, f) ? values[f] : null;
       out[obj] = picked;
     }
   }
@@ -115,6 +120,8 @@ export function normaliseSelection(raw: unknown): ObjectSelection | string {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return 'objects must be an object';
   const out: ObjectSelection = {};
   for (const [obj, fields] of Object.entries(raw as Record<string, unknown>)) {
+    if (obj === '__proto__') return 'invalid object name "__proto__"';
+    if (Array.isArray(fields) && fields.includes('__proto__')) return `invalid field name "__proto__" in "${obj}"`;
     if (fields === null || (Array.isArray(fields) && fields.length === 0)) out[obj] = null;
     else if (Array.isArray(fields) && fields.every((f) => typeof f === 'string')) out[obj] = fields;
     else return `fields of "${obj}" must be a list of strings or null`;
@@ -130,12 +137,12 @@ export function normaliseSelection(raw: unknown): ObjectSelection | string {
 export function selectionFromQuery(params: URLSearchParams, reserved: ReadonlySet<string>): ObjectSelection {
   const out: ObjectSelection = {};
   for (const [key, value] of params) {
-    if (reserved.has(key)) continue;
+    if (reserved.has(key) || key === '__proto__') continue;
     const fields = value
       .split(',')
       .map((f) => f.trim())
       .filter((f) => f !== '');
-    const prev = out[key];
+    const prev = has(out, key) ? out[key] : undefined;
     if (fields.length === 0 || prev === null) out[key] = null;
     else out[key] = prev === undefined ? fields : [...new Set([...prev, ...fields])];
   }

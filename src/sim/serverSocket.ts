@@ -12,7 +12,9 @@ import { WebRequest } from './webhooks.js';
 
 export interface ReplyFaults {
   replyDelayMs: number;
-  delayedMethods?: Set<string>;
+  delayedMethods?: Set<string> | undefined;
+  /** Requests received, per method: lets tests see what reached Klippy and what did not. */
+  readonly requestCounts?: Map<string, number>;
 }
 
 export class ServerSocket {
@@ -63,6 +65,8 @@ export class ServerSocket {
   }
 
   private dispatch(conn: ClientConnection, parsed: ParsedRequest): void {
+    const counts = this.faults.requestCounts;
+    counts?.set(parsed.method, (counts.get(parsed.method) ?? 0) + 1);
     const req = new WebRequest(conn, parsed.id, parsed.method, parsed.params);
     this.printer.webhooks
       .process(req)

@@ -38,7 +38,9 @@ export interface VirtualKlippyFaults {
   /** Delay every reply by this many ms (0 = none). */
   replyDelayMs: number;
   /** If set, only replies to these methods are delayed. */
-  delayedMethods?: Set<string>;
+  delayedMethods?: Set<string> | undefined;
+  /** Requests received so far, per method, over every run (tests read it; never reset here). */
+  readonly requestCounts: Map<string, number>;
   /** Write raw bytes to every connected client (malformed-frame tests). */
   sendRaw(bytes: Buffer): void;
 }
@@ -73,6 +75,7 @@ export class VirtualKlippy {
     this.faults = {
       replyDelayMs: 0,
       delayedMethods: undefined,
+      requestCounts: new Map(),
       sendRaw(bytes: Buffer) {
         server()?.sendRaw(bytes);
       },

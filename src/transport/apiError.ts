@@ -28,8 +28,21 @@ export const invalidParams = (msg: string) => new ApiError(400, msg, JSONRPC_INV
 export const notFound = (msg: string) => new ApiError(404, msg);
 export const forbidden = (msg: string) => new ApiError(403, msg);
 
+/**
+ * File-system refusals that a client's own path causes (a name over the file system's limit, a
+ * symlink loop) are the client's error, not a fault of ours.
+ */
+export function clientFsError(err: unknown): ApiError | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'ENAMETOOLONG') return new ApiError(400, 'File name or path too long');
+  if (code === 'ELOOP') return new ApiError(400, 'Too many levels of symbolic links');
+  return undefined;
+}
+
 /** Anything thrown that is not an ApiError is a bug on our side: 500, message kept generic. */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
+  const fsError = clientFsError(err);
+  if (fsError) return fsError;
   return new ApiError(500, err instanceof Error ? `Internal error: ${err.message}` : 'Internal error');
 }

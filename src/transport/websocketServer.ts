@@ -11,6 +11,7 @@ import { handleJsonRpcText, MethodNotFound } from './jsonRpc.js';
 import { invoke } from './dispatch.js';
 import { normaliseAddress } from './requestContext.js';
 import { ApiError } from './apiError.js';
+import { writeRawHttpError } from './rawHttpError.js';
 import { getLogger } from '../logger.js';
 
 const log = getLogger('websocket');
@@ -32,13 +33,6 @@ function rawToText(data: RawData): string {
   return Buffer.from(data).toString('utf8');
 }
 
-function refuseUpgrade(socket: Duplex, status: number, message: string): void {
-  const body = JSON.stringify({ error: { code: status, message } });
-  socket.end(
-    `HTTP/1.1 ${status} ${message}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
-}
-
 export function attachWebsocket(server: Server, opts: WebsocketOptions): WebSocketServer {
   // We decode UTF-8 ourselves (invalid bytes become U+FFFD and then a JSON parse error reply),
   // because the library would otherwise close the connection on them.
@@ -48,14 +42,14 @@ export function attachWebsocket(server: Server, opts: WebsocketOptions): WebSock
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const route = opts.upgradeRoutes?.get(path);
     if (path !== '/websocket' && !route) {
-      refuseUpgrade(socket, 404, 'Not Found');
+      writeRawHttpError(socket, 404, 'Not Found');
       return;
     }
     try {
       opts.authorizeUpgrade?.(req);
     } catch (err) {
       const e = err instanceof ApiError ? err : new ApiError(500, 'Internal error');
-      refuseUpgrade(socket, e.status, e.message);
+      writeRawHttpError(socket, e.status, e.message);
       return;
     }
     if (route) {

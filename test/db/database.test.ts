@@ -71,3 +71,34 @@ test('restore refuses a non-database and a damaged one without touching the stor
   assert.deepEqual(await db.restore(join(dir, 'good.mdb')), ['keep']);
   await db.close();
 });
+
+test('compactions and backups at once, with reads and writes around them: one at a time, never a closed store', async () => {
+  const db = fresh();
+  for (let i = 0; i < 200; i++) db.put('ns', `k${i}`, { i, pad: 'x'.repeat(500) });
+  const dir = mkdtempSync(join(tmpdir(), 'db-backup-'));
+  const maintenance = Promise.all([db.compact(), db.compact(), db.backup(join(dir, 'a.db')), db.compact()]);
+  // While they run, every call either works or is refused with a clear 503, never anything else.
+  let done = false;
+  void maintenance.finally(() => (done = true));
+  while (!done) {
+    try {
+      db.put('ns', 'live', Date.now());
+      db.get('ns', 'k1');
+    } catch (e) {
+      assert.ok(e instanceof ApiError && e.status === 503, String(e));
+    }
+    await new Promise((r) => setImmediate(r));
+  }
+  await maintenance;
+  assert.deepEqual(db.get('ns', 'k199'), { i: 199, pad: 'x'.repeat(500) });
+  await db.close();
+});
+
+test('keys that are not strings, and names over LMDB\'s key limit, are 400', () => {
+  const db = fresh();
+  for (const key of [null, {}, [{}], 5, true] as unknown as string[]) {
+    assert.throws(() => db.get('ns', key), (e: unknown) => e instanceof ApiError && e.status === 400);
+  }
+  assert.throws(() => db.put('ns', 'k'.repeat(600), 1), (e: unknown) => e instanceof ApiError && e.status === 400);
+  assert.throws(() => db.get('n'.repeat(600)), (e: unknown) => e instanceof ApiError && e.status === 400);
+});

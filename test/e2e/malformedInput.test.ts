@@ -43,3 +43,26 @@ test('a batch is answered as an array', async () => {
 test('the upgrade is refused on any other path', async () => {
   await assert.rejects(RpcClient.connect(s.url.replace(/^http/, 'ws') + '/notwebsocket'), /upgrade refused: 404/);
 });
+
+test('limits: a JSON body over max_http_body_size is 413, a header block over Node\'s limit 431, both with JSON errors', async () => {
+  const big = await fetch(`${s.url}/server/database/item`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ namespace: 'x', key: 'y', value: 'z'.repeat(4096 * 1024) }),
+  });
+  assert.equal(big.status, 413);
+  assert.deepEqual(await big.json(), { error: { code: 413, message: `Request body larger than ${4096 * 1024} bytes` } });
+  const longUrl = await fetch(`${s.url}/printer/objects/query?toolhead=${'x'.repeat(20_000)}`);
+  assert.equal(longUrl.status, 431);
+  assert.equal(((await longUrl.json()) as { error: { code: number } }).error.code, 431);
+  assert.equal((await ws.call('printer.info')).state, 'ready');
+});
+
+test('limits: a websocket message over max_websocket_message_size closes that connection with 1009', async () => {
+  const victim = await RpcClient.connect(s.url.replace(/^http/, 'ws') + '/websocket');
+  const closed = new Promise<number>((resolve) => victim.ws.once('close', (code) => resolve(code)));
+  victim.ws.send(JSON.stringify({ jsonrpc: '2.0', method: 'printer.info', params: { pad: 'x'.repeat(4096 * 1024) }, id: 1 }));
+  assert.equal(await closed, 1009);
+  // Only that connection.
+  assert.equal((await ws.call('printer.info')).state, 'ready');
+});

@@ -31,6 +31,8 @@ export interface StackOptions {
   authorizationConfig?: string;
   /** The clock oneshot tokens expire on. */
   tokenClock?: TokenClock;
+  /** How long the server waits for Klippy's reply to a request that runs no gcode. */
+  klippyRequestTimeoutMs?: number;
 }
 
 export interface Stack {
@@ -71,7 +73,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const { config } = loadConfig({ text, dataPath: join(dir, 'data') });
   let server: RunningServer;
   try {
-    server = await startServer({ config, logToFile: false, ...(opts.tokenClock ? { tokenClock: opts.tokenClock } : {}) });
+    server = await startServer({
+      config,
+      logToFile: false,
+      ...(opts.tokenClock ? { tokenClock: opts.tokenClock } : {}),
+      ...(opts.klippyRequestTimeoutMs !== undefined ? { klippyRequestTimeoutMs: opts.klippyRequestTimeoutMs } : {}),
+    });
   } catch (err) {
     await sim.stop();
     throw err;
