@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { startStack, type Stack } from '../helpers/testStack.js';
 import type { RpcClient } from '../helpers/rpcClient.js';
 import { eventually, upload } from '../helpers/fileClient.js';
-import { identify, SAMPLES, type J } from '../helpers/clientReplay.js';
+import { identify, type J } from '../helpers/clientReplay.js';
+import { sample } from '../helpers/gcodeSamples.js';
 
 const CTIME = /^(Sun|Mon|Tue|Wed|Thu|Fri|Sat) \w{3} [ 1-3]\d \d\d:\d\d:\d\d \d{4}$/;
 
@@ -31,7 +32,7 @@ const changeOf = async (ws: RpcClient, path: string, from: number): Promise<J> =
   (await ws.waitFor('notify_filelist_changed', (p) => (p?.[0] as J)?.item?.path === path, 5000, from)).params![0];
 
 test('the same changes, each client in its own dialect', async () => {
-  const gcode = readFileSync(join(SAMPLES, 'orcaslicer-2.3.0-beta2.gcode'));
+  const gcode = readFileSync(sample('orcaslicer-2.3.0-beta2.gcode'));
   let from = [old.notifications.length, today.notifications.length] as const;
   const up = await upload(s.url, { filename: 'benchy.gcode', content: gcode });
   assert.equal(up.status, 200, "plain HTTP follows [server] api_dialect (the spec's by default)");

@@ -11,7 +11,6 @@ import { startStack, type Stack } from './testStack.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type J = any;
 
-export const SAMPLES = join(import.meta.dirname, '..', '..', '..', 'shared', 'gcode-samples');
 
 /**
  * The server as today's clients find it: a config folder, HTTP in today's dialect (as a user of

@@ -4,18 +4,18 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Stack } from '../../helpers/testStack.js';
 import { RpcClient, RpcError } from '../../helpers/rpcClient.js';
 import { multipart, rawRequest, upload } from '../../helpers/fileClient.js';
-import { assertFields, everyObject, identify, pollUntil, SAMPLES, startClientStack, versionAtLeast, type J } from '../../helpers/clientReplay.js';
+import { assertFields, everyObject, identify, pollUntil, startClientStack, versionAtLeast, type J } from '../../helpers/clientReplay.js';
+import { sample } from '../../helpers/gcodeSamples.js';
 
 let s: Stack;
 
 before(async () => {
   s = await startClientStack();
   // A file sliced before Fluidd was opened.
-  assert.equal((await upload(s.url, { filename: 'benchy.gcode', content: readFileSync(join(SAMPLES, 'orcaslicer-2.3.0-beta2.gcode')) })).status, 201);
+  assert.equal((await upload(s.url, { filename: 'benchy.gcode', content: readFileSync(sample('orcaslicer-2.3.0-beta2.gcode')) })).status, 201);
   await pollUntil(async () => s.server.services.files.metadataPending, (n) => n === 0);
 });
 after(() => s.close());

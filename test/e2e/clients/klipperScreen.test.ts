@@ -3,17 +3,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Stack } from '../../helpers/testStack.js';
 import { RpcClient } from '../../helpers/rpcClient.js';
 import { upload } from '../../helpers/fileClient.js';
-import { assertFields, identify, pollUntil, SAMPLES, startClientStack, type J } from '../../helpers/clientReplay.js';
+import { assertFields, identify, pollUntil, startClientStack, type J } from '../../helpers/clientReplay.js';
+import { sample } from '../../helpers/gcodeSamples.js';
 
 let s: Stack;
 
 before(async () => {
   s = await startClientStack();
-  assert.equal((await upload(s.url, { filename: 'cube.gcode', path: 'screen', content: readFileSync(join(SAMPLES, 'orcaslicer-2.3.0-beta2.gcode')) })).status, 201);
+  assert.equal((await upload(s.url, { filename: 'cube.gcode', path: 'screen', content: readFileSync(sample('orcaslicer-2.3.0-beta2.gcode')) })).status, 201);
   await pollUntil(async () => s.server.services.files.metadataPending, (n) => n === 0);
 });
 after(() => s.close());

@@ -5,10 +5,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Stack } from '../../helpers/testStack.js';
 import { upload } from '../../helpers/fileClient.js';
-import { assertFields, everyObject, identify, pollUntil, SAMPLES, startClientStack, versionAtLeast, type J } from '../../helpers/clientReplay.js';
+import { assertFields, everyObject, identify, pollUntil, startClientStack, versionAtLeast, type J } from '../../helpers/clientReplay.js';
+import { sample } from '../../helpers/gcodeSamples.js';
 
 let s: Stack;
 
@@ -82,7 +82,7 @@ test('Mainsail: start-up, files page, upload and a print, in its order', async (
 
   // The files page: an upload, announced; the listing, each file's metadata, and its thumbnails.
   const since = ws.notifications.length;
-  const gcode = readFileSync(join(SAMPLES, 'orcaslicer-2.3.0-beta2.gcode'));
+  const gcode = readFileSync(sample('orcaslicer-2.3.0-beta2.gcode'));
   const up = await upload(s.url, { filename: 'mainsail cube.gcode', content: gcode, root: 'gcodes', path: 'parts' });
   assert.equal(up.status, 201);
   assertFields(up.json, { 'item.path': 'string', 'item.root': 'string', 'item.size': 'number', 'item.modified': 'number', action: 'string', print_started: 'boolean', print_queued: 'boolean' }, 'upload');
