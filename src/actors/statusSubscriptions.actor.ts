@@ -39,6 +39,8 @@ export class StatusSubscriptions {
   private readonly subscribers = new Map<string, Subscriber>();
   private readonly cache = new Map<string, JsonObject>();
   private eventtime = 0;
+  /** performance.now() when `eventtime` was received: Klippy's clock is monotonic, like ours. */
+  private eventtimeAt = 0;
   /** The union Klippy currently has for us; undefined when nothing was sent on this socket. */
   private klippyUnion: ObjectSelection | undefined;
   private queue: Promise<unknown> = Promise.resolve();
@@ -78,12 +80,24 @@ export class StatusSubscriptions {
    * the client need not wait up to a whole 0.25 s tick for Klippy's reply. Undefined when it
    * cannot be trusted: Klippy not ready, no union on this socket yet, or objects or fields the
    * union does not carry (all fields, `null`, count only where the union asks for all fields).
-   * The values are those of Klippy's last tick that changed something, with that eventtime.
+   * The values are those of Klippy's last tick that changed something; they still hold now
+   * (Klippy would have sent a change), so the eventtime is Klippy's clock now, not that tick's.
    */
   cachedQuery(selection: ObjectSelection): StatusReply | undefined {
     if (this.klippyUnion === undefined || !this.klippy.isConnected || this.klippy.state !== 'ready') return undefined;
     if (!selectionCovers(this.klippyUnion, selection)) return undefined;
-    return { eventtime: this.eventtime, status: answerFromStatus(Object.fromEntries(this.cache), selection) };
+    return { eventtime: this.klippyNow(), status: answerFromStatus(Object.fromEntries(this.cache), selection) };
+  }
+
+  /** Klippy's eventtime now, carried forward from the last one it sent. */
+  private klippyNow(): number {
+    if (this.eventtime === 0) return 0;
+    return this.eventtime + (performance.now() - this.eventtimeAt) / 1000;
+  }
+
+  private setEventtime(eventtime: number): void {
+    this.eventtime = eventtime;
+    this.eventtimeAt = performance.now();
   }
 
   /** The union of every subscriber's selection: what Klippy is (or will be) asked for. */
@@ -110,13 +124,13 @@ export class StatusSubscriptions {
     if (!this.klippy.isConnected) throw new ApiError(503, KLIPPY_NOT_CONNECTED);
     if (Object.keys(selection).length === 0) {
       this.unsubscribe(id);
-      return { eventtime: this.eventtime, status: {} };
+      return { eventtime: this.klippyNow(), status: {} };
     }
     this.subscribers.set(id, { selection, compiled: compileSelection(selection), deliver });
     return this.enqueue(async () => {
       // The requester gets the full values in the reply, so not again as an update.
       await this.sendUnionIfChanged(id);
-      return { eventtime: this.eventtime, status: answerFromStatus(Object.fromEntries(this.cache), selection) };
+      return { eventtime: this.klippyNow(), status: answerFromStatus(Object.fromEntries(this.cache), selection) };
     });
   }
 
@@ -163,7 +177,7 @@ export class StatusSubscriptions {
     }
     for (const obj of [...this.cache.keys()]) if (!(obj in status)) this.cache.delete(obj);
     for (const [obj, values] of Object.entries(status)) this.cache.set(obj, { ...values });
-    this.eventtime = eventtime;
+    this.setEventtime(eventtime);
     if (Object.keys(changed).length > 0) this.fanOut(changed, eventtime, requester);
   }
 
@@ -173,7 +187,7 @@ export class StatusSubscriptions {
       if (entry) Object.assign(entry, values);
       else this.cache.set(obj, { ...values });
     }
-    this.eventtime = update.eventtime;
+    this.setEventtime(update.eventtime);
     this.fanOut(update.status, update.eventtime);
   }
 

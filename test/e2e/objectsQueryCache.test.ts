@@ -98,3 +98,21 @@ test('no cached answers while Klippy is away, and again once it is ready', async
   assert.equal(queriesSent(), sentBefore);
   assert.equal(typeof r.status.toolhead.homed_axes, 'string');
 });
+
+test("a cached answer carries Klippy's clock now, not the time of the last change", async (t) => {
+  // Real time in the sim (time scale 1), and an object that does not change while idle: its
+  // last change is old, yet Klippy would answer with the eventtime of its latest tick.
+  const idle = await startStack({ timeScale: 1 });
+  t.after(() => idle.close());
+  await idle.waitReady();
+  const c = await idle.ws();
+  await c.call('printer.objects.subscribe', { objects: { print_stats: ['state'] } });
+  await new Promise((r) => setTimeout(r, 2500));
+  const cached = await c.call('printer.objects.query', { objects: { webhooks: ['state'] } });
+  const raw = await RawClient.connect(idle.socketPath);
+  const direct = (await raw.result('objects/query', { objects: { webhooks: ['state'] } })) as { eventtime: number };
+  raw.close();
+  // Klippy answers on its next tick (up to 0.25 s later); a stale time would be 2.5 s behind.
+  const lag = direct.eventtime - (cached.eventtime as number);
+  assert.ok(lag >= 0 && lag < 1.2, `cached eventtime ${String(cached.eventtime)} vs Klippy's ${direct.eventtime}`);
+});
