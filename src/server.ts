@@ -69,6 +69,8 @@ export interface StartOptions {
   tokenClock?: TokenClock;
   /** Use this inspection hub (the scenario runner records from it before anything starts). */
   inspection?: Inspection;
+  /** Called (once the reply is out) when a client asks for server.restart; without it there is no such endpoint. */
+  onRestart?: () => void;
   /** How long a Klippy request that runs no gcode may go unanswered (tests shorten it). */
   klippyRequestTimeoutMs?: number;
 }
@@ -156,6 +158,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
     history,
     jobQueue,
     inspection,
+    restart: opts.onRestart,
     paths: { data: config.dataPath, ...dirs },
   };
 

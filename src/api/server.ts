@@ -122,6 +122,7 @@ export function serverEndpoints(s: Services, registry: () => EndpointRegistry): 
         return { websocket_id: ctx.connection.id };
       },
     }),
+    ...(s.restart === undefined ? [] : [restartEndpoint(s.restart)]),
     rpc({
       method: 'server.temperature_store',
       description: 'The last temperature_store_size samples (1 Hz) of every sensor, oldest first',
@@ -137,4 +138,18 @@ export function serverEndpoints(s: Services, registry: () => EndpointRegistry): 
       handler: ({ count }) => ({ gcode_store: s.gcodeStore.entries(count) }),
     }),
   ];
+}
+
+/** Replies first, then restarts: the reply must leave before the connections close. */
+function restartEndpoint(restart: () => void): Endpoint {
+  return rpc({
+    method: 'server.restart',
+    description: 'Restart the server, rereading its config file; a real Klippy is left running (the built-in virtual one restarts too)',
+    http: { verbs: ['POST'], path: '/server/restart' },
+    params: {},
+    handler: () => {
+      setTimeout(restart, 100);
+      return 'ok';
+    },
+  });
 }

@@ -36,6 +36,11 @@ export interface Services {
   files: FileManager;
   /** Machine inspection; `inspection.inspector('<machine>')` is the inspect callback for createActor. */
   inspection: Inspection;
+  /**
+   * Stops and starts the whole server again in this process, rereading the config file (what
+   * a user does after editing it). Undefined when whoever started us cannot (tests, embedding).
+   */
+  restart: (() => void) | undefined;
   /** Folders under the data path the server owns. */
   paths: { data: string; gcodes: string; config: string; logs: string; database: string };
 }

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfig, ConfigError } from '../config/loadConfig.js';
-import { startServer } from '../server.js';
+import { startServer, type RunningServer } from '../server.js';
 import { getLogger } from '../logger.js';
 import { MOONSTATE_VERSION } from '../version.js';
 
@@ -62,25 +62,44 @@ async function main(): Promise<void> {
       process.exit(2);
     }
   }
-  let loaded;
-  try {
-    loaded = loadConfig({ file, dataPath, overrides: { server: { host: args.host, port } } });
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`moonstate: configuration error: ${err.message}`);
-      process.exit(1);
+  // server.restart stops everything and starts again from the config file, in this process
+  // (as Moonraker does), so a user's edit takes effect without a service manager.
+  const load = () => {
+    const loaded = loadConfig({ file, dataPath, overrides: { server: { host: args.host, port } } });
+    if (args.inspect) loaded.config.server.enable_inspection = true;
+    return loaded;
+  };
+  let server: RunningServer | undefined;
+  let busy = false;
+  const start = async () => {
+    const loaded = load();
+    server = await startServer({ config: loaded.config, onRestart: () => void restart() });
+    for (const w of loaded.warnings) log.warn(w);
+  };
+  const restart = async () => {
+    if (busy) return;
+    busy = true;
+    log.info('restart requested');
+    try {
+      await server?.close();
+      server = undefined;
+      await start();
+    } catch (err) {
+      fail(err);
     }
-    throw err;
+    busy = false;
+  };
+  try {
+    await start();
+  } catch (err) {
+    fail(err);
   }
-  if (args.inspect) loaded.config.server.enable_inspection = true;
-  const server = await startServer({ config: loaded.config });
-  for (const w of loaded.warnings) log.warn(w);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info(`${signal} received, stopping`);
-    server.close().then(
+    (server?.close() ?? Promise.resolve()).then(
       () => process.exit(0),
       (err: Error) => {
         log.error(`while stopping: ${err.message}`);
@@ -90,6 +109,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** A failed start (at startup or at a restart) ends the process with the reason. */
+function fail(err: unknown): never {
+  if (err instanceof ConfigError) console.error(`moonstate: configuration error: ${err.message}`);
+  else console.error(`moonstate: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exit(1);
 }
 
 main().catch((err: Error) => {

@@ -18,7 +18,7 @@ const SEED = Number(process.env.MOONSTATE_FUZZ_SEED ?? 20261123);
 /** The default max_websocket_message_size and max_http_body_size; generated values stay below it. */
 const LIMIT_KIB = 4096;
 /** They would shut the host down or restart Klippy: not for a fuzz run. */
-const NEVER_CALLED = new Set(['machine.shutdown', 'machine.reboot', 'printer.emergency_stop', 'printer.restart', 'printer.firmware_restart']);
+const NEVER_CALLED = new Set(['machine.shutdown', 'machine.reboot', 'printer.emergency_stop', 'printer.restart', 'printer.firmware_restart', 'server.restart']);
 const RPC_CODES = new Set([JSONRPC_PARSE_ERROR, JSONRPC_INVALID_REQUEST, JSONRPC_METHOD_NOT_FOUND, JSONRPC_INVALID_PARAMS]);
 
 let s: Stack;
