@@ -87,7 +87,10 @@ export function fileEndpoints(s: Services, files: FileManager): Endpoint[] {
       description: "A gcode file's thumbnail files, named from the gcodes root",
       http: { verbs: ['GET'], path: '/server/files/thumbnails' },
       params: { filename: param.string({ required: true }) },
-      handler: async ({ filename }) => thumbnailsReply(filename, await files.cachedFileMetadata(filename)),
+      handler: async ({ filename }) => {
+        const { rel, metadata } = await files.cachedFileMetadata(filename);
+        return thumbnailsReply(rel, metadata);
+      },
     }),
     rpc({
       method: 'server.files.get_directory',

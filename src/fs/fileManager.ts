@@ -360,11 +360,14 @@ export class FileManager {
     return { ...meta, filename: p.rel };
   }
 
-  /** Cached metadata of a gcode file, if any (server.files.thumbnails answers from the cache). */
-  async cachedFileMetadata(filename: string): Promise<StoredMetadata | undefined> {
+  /**
+   * Cached metadata of a gcode file, if any, with the file's path as resolved (server.files.thumbnails
+   * answers from the cache and names thumbnails from that path, not from the client's spelling).
+   */
+  async cachedFileMetadata(filename: string): Promise<{ rel: string; metadata: StoredMetadata | undefined }> {
     const p = await this.roots.resolve('gcodes', filename, { what: 'filename' });
     const st = await stat(p.abs).catch(() => undefined);
-    return st?.isFile() ? this.metadata.cached(p.rel, statOf(st)) : undefined;
+    return { rel: p.rel, metadata: st?.isFile() ? this.metadata.cached(p.rel, statOf(st)) : undefined };
   }
 
   /**

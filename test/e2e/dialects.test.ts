@@ -99,6 +99,9 @@ test('the same changes, each client in its own dialect', async () => {
   const listed = await today.call('server.files.thumbnails', { filename: 'parts/benchy.gcode' });
   assert.deepEqual((listed as J[]).map((t) => t.thumbnail_path), thumbFiles.map((r) => `parts/${r}`));
   assert.equal((await fetch(`${s.url}/server/files/gcodes/${listed[0].thumbnail_path}`)).status, 200);
+  // Named from the file as resolved, however the client spelled it.
+  const spelled = await today.call('server.files.thumbnails', { filename: './parts//benchy.gcode' });
+  assert.deepEqual(spelled, listed);
 
   // A copy: copy_item with its source for 2020; today create_file, no source_item.
   from = [old.notifications.length, today.notifications.length];
