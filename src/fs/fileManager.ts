@@ -134,7 +134,8 @@ export class FileManager {
   private async announceRoot(name: RootName, path: string): Promise<void> {
     const st = await stat(path).catch(() => undefined);
     if (this.closed || this.roots.pathOf(name) !== path) return;
-    this.changes$.next({ action: 'root_update', item: { root: name, path: '', size: st?.size ?? 0, modified: st ? st.mtimeMs / 1000 : 0 } });
+    const readOnly = !this.roots.available().find((r) => r.name === name)?.writable;
+    this.changes$.next({ action: 'root_update', item: { root: name, path: '', size: st?.size ?? 0, modified: st ? st.mtimeMs / 1000 : 0, readOnly } });
   }
 
   async close(): Promise<void> {

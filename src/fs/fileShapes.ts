@@ -31,6 +31,8 @@ export interface ChangedItem {
   size: number;
   /** Unix seconds. */
   modified: number;
+  /** Only a root announced by root_update can be read-only; every other change is in a root we write. */
+  readOnly?: boolean;
 }
 
 export interface FileChange {
@@ -145,8 +147,13 @@ export function rootsReply(roots: Array<{ name: string; path: string; writable: 
   return roots.map((r) => ({ name: r.name, path: r.path, permissions: permissionsOf(r.writable) }));
 }
 
-// A change only ever happens in a root we may write, so its item is always "rw".
-const changedItem = (item: ChangedItem) => ({ path: item.path, root: item.root, size: item.size, modified: item.modified, permissions: 'rw' });
+const changedItem = (item: ChangedItem) => ({
+  path: item.path,
+  root: item.root,
+  size: item.size,
+  modified: item.modified,
+  permissions: permissionsOf(item.readOnly !== true),
+});
 
 function specAction(change: FileChange): string {
   if (change.source) return change.action.startsWith('move_') ? 'move_item' : 'copy_item';

@@ -141,3 +141,14 @@ test('Content-Disposition names the file, with an RFC 5987 form when needed', ()
   assert.equal(contentDisposition('würfel.gcode'), `attachment; filename="w_rfel.gcode"; filename*=UTF-8''w%C3%BCrfel.gcode`);
   assert.match(contentDisposition('a"b.gcode'), /filename="a_b.gcode"; filename\*=UTF-8''a%22b.gcode/);
 });
+
+test('root_update: told to today\'s clients with the root\'s permissions, never to the spec\'s', () => {
+  const change = { action: 'root_update' as const, item: { root: 'config_examples', path: '', size: 4096, modified: 7.5, readOnly: true } };
+  assert.deepEqual(filelistChangedParams(change, 'current'), {
+    action: 'root_update',
+    item: { path: '', root: 'config_examples', size: 4096, modified: 7.5, permissions: 'r' },
+  });
+  const gcodes = { action: 'root_update' as const, item: { root: 'gcodes', path: '', size: 4096, modified: 7.5, readOnly: false } };
+  assert.equal((filelistChangedParams(gcodes, 'current')?.item as { permissions: string }).permissions, 'rw');
+  assert.equal(filelistChangedParams(change, 'spec'), undefined);
+});
