@@ -187,6 +187,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
     connections,
     dialect: config.server.api_dialect,
     maxBodyBytes: config.server.max_http_body_size * 1024,
+    maxReplyChars: config.server.max_reply_size * 1024,
     before: [...(config.server.web_path ? [webClient(config.server.web_path)] : []), ...auth.authorization.httpMiddleware(registry)],
     after: inspection.enabled ? [inspectorPage()] : [],
   });
@@ -198,6 +199,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
     connections,
     maxMessageBytes: config.server.max_websocket_message_size * 1024,
     maxBacklogBytes: config.server.max_websocket_backlog * 1024,
+    maxReplyChars: config.server.max_reply_size * 1024,
     authorizeUpgrade: auth.authorization.authorizeUpgrade,
     upgradeRoutes: new Map(inspectSocket ? [[INSPECT_PATH, inspectSocket.handleUpgrade]] : []),
   });

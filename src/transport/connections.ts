@@ -1,7 +1,7 @@
 // The open websocket connections, by id. Broadcasts serialise a notification once, not once per
 // client, since a busy printer sends several a second to every UI.
 import { Subject } from 'rxjs';
-import type { WsConnection } from './wsConnection.js';
+import { notificationText, type WsConnection } from './wsConnection.js';
 
 export class ConnectionRegistry {
   private readonly conns = new Map<number, WsConnection>();
@@ -37,7 +37,8 @@ export class ConnectionRegistry {
 
   /** Sends a notification to every connection (or those `include` accepts). */
   broadcast(method: string, params?: unknown[], include?: (c: WsConnection) => boolean): void {
-    const text = JSON.stringify(params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params });
+    const text = notificationText(method, params);
+    if (text === undefined) return;
     for (const c of this.conns.values()) if (!include || include(c)) c.send(text);
   }
 

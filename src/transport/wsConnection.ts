@@ -44,13 +44,22 @@ export class WsConnection {
       this.markClosed();
       return false;
     }
-    this.ws.send(text);
+    try {
+      this.ws.send(text);
+    } catch (err) {
+      // The socket closed under us (or the frame could not be made): this client only.
+      log.warn(`websocket ${this.id}: send failed: ${(err as Error).message}`);
+      this.ws.terminate();
+      this.markClosed();
+      return false;
+    }
     return true;
   }
 
   /** A JSON-RPC notification; `params` is left out when there are none, as Moonraker does. */
   notify(method: string, params?: unknown[]): boolean {
-    return this.send(JSON.stringify(params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params }));
+    const text = notificationText(method, params);
+    return text !== undefined && this.send(text);
   }
 
   close(code = 1001, reason = 'server closing'): void {
@@ -61,5 +70,19 @@ export class WsConnection {
     if (this.closed) return;
     this.closed = true;
     this.onClose(this);
+  }
+}
+
+/**
+ * A notification's text, or undefined (logged) when it cannot be serialised (over V8's string
+ * limit, say): a notification is never worth the process. It is not measured first as replies
+ * are (status updates go out several times a second); `send` holds it to the backlog limit.
+ */
+export function notificationText(method: string, params: unknown[] | undefined): string | undefined {
+  try {
+    return JSON.stringify(params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params });
+  } catch (err) {
+    log.error(`notification ${method} not sent: ${(err as Error).message}`);
+    return undefined;
   }
 }
