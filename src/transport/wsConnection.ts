@@ -6,6 +6,12 @@ import { getLogger } from '../logger.js';
 
 const log = getLogger('websocket');
 
+/**
+ * A client holding more than this unread is one the total backlog is checked for: a client that
+ * reads keeps far less than this queued, so the check costs nothing while everyone keeps up.
+ */
+export const BACKLOG_NOTICE_BYTES = 64 * 1024;
+
 export interface ClientIdentity {
   client_name: string;
   version: string;
@@ -26,6 +32,8 @@ export class WsConnection {
     readonly clientAddress: string,
     private readonly maxBacklogBytes: number,
     private readonly onClose: (conn: WsConnection) => void,
+    /** Called when this client holds a notable backlog, so the total over all clients is checked. */
+    private readonly onBacklog: (conn: WsConnection) => void = () => undefined,
   ) {
     ws.on('close', () => this.markClosed());
     ws.on('error', (err) => log.debug(`connection ${id}: ${err.message}`));
@@ -35,13 +43,24 @@ export class WsConnection {
     return !this.closed;
   }
 
+  /** Bytes sent to this client that it has not read yet (past the kernel's socket buffers). */
+  get bufferedAmount(): number {
+    return this.closed ? 0 : this.ws.bufferedAmount;
+  }
+
+  /** Drops the client at once: what it has not read is discarded. */
+  drop(why: string): void {
+    if (this.closed) return;
+    log.warn(`dropping websocket ${this.id} (${this.clientAddress}): ${this.ws.bufferedAmount} bytes unread; ${why}`);
+    this.ws.terminate();
+    this.markClosed();
+  }
+
   /** Sends one text frame; returns false if the client is gone or was just dropped. */
   send(text: string): boolean {
     if (this.closed) return false;
     if (this.ws.bufferedAmount + text.length > this.maxBacklogBytes) {
-      log.warn(`dropping websocket ${this.id} (${this.clientAddress}): ${this.ws.bufferedAmount} bytes unread`);
-      this.ws.terminate();
-      this.markClosed();
+      this.drop('over max_websocket_backlog');
       return false;
     }
     try {
@@ -53,7 +72,8 @@ export class WsConnection {
       this.markClosed();
       return false;
     }
-    return true;
+    if (this.ws.bufferedAmount > BACKLOG_NOTICE_BYTES) this.onBacklog(this);
+    return !this.closed;
   }
 
   /** A JSON-RPC notification; `params` is left out when there are none, as Moonraker does. */
