@@ -8,7 +8,8 @@ import { ApiError } from '../transport/apiError.js';
 import { sendError } from '../transport/httpServer.js';
 import { normaliseAddress } from '../transport/requestContext.js';
 import type { OneshotTokens } from '../actors/oneshotTokens.actor.js';
-import { decide, decideOrigin, type AuthDecision } from './authDecision.js';
+import { decide, decideBrowserRequest, type AuthDecision, type OriginDecision } from './authDecision.js';
+import { ServerNames } from './serverNames.js';
 import type { ApiKeyStore } from './apiKeyFile.js';
 import type { CorsPolicy } from './corsPolicy.js';
 import type { TrustedClients } from './trustedClients.js';
@@ -38,6 +39,8 @@ export interface AuthorizationOptions {
   cors: CorsPolicy;
   apiKeys: ApiKeyStore;
   tokens: OneshotTokens;
+  /** The names browsers may reach this server by (default: localhost and this machine's). */
+  serverNames?: ServerNames;
 }
 
 interface Credentials {
@@ -56,7 +59,23 @@ function tokenOf(url: string | undefined): string | undefined {
 }
 
 export class Authorization {
-  constructor(readonly opts: AuthorizationOptions) {}
+  private readonly serverNames: ServerNames;
+
+  constructor(readonly opts: AuthorizationOptions) {
+    this.serverNames = opts.serverNames ?? new ServerNames();
+  }
+
+  /** What a web page may make a browser do here (see decideBrowserRequest); applies even with authorization off. */
+  browserCheck(method: string, headers: IncomingMessage['headers']): OriginDecision {
+    return decideBrowserRequest({
+      method,
+      origin: headerValue(headers.origin),
+      secFetchSite: headerValue(headers['sec-fetch-site']),
+      host: headers.host,
+      cors: this.opts.cors,
+      isOwnName: (name) => this.serverNames.has(name),
+    });
+  }
 
   /** Decides, and spends the oneshot token when the token is what let the request in. */
   check(c: Credentials): AuthDecision {
@@ -78,8 +97,20 @@ export class Authorization {
     return decision;
   }
 
-  /** Middleware for createHttpApp's `before`, in order: CORS, public endpoints, credentials. */
+  /** Middleware for createHttpApp's `before`, in order: browser check, CORS, public endpoints, credentials. */
   httpMiddleware(registry: EndpointRegistry): RequestHandler[] {
+    const browser: RequestHandler = (req, res, next) => {
+      const d = this.browserCheck(req.method, req.headers);
+      if (d.allow) {
+        next();
+        return;
+      }
+      log.warn(
+        `${req.method} ${redactUrl(req.originalUrl)} from ${normaliseAddress(req.socket.remoteAddress)} refused: ${d.message} ` +
+          `(Origin ${JSON.stringify(req.get('origin') ?? null)}, Host ${JSON.stringify(req.get('host') ?? null)})`,
+      );
+      sendError(res, new ApiError(d.status, d.message));
+    };
     const publicRoutes = express.Router();
     for (const e of registry.all()) {
       if (!e.http || !e.public) continue;
@@ -125,15 +156,18 @@ export class Authorization {
       if (decision.allow) next();
       else sendError(res, new ApiError(decision.status, decision.message));
     };
-    return [cors, publicRoutes, credentials];
+    return [browser, cors, publicRoutes, credentials];
   }
 
-  /** The websocket adapter's `authorizeUpgrade`: throws 403 for a foreign page, 401 without credentials. */
+  /** The websocket adapter's `authorizeUpgrade`: throws 403 for a foreign page or host, 401 without credentials. */
   readonly authorizeUpgrade = (req: IncomingMessage): void => {
     const clientAddress = normaliseAddress(req.socket.remoteAddress);
-    const origin = decideOrigin({ origin: headerValue(req.headers.origin), host: req.headers.host, cors: this.opts.cors });
+    const origin = this.browserCheck('UPGRADE', req.headers);
     if (!origin.allow) {
-      log.debug(`websocket upgrade from ${clientAddress} refused: origin ${headerValue(req.headers.origin)}`);
+      log.warn(
+        `websocket upgrade from ${clientAddress} refused: ${origin.message} ` +
+          `(Origin ${JSON.stringify(headerValue(req.headers.origin) ?? null)}, Host ${JSON.stringify(req.headers.host ?? null)})`,
+      );
       throw new ApiError(origin.status, origin.message);
     }
     const decision = this.check({
