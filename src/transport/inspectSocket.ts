@@ -32,7 +32,12 @@ export function createInspectSocket(inspection: Inspection, opts: { maxBacklogBy
             ws.close(1013, 'Too much unread data');
             return;
           }
-          ws.send(JSON.stringify(m));
+          try {
+            ws.send(JSON.stringify(m));
+          } catch (err) {
+            // One message the stream cannot carry must not end the server (or the stream).
+            log.warn(`inspection message not sent: ${(err as Error).message}`);
+          }
         };
         // Current states and the live stream are taken in the same tick: nothing falls between.
         const initial: InspectionMessage[] = [inspection.hello(), ...inspection.current()];
