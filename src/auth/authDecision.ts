@@ -62,8 +62,8 @@ export function decide(f: RequestFacts): AuthDecision {
 }
 
 export interface BrowserFacts {
-  /** The HTTP method, or 'UPGRADE' for a websocket upgrade (which counts as state-changing). */
-  method: string;
+  /** Whether the request may change state (see changesState). */
+  changesState: boolean;
   /** The Origin header; browsers send it on every cross-origin request and on non-GET ones. */
   origin: string | undefined;
   /** The Sec-Fetch-Site header; only browsers send it. */
@@ -83,6 +83,15 @@ export type OriginDecision =
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
+ * Whether a request may change state: any method but GET, HEAD and OPTIONS, and a GET to an
+ * endpoint that also takes a state-changing verb (GET /printer/gcode/script runs gcode as POST
+ * does, and an <img> tag on any site can send a GET). Websocket upgrades pass 'UPGRADE'.
+ */
+export function changesState(method: string, endpointAlsoTakesWrites: boolean): boolean {
+  return !SAFE_METHODS.has(method.toUpperCase()) || (method.toUpperCase() !== 'OPTIONS' && endpointAlsoTakesWrites);
+}
+
+/**
  * What a web page may make the user's browser do here, before credentials are looked at (a
  * trusted address or a stored credential is the browser's, not the page's):
  * - a request without Origin or Sec-Fetch-Site is not from a browser (curl, KlipperScreen,
@@ -90,9 +99,9 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * - from a browser, the Host must be one of this server's names or a name cors_domains lists,
  *   or a page whose own name was re-pointed at this address (DNS rebinding) would pass as
  *   same-origin;
- * - a state-changing request (anything but GET, HEAD, OPTIONS; a websocket upgrade too) must
- *   come from a page of this very origin or one cors_domains allows: a cross-site text/plain
- *   POST needs no preflight, so CORS headers alone would not stop it.
+ * - a state-changing request (see changesState; a websocket upgrade too) must come from a page
+ *   of this very origin or one cors_domains allows: a cross-site text/plain POST needs no
+ *   preflight, so CORS headers alone would not stop it.
  */
 export function decideBrowserRequest(f: BrowserFacts): OriginDecision {
   if (f.origin === undefined && f.secFetchSite === undefined) return { allow: true, via: 'not-browser' };
@@ -100,7 +109,7 @@ export function decideBrowserRequest(f: BrowserFacts): OriginDecision {
   if (hostName === undefined || !(f.isOwnName(hostName) || f.cors.allowsHostName(hostName))) {
     return { allow: false, status: 403, message: 'Host not allowed' };
   }
-  if (SAFE_METHODS.has(f.method.toUpperCase())) return { allow: true, via: 'read-only' };
+  if (!f.changesState) return { allow: true, via: 'read-only' };
   if (f.origin === undefined) {
     // A browser sends Origin with every state-changing request it makes for a page; without
     // one, only its own fetch metadata says whether another site asked.

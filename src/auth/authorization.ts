@@ -8,7 +8,7 @@ import { ApiError } from '../transport/apiError.js';
 import { sendError } from '../transport/httpServer.js';
 import { normaliseAddress } from '../transport/requestContext.js';
 import type { OneshotTokens } from '../actors/oneshotTokens.actor.js';
-import { decide, decideBrowserRequest, type AuthDecision, type OriginDecision } from './authDecision.js';
+import { changesState, decide, decideBrowserRequest, type AuthDecision, type OriginDecision } from './authDecision.js';
 import { ServerNames } from './serverNames.js';
 import type { ApiKeyStore } from './apiKeyFile.js';
 import type { CorsPolicy } from './corsPolicy.js';
@@ -66,9 +66,9 @@ export class Authorization {
   }
 
   /** What a web page may make a browser do here (see decideBrowserRequest); applies even with authorization off. */
-  browserCheck(method: string, headers: IncomingMessage['headers']): OriginDecision {
+  browserCheck(stateChanging: boolean, headers: IncomingMessage['headers']): OriginDecision {
     return decideBrowserRequest({
-      method,
+      changesState: stateChanging,
       origin: headerValue(headers.origin),
       secFetchSite: headerValue(headers['sec-fetch-site']),
       host: headers.host,
@@ -97,10 +97,22 @@ export class Authorization {
     return decision;
   }
 
-  /** Middleware for createHttpApp's `before`, in order: browser check, CORS, public endpoints, credentials. */
+  /**
+   * Middleware for createHttpApp's `before`, in order: endpoints whose GET changes state, the
+   * browser check, CORS, public endpoints, credentials.
+   */
   httpMiddleware(registry: EndpointRegistry): RequestHandler[] {
+    // Endpoints that take GET besides a state-changing verb: a GET there is a write too.
+    const getWrites = express.Router();
+    for (const e of registry.all()) {
+      if (!e.http?.verbs.includes('GET') || !e.http.verbs.some((v) => v !== 'GET')) continue;
+      getWrites.get(e.http.path, (_req: Request, res: Response, next: NextFunction) => {
+        res.locals.getChangesState = true;
+        next('router');
+      });
+    }
     const browser: RequestHandler = (req, res, next) => {
-      const d = this.browserCheck(req.method, req.headers);
+      const d = this.browserCheck(changesState(req.method, res.locals.getChangesState === true), req.headers);
       if (d.allow) {
         next();
         return;
@@ -156,13 +168,15 @@ export class Authorization {
       if (decision.allow) next();
       else sendError(res, new ApiError(decision.status, decision.message));
     };
-    return [browser, cors, publicRoutes, credentials];
+    // Express's router answers OPTIONS itself for paths it knows: leave preflights to `cors`.
+    const markGetWrites: RequestHandler = (req, res, next) => (req.method === 'OPTIONS' ? next() : getWrites(req, res, next));
+    return [markGetWrites, browser, cors, publicRoutes, credentials];
   }
 
   /** The websocket adapter's `authorizeUpgrade`: throws 403 for a foreign page or host, 401 without credentials. */
   readonly authorizeUpgrade = (req: IncomingMessage): void => {
     const clientAddress = normaliseAddress(req.socket.remoteAddress);
-    const origin = this.browserCheck('UPGRADE', req.headers);
+    const origin = this.browserCheck(true, req.headers);
     if (!origin.allow) {
       log.warn(
         `websocket upgrade from ${clientAddress} refused: ${origin.message} ` +

@@ -2,7 +2,7 @@
 // or 401 out. Then the websocket Origin rule, also as a table.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decide, decideBrowserRequest, sameSecret, type RequestFacts } from '../../src/auth/authDecision.js';
+import { changesState, decide, decideBrowserRequest, sameSecret, type RequestFacts } from '../../src/auth/authDecision.js';
 import { ServerNames } from '../../src/auth/serverNames.js';
 import { TrustedClients } from '../../src/auth/trustedClients.js';
 import { CorsPolicy, parseCorsDomain } from '../../src/auth/corsPolicy.js';
@@ -120,8 +120,16 @@ const ORIGINS: OriginRow[] = [
 for (const [name, method, origin, host, policy, expected] of ORIGINS) {
   test(`decideBrowserRequest: ${name} → ${expected}`, () => {
     const secFetchSite = origin !== undefined ? undefined : name.includes('cross-site') ? 'cross-site' : name.includes('fetch metadata') ? 'same-origin' : undefined;
-    const d = decideBrowserRequest({ method, origin, secFetchSite, host, cors: policy, isOwnName });
+    const d = decideBrowserRequest({ changesState: changesState(method, false), origin, secFetchSite, host, cors: policy, isOwnName });
     if (/not allowed/.test(expected)) assert.deepEqual(d, { allow: false, status: 403, message: expected });
     else assert.deepEqual(d, { allow: true, via: expected });
   });
 }
+
+test('changesState: every method but GET, HEAD, OPTIONS; GET too where the endpoint takes writes', () => {
+  for (const m of ['POST', 'DELETE', 'PUT', 'PATCH', 'UPGRADE', 'post']) assert.equal(changesState(m, false), true, m);
+  for (const m of ['GET', 'HEAD', 'OPTIONS', 'get']) assert.equal(changesState(m, false), false, m);
+  assert.equal(changesState('GET', true), true, 'GET /printer/gcode/script runs gcode');
+  assert.equal(changesState('HEAD', true), true);
+  assert.equal(changesState('OPTIONS', true), false, 'a preflight only asks');
+});

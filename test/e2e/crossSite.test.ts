@@ -88,6 +88,16 @@ test('a simple cross-site POST from a foreign page is 403 and runs no gcode', as
     (await send('POST', '/printer/gcode/script', { Origin: 'http://evil.example', Host: `127.0.0.1:${port}`, 'Content-Type': 'application/json' }, '{"script":"M104 S111"}')).status,
     403,
   );
+  // GET /printer/gcode/script runs gcode too (FDM Monster calls it so), and an <img> or a link
+  // on any site sends a GET with no Origin, only fetch metadata.
+  const img = await send('GET', `/printer/gcode/script?script=${encodeURIComponent('M104 S111')}`, {
+    Host: `127.0.0.1:${port}`,
+    'Sec-Fetch-Site': 'cross-site',
+    'Sec-Fetch-Mode': 'no-cors',
+    'Sec-Fetch-Dest': 'image',
+  });
+  assert.equal(img.status, 403);
+  assert.equal((await send('GET', `/printer/gcode/script?script=M104%20S111`, { Origin: 'http://evil.example', Host: `localhost:${port}` })).status, 403);
   assert.deepEqual((await commandsSent()).filter((c) => c.includes('S111')), [], 'no gcode ran');
 });
 
@@ -118,11 +128,18 @@ test('same-origin pages, allowed origins and clients that are no browsers keep w
   assert.equal((await gcodePost(123, { Origin: `http://ui.example:${port}`, Host: `ui.example:${port}` })).status, 200);
   assert.equal((await gcodePost(124, { Origin: 'http://ui.example', Host: `ui.example:${port}` })).status, 200);
   await targetBecomes(124);
-  // curl, KlipperScreen, scripts: no Origin, no fetch metadata, any Host.
+  // curl, KlipperScreen, scripts, FDM Monster's GET: no Origin, no fetch metadata, any Host.
   assert.equal((await gcodePost(125, { Host: `some.proxy.name:${port}` })).status, 200);
   await targetBecomes(125);
-  // A foreign page may still GET (it cannot read the answer without CORS headers).
-  assert.equal((await send('GET', '/printer/info', { Origin: 'http://evil.example', Host: `127.0.0.1:${port}` })).status, 200);
+  assert.equal((await send('GET', '/printer/gcode/script?script=M104%20S126', { Host: `some.proxy.name:${port}` })).status, 200);
+  await targetBecomes(126);
+  // A user who types the URL into the address bar (fetch metadata "none").
+  assert.equal((await send('GET', '/printer/gcode/script?script=M104%20S127', { Host: `localhost:${port}`, 'Sec-Fetch-Site': 'none' })).status, 200);
+  await targetBecomes(127);
+  // A foreign page may still GET a read-only endpoint (it cannot read the answer without CORS
+  // headers); one that also takes POST counts as a write.
+  assert.equal((await send('GET', '/server/info', { Origin: 'http://evil.example', Host: `127.0.0.1:${port}` })).status, 200);
+  assert.equal((await send('GET', '/printer/info', { Origin: 'http://evil.example', Host: `127.0.0.1:${port}` })).status, 403);
   // Websockets: same origin, allowed origin, no origin.
   assert.equal(await upgradeStatus({ Origin: `http://localhost:${port}`, Host: `localhost:${port}` }), 101);
   assert.equal(await upgradeStatus({ Origin: 'http://ui.example' }), 101);
