@@ -1,12 +1,9 @@
 // The open websocket connections, by id. Broadcasts serialise a notification once, not once per
-// client, since a busy printer sends several a second to every UI. The registry also holds the
-// bound on what all clients together leave unread: each client's own limit alone let 40
-// stalled clients take the server from 103 to 760 MiB.
+// client, since a busy printer sends several a second to every UI. Each connection's unread
+// bytes count toward the bound on all clients together (unsentBytes.ts).
 import { Subject } from 'rxjs';
 import { notificationText, type WsConnection } from './wsConnection.js';
-import { getLogger } from '../logger.js';
-
-const log = getLogger('websocket');
+import { UnsentBytes } from './unsentBytes.js';
 
 export class ConnectionRegistry {
   private readonly conns = new Map<number, WsConnection>();
@@ -15,33 +12,18 @@ export class ConnectionRegistry {
   readonly closed$ = new Subject<WsConnection>();
   readonly opened$ = new Subject<WsConnection>();
 
+  /** What every client (websocket or HTTP) has left unread, and its bound. */
+  readonly unsent: UnsentBytes;
+
   /** `maxTotalBacklogBytes`: `[server] max_websocket_backlog_total`, in bytes. */
-  constructor(readonly maxTotalBacklogBytes = Number.POSITIVE_INFINITY) {}
+  constructor(maxTotalBacklogBytes = Number.POSITIVE_INFINITY) {
+    this.unsent = new UnsentBytes(maxTotalBacklogBytes);
+  }
 
   /** What every client together has not read yet, in bytes. */
   bufferedBytes(): number {
-    let total = 0;
-    for (const c of this.conns.values()) total += c.bufferedAmount;
-    return total;
+    return this.unsent.total();
   }
-
-  /**
-   * Called by a connection that holds a notable backlog: while the total is over the bound,
-   * drops the clients with the most unread first (those are the stalled ones; a client that
-   * reads holds next to nothing, so it is never chosen while a stalled one is left).
-   */
-  readonly enforceTotalBacklog = (): void => {
-    let total = this.bufferedBytes();
-    if (total <= this.maxTotalBacklogBytes) return;
-    log.warn(`websocket clients hold ${total} bytes unread, over max_websocket_backlog_total (${this.maxTotalBacklogBytes})`);
-    const byBacklog = [...this.conns.values()].sort((a, b) => b.bufferedAmount - a.bufferedAmount);
-    for (const c of byBacklog) {
-      if (total <= this.maxTotalBacklogBytes) break;
-      const held = c.bufferedAmount;
-      c.drop('the largest backlog while the total is over max_websocket_backlog_total');
-      total -= held;
-    }
-  };
 
   allocateId(): number {
     return this.nextId++;
@@ -49,10 +31,12 @@ export class ConnectionRegistry {
 
   add(conn: WsConnection): void {
     this.conns.set(conn.id, conn);
+    this.unsent.add(conn);
     this.opened$.next(conn);
   }
 
   remove(conn: WsConnection): void {
+    this.unsent.remove(conn);
     if (this.conns.delete(conn.id)) this.closed$.next(conn);
   }
 

@@ -73,6 +73,7 @@ function rpcRoute(endpoint: RpcEndpoint, opts: HttpAppOptions) {
       const result = await invoke(endpoint, raw, ctx);
       const text = serializeBounded(endpoint.bareHttpResult ? result : { result }, opts.maxReplyChars ?? Number.MAX_SAFE_INTEGER);
       res.type('application/json').send(text);
+      opts.connections.unsent.trackHttpReply(res);
     } catch (err) {
       sendError(res, err);
     }

@@ -67,7 +67,7 @@ export function attachWebsocket(server: Server, opts: WebsocketOptions): WebSock
         normaliseAddress(req.socket.remoteAddress),
         opts.maxBacklogBytes,
         (c) => opts.connections.remove(c),
-        opts.connections.enforceTotalBacklog,
+        opts.connections.unsent.enforce,
       );
       opts.connections.add(conn);
       log.debug(`websocket ${conn.id} opened from ${conn.clientAddress}`);

@@ -3,14 +3,9 @@
 import type { WebSocket } from 'ws';
 import type { Dialect } from './requestContext.js';
 import { getLogger } from '../logger.js';
+import { BACKLOG_NOTICE_BYTES, type BacklogHolder } from './unsentBytes.js';
 
 const log = getLogger('websocket');
-
-/**
- * A client holding more than this unread is one the total backlog is checked for: a client that
- * reads keeps far less than this queued, so the check costs nothing while everyone keeps up.
- */
-export const BACKLOG_NOTICE_BYTES = 64 * 1024;
 
 export interface ClientIdentity {
   client_name: string;
@@ -19,7 +14,7 @@ export interface ClientIdentity {
   url: string;
 }
 
-export class WsConnection {
+export class WsConnection implements BacklogHolder {
   dialect: Dialect = 'spec';
   identity: ClientIdentity | undefined;
   /** Set once this connection subscribes to printer objects itself. */

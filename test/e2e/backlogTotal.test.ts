@@ -1,9 +1,10 @@
-// Issue 12, fault 11: the unread backlog is bounded over all websocket clients together, not only
-// per client. Stalled clients (real sockets that stop reading) keep asking for large replies;
+// Issue 12, fault 11: the unread backlog is bounded over all clients together, not only per
+// websocket; HTTP replies queued for clients that do not read count too. Stalled clients (real sockets that stop reading) keep asking for large replies;
 // the server's count of unread bytes never passes max_websocket_backlog_total, the stalled
 // clients with the most unread are dropped first, and a client that reads keeps working.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
 import WebSocket from 'ws';
 import { startStack, type Stack } from '../helpers/testStack.js';
 
@@ -54,5 +55,39 @@ test('many stalled clients cannot hold more than max_websocket_backlog_total unr
   assert.equal(healthy.ws.readyState, WebSocket.OPEN);
   assert.equal((await healthy.call('server.database.get_item', { namespace: 'flood', key: 'item' })).value.length, 1024 * KiB);
   for (const ws of stalled) ws.terminate();
+  await healthy.close();
+});
+
+test('stalled HTTP clients count toward the same bound', async () => {
+  const conns = s.server.services.connections;
+  const healthy = await s.ws();
+  // Six 1 MiB items: reading the namespace whole is a 6 MiB reply (under max_reply_size).
+  for (let i = 0; i < 6; i++) await healthy.call('server.database.post_item', { namespace: 'wide', key: `k${i}`, value: 'w'.repeat(1024 * KiB) });
+  const port = Number(new URL(s.url).port);
+  const socks: Socket[] = [];
+  const droppedBefore = conns.unsent.dropped;
+  const dropped = () => conns.unsent.dropped - droppedBefore;
+  for (let i = 0; i < STALLED; i++) {
+    const sock = connect(port, '127.0.0.1');
+    await new Promise((resolve, reject) => sock.once('connect', resolve).once('error', reject));
+    sock.on('error', () => undefined);
+    sock.pause(); // reads nothing
+    // Pipelined: Node answers them one after the other, each waiting in its memory.
+    for (let j = 0; j < 3; j++) sock.write(`GET /server/database/item?namespace=wide HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+    socks.push(sock);
+  }
+  // Without the bound these eight hold about 6 MiB each; wait until they are answered (or cut).
+  let maxSeen = 0;
+  const deadline = Date.now() + 30_000;
+  while (dropped() < STALLED / 2 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+    maxSeen = Math.max(maxSeen, conns.bufferedBytes());
+  }
+  maxSeen = Math.max(maxSeen, conns.bufferedBytes());
+  assert.ok(maxSeen <= TOTAL_KIB * KiB, `${maxSeen} bytes unread at once, over the total bound of ${TOTAL_KIB * KiB}`);
+  assert.ok(dropped() >= STALLED / 2, `only ${dropped()} stalled HTTP clients dropped`);
+  assert.equal((await s.http('GET', '/server/database/item?namespace=wide&key=k0')).status, 200);
+  assert.equal((await healthy.call('printer.info')).state, 'ready');
+  for (const sock of socks) sock.destroy();
   await healthy.close();
 });
