@@ -113,6 +113,11 @@ export class LogSink {
 }
 
 export const logSink = new LogSink();
+// A stderr that went away (a closed pipe) would otherwise raise an error for every line logged,
+// each logged again as an uncaught exception: stop writing there instead.
+process.stderr.on('error', () => {
+  logSink.console = false;
+});
 
 export interface Logger {
   debug(msg: string): void;
