@@ -95,6 +95,9 @@ async function handleBatch(msgs: unknown[], call: (c: RpcCall) => Promise<unknow
       const part = serializeReply(reply, Math.max(0, maxReplyChars - used - 1), maxReplyChars);
       parts[i] = part;
       used += part.length + 1;
+      // Handlers that answer synchronously would otherwise run the whole batch in microtasks,
+      // and a 4 MiB batch of reads could hold the event loop (every other client) for minutes.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   };
   await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, msgs.length) }, worker));

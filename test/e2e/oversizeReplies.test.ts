@@ -45,7 +45,19 @@ test('a batch of 200 reads of a 3 MiB item is answered within the reply bound an
   }));
   const text = JSON.stringify(calls);
   assert.ok(text.length < 24 * 1024, 'the attack is a small message');
-  const replies = (await batch(ws.ws, text)) as Array<{ id: number; result?: { value: string }; error?: { code: number; message: string } }>;
+  await ws.call('server.database.post_item', { namespace: 'attack', key: 'small', value: 1 });
+  const other = await RpcClient.connect(p.wsUrl);
+  const order: string[] = [];
+  const batchDone = batch(ws.ws, text).then((r) => {
+    order.push('batch');
+    return r;
+  });
+  // Another client asks while the batch runs: it is answered in between, not after it.
+  const otherDone = other.call('server.database.get_item', { namespace: 'attack', key: 'small' }).then(() => order.push('other'));
+  const replies = (await batchDone) as Array<{ id: number; result?: { value: string }; error?: { code: number; message: string } }>;
+  await otherDone;
+  assert.deepEqual(order, ['other', 'batch']);
+  await other.close();
 
   // Every call is answered, in order: those that fit within the bound (16 MiB, the default
   // websocket backlog) with the item, the rest with 413.
