@@ -193,7 +193,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
   });
   const server: Server = createServer(app);
   answerClientErrors(server);
-  const inspectSocket = inspection.enabled ? createInspectSocket(inspection, { maxBacklogBytes: config.server.max_websocket_backlog * 1024 }) : undefined;
+  const inspectSocket = inspection.enabled ? createInspectSocket(inspection, { maxBacklogBytes: config.server.max_websocket_backlog * 1024, unsent: connections.unsent }) : undefined;
   const wss = attachWebsocket(server, {
     registry,
     connections,
