@@ -25,6 +25,12 @@ export const CORS_ALLOW_METHODS = 'GET, POST, DELETE, OPTIONS';
 /** How long (s) a browser may cache a preflight answer. */
 export const CORS_MAX_AGE = 86400;
 
+/** What the log adds to a browser refusal, for the user whose own UI it was. */
+const HINT = {
+  'Host not allowed': '; if browsers reach this server by that name, add it to [authorization] cors_domains',
+  'Origin not allowed': '; if that page is yours, add its origin to [authorization] cors_domains',
+} as const;
+
 /** Query arguments that carry credentials: their values never reach the log. */
 const SECRET_ARGS = /([?&](?:token|access_token|api_key)=)([^&#]+)/gi;
 
@@ -119,7 +125,7 @@ export class Authorization {
       }
       log.warn(
         `${req.method} ${redactUrl(req.originalUrl)} from ${normaliseAddress(req.socket.remoteAddress)} refused: ${d.message} ` +
-          `(Origin ${JSON.stringify(req.get('origin') ?? null)}, Host ${JSON.stringify(req.get('host') ?? null)})`,
+          `(Origin ${JSON.stringify(req.get('origin') ?? null)}, Host ${JSON.stringify(req.get('host') ?? null)})${HINT[d.message]}`,
       );
       sendError(res, new ApiError(d.status, d.message));
     };
@@ -180,7 +186,7 @@ export class Authorization {
     if (!origin.allow) {
       log.warn(
         `websocket upgrade from ${clientAddress} refused: ${origin.message} ` +
-          `(Origin ${JSON.stringify(headerValue(req.headers.origin) ?? null)}, Host ${JSON.stringify(req.headers.host ?? null)})`,
+          `(Origin ${JSON.stringify(headerValue(req.headers.origin) ?? null)}, Host ${JSON.stringify(req.headers.host ?? null)})${HINT[origin.message]}`,
       );
       throw new ApiError(origin.status, origin.message);
     }
