@@ -2,8 +2,7 @@
 // client that are not yet in the kernel's socket buffers live in this process's memory. Each
 // websocket has a limit of its own, but 40 stalled clients each under it took the server from
 // 103 to 760 MiB; HTTP replies queued for clients that do not read count as well. Past the
-// bound the holders with the most unread are dropped first: a client that reads holds next to
-// nothing, so it is never chosen while a stalled one is left.
+// bound the stalled holders with the most unread are dropped first (see enforce).
 import type { ServerResponse } from 'node:http';
 import { getLogger } from '../logger.js';
 
@@ -24,6 +23,8 @@ export interface BacklogHolder {
 
 export class UnsentBytes {
   private readonly holders = new Set<BacklogHolder>();
+  /** What each holder had unread at the last check. */
+  private readonly lastSeen = new Map<BacklogHolder, number>();
   /** How many clients the total bound has dropped (for the log and tests). */
   dropped = 0;
 
@@ -36,6 +37,7 @@ export class UnsentBytes {
 
   remove(h: BacklogHolder): void {
     this.holders.delete(h);
+    this.lastSeen.delete(h);
   }
 
   /** What every holder together has not sent yet, in bytes. */
@@ -45,17 +47,28 @@ export class UnsentBytes {
     return total;
   }
 
-  /** Called when a holder has a notable backlog: drops the largest holders while over the bound. */
+  /**
+   * Called when a holder has a notable backlog: while the total is over the bound, drops first
+   * the holders whose backlog was already there at the previous check (stalled ones) and, among
+   * them, the largest. A client that reads but was just handed a large reply holds a lot for a
+   * moment; what it held at the last check is what shows it is not stalled.
+   */
   readonly enforce = (): void => {
-    let total = this.total();
+    let total = 0;
+    const now = [...this.holders].map((h) => {
+      const held = h.bufferedAmount;
+      total += held;
+      const stale = Math.min(held, this.lastSeen.get(h) ?? 0);
+      this.lastSeen.set(h, held);
+      return { h, held, stale };
+    });
     if (total <= this.maxTotalBytes) return;
     log.warn(`clients hold ${total} bytes unread, over max_websocket_backlog_total (${this.maxTotalBytes})`);
-    const byBacklog = [...this.holders].sort((a, b) => b.bufferedAmount - a.bufferedAmount);
-    for (const h of byBacklog) {
+    now.sort((a, b) => b.stale - a.stale || b.held - a.held);
+    for (const { h, held } of now) {
       if (total <= this.maxTotalBytes) break;
-      const held = h.bufferedAmount;
       h.drop('the largest backlog while the total is over max_websocket_backlog_total');
-      this.holders.delete(h);
+      this.remove(h);
       this.dropped++;
       total -= held;
     }
