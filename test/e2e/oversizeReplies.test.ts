@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { CliProcess } from '../helpers/cliProcess.js';
 import { RpcClient } from '../helpers/rpcClient.js';
+import { startStack } from '../helpers/testStack.js';
 
 const MiB = 1024 * 1024;
 let p: CliProcess;
@@ -78,7 +79,7 @@ test('a batch of 200 reads of a 3 MiB item is answered within the reply bound an
   await ws.close();
 });
 
-test('a single reply over the bound is 413 over HTTP and over the websocket', async () => {
+test('a single websocket reply over the bound is 413; HTTP holds to its own, larger bound', async () => {
   const ws = await RpcClient.connect(p.wsUrl);
   // Six 3 MiB items in one namespace: reading the namespace whole makes an 18 MiB reply.
   for (let i = 0; i < 6; i++) await ws.call('server.database.post_item', { namespace: 'wide', key: `k${i}`, value: 'y'.repeat(3 * MiB) });
@@ -90,6 +91,18 @@ test('a single reply over the bound is 413 over HTTP and over the websocket', as
   assert.equal((await ws.call('printer.info')).state, 'ready');
   assert.equal(p.exited, undefined);
   await ws.close();
+});
+
+test('over HTTP a reply over max_reply_size is 413 with the JSON error body', async (t) => {
+  const s = await startStack({ klippyDown: true, extraConfig: 'max_reply_size: 64\n' });
+  t.after(() => s.close());
+  assert.equal((await s.http('POST', '/server/database/item', { namespace: 'n', key: 'a', value: 'v'.repeat(40 * 1024) })).status, 200);
+  assert.equal((await s.http('GET', '/server/database/item?namespace=n&key=a')).status, 200);
+  assert.equal((await s.http('POST', '/server/database/item', { namespace: 'n', key: 'b', value: 'v'.repeat(40 * 1024) })).status, 200);
+  const whole = await s.http('GET', '/server/database/item?namespace=n');
+  assert.equal(whole.status, 413);
+  assert.deepEqual(whole.body, { error: { code: 413, message: 'Reply too large: over the limit of 65536 bytes (ask for less at a time)' } });
+  assert.equal((await s.http('GET', '/server/database/item?namespace=n&key=b')).status, 200);
 });
 
 test('the command logs an unhandled rejection or an uncaught exception and keeps running', () => {
