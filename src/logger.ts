@@ -1,28 +1,79 @@
 // One logger for the whole server: lines go to stderr and, once a file is attached, to the log
 // file that /server/files/moonraker.log serves. Secrets registered with `redact` never reach
-// either sink, whichever component logs them.
+// either sink, whichever component logs them. A log file that fails (a full disk, a vanished
+// folder) never takes the server down, and is written again once it can be: the failure is
+// when a user most needs the log.
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-class LogSink {
+/** How long after a failed write the log file is tried again (ms). */
+export const LOG_RETRY_MS = 5000;
+
+export class LogSink {
   level: LogLevel = 'info';
   console = true;
   private file: WriteStream | undefined;
   private filePath: string | undefined;
   private secrets = new Set<string>();
+  /** When the file last failed (ms since the epoch), while it is not being written. */
+  private failedAt: number | undefined;
+  private failure = '';
+  /** Lines that could not be written since the failure. */
+  private lost = 0;
+  private retryMs = LOG_RETRY_MS;
 
-  attachFile(path: string): void {
+  attachFile(path: string, opts: { retryMs?: number } = {}): void {
     mkdirSync(dirname(path), { recursive: true });
     this.file?.end();
-    this.file = createWriteStream(path, { flags: 'a' });
-    // A full disk or a vanished folder must not take the server down with it.
-    this.file.on('error', () => {
-      this.file = undefined;
-    });
     this.filePath = path;
+    this.retryMs = opts.retryMs ?? LOG_RETRY_MS;
+    this.failedAt = undefined;
+    this.lost = 0;
+    this.open(path);
+  }
+
+  /** Whether lines currently reach the log file (false after a failure, until it is written again). */
+  get fileWritable(): boolean {
+    return this.file !== undefined;
+  }
+
+  private open(path: string): WriteStream {
+    const file = createWriteStream(path, { flags: 'a' });
+    this.file = file;
+    file.on('error', (err: NodeJS.ErrnoException) => {
+      if (this.file !== file) return;
+      // The stream is dead after an error; a new one is opened on a later line (see write).
+      this.file = undefined;
+      this.failedAt = Date.now();
+      this.failure = err.code ?? err.message;
+      if (this.console) process.stderr.write(`${new Date().toISOString()} [error] logger: log file not written (${this.failure}); retrying\n`);
+    });
+    return file;
+  }
+
+  /** Opens the file again once the retry delay has passed since it failed; notes what was lost. */
+  private reopenIfDue(): void {
+    if (this.file || this.failedAt === undefined || this.filePath === undefined) return;
+    if (Date.now() - this.failedAt < this.retryMs) return;
+    this.failedAt = undefined;
+    let file: WriteStream;
+    try {
+      mkdirSync(dirname(this.filePath), { recursive: true });
+      file = this.open(this.filePath);
+    } catch (err) {
+      this.failedAt = Date.now();
+      this.failure = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      return;
+    }
+    const lost = this.lost;
+    const note = `${new Date().toISOString()} [warn] logger: log file written again; about ${lost} lines were lost (${this.failure})\n`;
+    // Counted as told only once the note is on disk: if the disk is still full, the count goes on.
+    file.write(note, (err) => {
+      if (!err) this.lost = Math.max(0, this.lost - lost);
+    });
   }
 
   get logFile(): string | undefined {
@@ -48,17 +99,25 @@ class LogSink {
     const text = this.scrub(message);
     const line = `${new Date().toISOString()} [${level}] ${component}: ${text}\n`;
     if (this.console) process.stderr.write(line);
-    this.file?.write(line);
+    this.reopenIfDue();
+    if (this.file) this.file.write(line);
+    else if (this.filePath !== undefined && this.failedAt !== undefined) this.lost++;
   }
 
   async close(): Promise<void> {
     const f = this.file;
     this.file = undefined;
+    this.failedAt = undefined;
     if (f) await new Promise<void>((res) => f.end(res));
   }
 }
 
 export const logSink = new LogSink();
+// A stderr that went away (a closed pipe) would otherwise raise an error for every line logged,
+// each logged again as an uncaught exception: stop writing there instead.
+process.stderr.on('error', () => {
+  logSink.console = false;
+});
 
 export interface Logger {
   debug(msg: string): void;

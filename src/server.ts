@@ -115,7 +115,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
     ...(opts.klippyRequestTimeoutMs !== undefined ? { requestTimeoutMs: opts.klippyRequestTimeoutMs } : {}),
   });
   const subscriptions = new StatusSubscriptions(klippy);
-  const connections = new ConnectionRegistry();
+  const connections = new ConnectionRegistry(config.server.max_websocket_backlog_total * 1024);
   const database = new Database(dirs.database);
   const printJob = new PrintJobTracker(klippy, subscriptions, { inspect: inspection.inspector('printJob') });
   const files = new FileManager({
@@ -187,17 +187,19 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
     connections,
     dialect: config.server.api_dialect,
     maxBodyBytes: config.server.max_http_body_size * 1024,
+    maxReplyChars: config.server.max_reply_size * 1024,
     before: [...(config.server.web_path ? [webClient(config.server.web_path)] : []), ...auth.authorization.httpMiddleware(registry)],
     after: inspection.enabled ? [inspectorPage()] : [],
   });
   const server: Server = createServer(app);
   answerClientErrors(server);
-  const inspectSocket = inspection.enabled ? createInspectSocket(inspection, { maxBacklogBytes: config.server.max_websocket_backlog * 1024 }) : undefined;
+  const inspectSocket = inspection.enabled ? createInspectSocket(inspection, { maxBacklogBytes: config.server.max_websocket_backlog * 1024, unsent: connections.unsent }) : undefined;
   const wss = attachWebsocket(server, {
     registry,
     connections,
     maxMessageBytes: config.server.max_websocket_message_size * 1024,
     maxBacklogBytes: config.server.max_websocket_backlog * 1024,
+    maxReplyChars: config.server.max_reply_size * 1024,
     authorizeUpgrade: auth.authorization.authorizeUpgrade,
     upgradeRoutes: new Map(inspectSocket ? [[INSPECT_PATH, inspectSocket.handleUpgrade]] : []),
   });

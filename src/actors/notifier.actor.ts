@@ -8,6 +8,7 @@ import type { Job } from '../machines/printJob.machine.js';
 import type { PrintHistory } from './history.actor.js';
 import type { JobQueue } from './jobQueue.actor.js';
 import type { Dialect } from '../transport/requestContext.js';
+import { notificationText } from '../transport/wsConnection.js';
 import type { FileManager } from '../fs/fileManager.js';
 import { filelistChangedParams, metadataReply } from '../fs/fileShapes.js';
 
@@ -70,7 +71,7 @@ export function startFileNotifier(files: FileManager, connections: ConnectionReg
       let text = texts.get(c.dialect);
       if (text === undefined) {
         const params = shape(c.dialect);
-        text = params === undefined ? null : JSON.stringify({ jsonrpc: '2.0', method, params: [params] });
+        text = params === undefined ? null : (notificationText(method, [params]) ?? null);
         texts.set(c.dialect, text);
       }
       if (text !== null) c.send(text);

@@ -8,6 +8,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { TrustedClients } from './trustedClients.js';
 import { originHost, hostHeaderHost, type CorsPolicy } from './corsPolicy.js';
+import { hostNameOf } from './serverNames.js';
 
 export interface RequestFacts {
   /** `[authorization] enabled`. */
@@ -60,27 +61,64 @@ export function decide(f: RequestFacts): AuthDecision {
   return UNAUTHORIZED;
 }
 
-export interface OriginFacts {
-  /** The Origin header of a websocket upgrade; browsers always send one, other clients rarely. */
+export interface BrowserFacts {
+  /** Whether the request may change state (see changesState). */
+  changesState: boolean;
+  /** The Origin header; browsers send it on every cross-origin request and on non-GET ones. */
   origin: string | undefined;
+  /** The Sec-Fetch-Site header; only browsers send it. */
+  secFetchSite: string | undefined;
   /** The Host header of the same request. */
   host: string | undefined;
   cors: CorsPolicy;
+  /** Whether a host name (no port) is one of this server's (see ServerNames). */
+  isOwnName: (name: string) => boolean;
 }
 
 export type OriginDecision =
-  | { allow: true; via: 'no-origin' | 'same-host' | 'cors' }
-  | { allow: false; status: 403; message: string };
+  | { allow: true; via: 'not-browser' | 'read-only' | 'same-origin' | 'cors' }
+  | { allow: false; status: 403; message: 'Origin not allowed' | 'Host not allowed' };
+
+/** Methods that may not change state: a foreign page may send them, it just cannot read the answer. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * A websocket upgrade's Origin: no Origin is not a browser and passes; a browser page served
- * by this host, or from an origin the CORS settings allow, passes; any other page is refused,
- * so a site the user happens to visit cannot drive their printer through the browser.
+ * Whether a request may change state: any method but GET, HEAD and OPTIONS, and a GET to an
+ * endpoint that also takes a state-changing verb (GET /printer/gcode/script runs gcode as POST
+ * does, and an <img> tag on any site can send a GET). Websocket upgrades pass 'UPGRADE'.
  */
-export function decideOrigin(f: OriginFacts): OriginDecision {
-  if (f.origin === undefined) return { allow: true, via: 'no-origin' };
+export function changesState(method: string, endpointAlsoTakesWrites: boolean): boolean {
+  return !SAFE_METHODS.has(method.toUpperCase()) || (method.toUpperCase() !== 'OPTIONS' && endpointAlsoTakesWrites);
+}
+
+/**
+ * What a web page may make the user's browser do here, before credentials are looked at (a
+ * trusted address or a stored credential is the browser's, not the page's):
+ * - a request without Origin or Sec-Fetch-Site is not from a browser (curl, KlipperScreen,
+ *   scripts) and is not this rule's business;
+ * - from a browser, the Host must be one of this server's names or a name cors_domains lists,
+ *   or a page whose own name was re-pointed at this address (DNS rebinding) would pass as
+ *   same-origin;
+ * - a state-changing request (see changesState; a websocket upgrade too) must come from a page
+ *   of this very origin or one cors_domains allows: a cross-site text/plain POST needs no
+ *   preflight, so CORS headers alone would not stop it.
+ */
+export function decideBrowserRequest(f: BrowserFacts): OriginDecision {
+  if (f.origin === undefined && f.secFetchSite === undefined) return { allow: true, via: 'not-browser' };
+  const hostName = hostNameOf(f.host);
+  if (hostName === undefined || !(f.isOwnName(hostName) || f.cors.allowsHostName(hostName))) {
+    return { allow: false, status: 403, message: 'Host not allowed' };
+  }
+  if (!f.changesState) return { allow: true, via: 'read-only' };
+  if (f.origin === undefined) {
+    // A browser sends Origin with every state-changing request it makes for a page; without
+    // one, only its own fetch metadata says whether another site asked.
+    return f.secFetchSite === 'same-origin' || f.secFetchSite === 'none'
+      ? { allow: true, via: 'same-origin' }
+      : { allow: false, status: 403, message: 'Origin not allowed' };
+  }
   const own = hostHeaderHost(f.host);
-  if (own !== undefined && originHost(f.origin) === own) return { allow: true, via: 'same-host' };
+  if (own !== undefined && originHost(f.origin) === own) return { allow: true, via: 'same-origin' };
   if (f.cors.allows(f.origin)) return { allow: true, via: 'cors' };
   return { allow: false, status: 403, message: 'Origin not allowed' };
 }

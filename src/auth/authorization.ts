@@ -8,7 +8,8 @@ import { ApiError } from '../transport/apiError.js';
 import { sendError } from '../transport/httpServer.js';
 import { normaliseAddress } from '../transport/requestContext.js';
 import type { OneshotTokens } from '../actors/oneshotTokens.actor.js';
-import { decide, decideOrigin, type AuthDecision } from './authDecision.js';
+import { changesState, decide, decideBrowserRequest, type AuthDecision, type OriginDecision } from './authDecision.js';
+import { ServerNames } from './serverNames.js';
 import type { ApiKeyStore } from './apiKeyFile.js';
 import type { CorsPolicy } from './corsPolicy.js';
 import type { TrustedClients } from './trustedClients.js';
@@ -24,6 +25,12 @@ export const CORS_ALLOW_METHODS = 'GET, POST, DELETE, OPTIONS';
 /** How long (s) a browser may cache a preflight answer. */
 export const CORS_MAX_AGE = 86400;
 
+/** What the log adds to a browser refusal, for the user whose own UI it was. */
+const HINT = {
+  'Host not allowed': '; if browsers reach this server by that name, add it to [authorization] cors_domains',
+  'Origin not allowed': '; if that page is yours, add its origin to [authorization] cors_domains',
+} as const;
+
 /** Query arguments that carry credentials: their values never reach the log. */
 const SECRET_ARGS = /([?&](?:token|access_token|api_key)=)([^&#]+)/gi;
 
@@ -38,6 +45,8 @@ export interface AuthorizationOptions {
   cors: CorsPolicy;
   apiKeys: ApiKeyStore;
   tokens: OneshotTokens;
+  /** The names browsers may reach this server by (default: localhost and this machine's). */
+  serverNames?: ServerNames;
 }
 
 interface Credentials {
@@ -56,7 +65,23 @@ function tokenOf(url: string | undefined): string | undefined {
 }
 
 export class Authorization {
-  constructor(readonly opts: AuthorizationOptions) {}
+  private readonly serverNames: ServerNames;
+
+  constructor(readonly opts: AuthorizationOptions) {
+    this.serverNames = opts.serverNames ?? new ServerNames();
+  }
+
+  /** What a web page may make a browser do here (see decideBrowserRequest); applies even with authorization off. */
+  browserCheck(stateChanging: boolean, headers: IncomingMessage['headers']): OriginDecision {
+    return decideBrowserRequest({
+      changesState: stateChanging,
+      origin: headerValue(headers.origin),
+      secFetchSite: headerValue(headers['sec-fetch-site']),
+      host: headers.host,
+      cors: this.opts.cors,
+      isOwnName: (name) => this.serverNames.has(name),
+    });
+  }
 
   /** Decides, and spends the oneshot token when the token is what let the request in. */
   check(c: Credentials): AuthDecision {
@@ -78,8 +103,32 @@ export class Authorization {
     return decision;
   }
 
-  /** Middleware for createHttpApp's `before`, in order: CORS, public endpoints, credentials. */
+  /**
+   * Middleware for createHttpApp's `before`, in order: endpoints whose GET changes state, the
+   * browser check, CORS, public endpoints, credentials.
+   */
   httpMiddleware(registry: EndpointRegistry): RequestHandler[] {
+    // Endpoints that take GET besides a state-changing verb: a GET there is a write too.
+    const getWrites = express.Router();
+    for (const e of registry.all()) {
+      if (!e.http?.verbs.includes('GET') || !e.http.verbs.some((v) => v !== 'GET')) continue;
+      getWrites.get(e.http.path, (_req: Request, res: Response, next: NextFunction) => {
+        res.locals.getChangesState = true;
+        next('router');
+      });
+    }
+    const browser: RequestHandler = (req, res, next) => {
+      const d = this.browserCheck(changesState(req.method, res.locals.getChangesState === true), req.headers);
+      if (d.allow) {
+        next();
+        return;
+      }
+      log.warn(
+        `${req.method} ${redactUrl(req.originalUrl)} from ${normaliseAddress(req.socket.remoteAddress)} refused: ${d.message} ` +
+          `(Origin ${JSON.stringify(req.get('origin') ?? null)}, Host ${JSON.stringify(req.get('host') ?? null)})${HINT[d.message]}`,
+      );
+      sendError(res, new ApiError(d.status, d.message));
+    };
     const publicRoutes = express.Router();
     for (const e of registry.all()) {
       if (!e.http || !e.public) continue;
@@ -125,15 +174,20 @@ export class Authorization {
       if (decision.allow) next();
       else sendError(res, new ApiError(decision.status, decision.message));
     };
-    return [cors, publicRoutes, credentials];
+    // Express's router answers OPTIONS itself for paths it knows: leave preflights to `cors`.
+    const markGetWrites: RequestHandler = (req, res, next) => (req.method === 'OPTIONS' ? next() : getWrites(req, res, next));
+    return [markGetWrites, browser, cors, publicRoutes, credentials];
   }
 
-  /** The websocket adapter's `authorizeUpgrade`: throws 403 for a foreign page, 401 without credentials. */
+  /** The websocket adapter's `authorizeUpgrade`: throws 403 for a foreign page or host, 401 without credentials. */
   readonly authorizeUpgrade = (req: IncomingMessage): void => {
     const clientAddress = normaliseAddress(req.socket.remoteAddress);
-    const origin = decideOrigin({ origin: headerValue(req.headers.origin), host: req.headers.host, cors: this.opts.cors });
+    const origin = this.browserCheck(true, req.headers);
     if (!origin.allow) {
-      log.debug(`websocket upgrade from ${clientAddress} refused: origin ${headerValue(req.headers.origin)}`);
+      log.warn(
+        `websocket upgrade from ${clientAddress} refused: ${origin.message} ` +
+          `(Origin ${JSON.stringify(headerValue(req.headers.origin) ?? null)}, Host ${JSON.stringify(req.headers.host ?? null)})${HINT[origin.message]}`,
+      );
       throw new ApiError(origin.status, origin.message);
     }
     const decision = this.check({

@@ -57,8 +57,18 @@ function globToRegExp(pattern: string): RegExp {
 /** A browser Origin as sent: `scheme://host[:port]` and nothing more, or "null". */
 const ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]+$/i;
 
+/** The host part of a parsed cors_domains entry, without scheme and port: `http://a.lan:*` → `a.lan`. */
+function hostOfPattern(pattern: string): string {
+  const schemeEnd = pattern.indexOf('://');
+  const hostPort = schemeEnd === -1 ? pattern : pattern.slice(schemeEnd + 3);
+  if (hostPort.startsWith('[')) return hostPort.slice(0, hostPort.indexOf(']') + 1);
+  const colon = hostPort.lastIndexOf(':');
+  return colon === -1 ? hostPort : hostPort.slice(0, colon);
+}
+
 export class CorsPolicy {
   private readonly patterns: RegExp[];
+  private readonly hostPatterns: RegExp[];
   readonly allowAll: boolean;
 
   /** `domains` are parsed `cors_domains` entries; `enableCors` is `[server] enable_cors`. */
@@ -68,6 +78,16 @@ export class CorsPolicy {
   ) {
     this.allowAll = enableCors || domains.includes('*');
     this.patterns = domains.filter((d) => d !== '*').map(globToRegExp);
+    this.hostPatterns = domains.filter((d) => d !== '*').map((d) => globToRegExp(hostOfPattern(d)));
+  }
+
+  /**
+   * Whether a host name (a Host header's, port dropped) is one the configured origins name:
+   * a user who lists `http://my.printer.lan:*` reaches the server by that name.
+   */
+  allowsHostName(hostname: string): boolean {
+    if (this.allowAll) return true;
+    return this.hostPatterns.some((re) => re.test(hostname));
   }
 
   get enabled(): boolean {

@@ -8,6 +8,7 @@ import { OneshotTokens, type TokenClock } from '../actors/oneshotTokens.actor.js
 import { ApiKeyStore } from './apiKeyFile.js';
 import { Authorization } from './authorization.js';
 import { CorsPolicy } from './corsPolicy.js';
+import { ServerNames } from './serverNames.js';
 import { LOOPBACK_NETWORKS, TrustedClients, parseTrustedNetwork } from './trustedClients.js';
 import { getLogger } from '../logger.js';
 
@@ -56,6 +57,8 @@ export function authorizationFromConfig(
   } else {
     log.warn(`authorization is disabled: anyone who reaches this server can use it; CORS: ${cors.describe()}`);
   }
-  const authorization = new Authorization({ enabled: a.enabled, trustedClients: trusted, cors, apiKeys, tokens });
+  // The listen address counts as a name when it is one (a wildcard address is not a name).
+  const serverNames = new ServerNames([config.server.host]);
+  const authorization = new Authorization({ enabled: a.enabled, trustedClients: trusted, cors, apiKeys, tokens, serverNames });
   return { authorization, apiKeys, tokens };
 }

@@ -8,6 +8,7 @@ import { loadConfig, ConfigError } from '../config/loadConfig.js';
 import { startServer, type RunningServer } from '../server.js';
 import { getLogger } from '../logger.js';
 import { MOONSTATE_VERSION } from '../version.js';
+import { installProcessGuards } from '../processGuards.js';
 
 const log = getLogger('moonstate');
 
@@ -25,6 +26,7 @@ const USAGE = `usage: moonstate [-c FILE] [-d DATA_PATH] [--host HOST] [--port P
 With no klippy_uds_address in [server], a built-in virtual Klippy is started.`;
 
 async function main(): Promise<void> {
+  installProcessGuards(log);
   let args;
   try {
     args = parseArgs({

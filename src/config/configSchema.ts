@@ -27,6 +27,17 @@ export const CONFIG_SCHEMA = {
     max_http_body_size: opt.int(4096, 1),
     /** Bytes a websocket client may leave unread before it is dropped, in KiB. */
     max_websocket_backlog: opt.int(16384, 64),
+    /**
+     * Unread bytes all websocket clients together may leave, in KiB: past it the clients with
+     * the most unread are dropped first, so many stalled clients cannot exhaust memory.
+     */
+    max_websocket_backlog_total: opt.int(65536, 64),
+    /**
+     * Largest reply (a websocket batch's replies together) the server builds, in KiB; larger
+     * ones are answered with 413 "Reply too large". Websocket replies are also held to
+     * max_websocket_backlog.
+     */
+    max_reply_size: opt.int(65536, 64),
     enable_debug_logging: opt.bool(false),
     /** Stream every machine's inspection events at /debug/inspect, viewer at /debug/inspector. */
     enable_inspection: opt.bool(false),

@@ -1,7 +1,9 @@
 // The open websocket connections, by id. Broadcasts serialise a notification once, not once per
-// client, since a busy printer sends several a second to every UI.
+// client, since a busy printer sends several a second to every UI. Each connection's unread
+// bytes count toward the bound on all clients together (unsentBytes.ts).
 import { Subject } from 'rxjs';
-import type { WsConnection } from './wsConnection.js';
+import { notificationText, type WsConnection } from './wsConnection.js';
+import { UnsentBytes } from './unsentBytes.js';
 
 export class ConnectionRegistry {
   private readonly conns = new Map<number, WsConnection>();
@@ -10,16 +12,31 @@ export class ConnectionRegistry {
   readonly closed$ = new Subject<WsConnection>();
   readonly opened$ = new Subject<WsConnection>();
 
+  /** What every client (websocket or HTTP) has left unread, and its bound. */
+  readonly unsent: UnsentBytes;
+
+  /** `maxTotalBacklogBytes`: `[server] max_websocket_backlog_total`, in bytes. */
+  constructor(maxTotalBacklogBytes = Number.POSITIVE_INFINITY) {
+    this.unsent = new UnsentBytes(maxTotalBacklogBytes);
+  }
+
+  /** What every client together has not read yet, in bytes. */
+  bufferedBytes(): number {
+    return this.unsent.total();
+  }
+
   allocateId(): number {
     return this.nextId++;
   }
 
   add(conn: WsConnection): void {
     this.conns.set(conn.id, conn);
+    this.unsent.add(conn);
     this.opened$.next(conn);
   }
 
   remove(conn: WsConnection): void {
+    this.unsent.remove(conn);
     if (this.conns.delete(conn.id)) this.closed$.next(conn);
   }
 
@@ -37,7 +54,8 @@ export class ConnectionRegistry {
 
   /** Sends a notification to every connection (or those `include` accepts). */
   broadcast(method: string, params?: unknown[], include?: (c: WsConnection) => boolean): void {
-    const text = JSON.stringify(params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params });
+    const text = notificationText(method, params);
+    if (text === undefined) return;
     for (const c of this.conns.values()) if (!include || include(c)) c.send(text);
   }
 

@@ -5,6 +5,7 @@ import type { EndpointRegistry, RpcEndpoint } from './endpointRegistry.js';
 import type { ConnectionRegistry } from './connections.js';
 import { ApiError, badRequest, toApiError } from './apiError.js';
 import { invoke } from './dispatch.js';
+import { serializeBounded } from './replySize.js';
 import { normaliseAddress, type Dialect, type RequestContext } from './requestContext.js';
 import { getLogger } from '../logger.js';
 
@@ -16,6 +17,8 @@ export interface HttpAppOptions {
   /** Dialect of HTTP callers that name no websocket (`[server] api_dialect`). */
   dialect: Dialect;
   maxBodyBytes: number;
+  /** Longest JSON reply text built (`[server] max_reply_size`); larger ones are 413. */
+  maxReplyChars?: number;
   /** Middleware that runs before any route (authorization, CORS). */
   before?: express.RequestHandler[];
   /** Routes that run after the API's own, before the 404 (e.g. a web client's files). */
@@ -68,7 +71,9 @@ function rpcRoute(endpoint: RpcEndpoint, opts: HttpAppOptions) {
       }
       const ctx = contextFor(req, opts, query);
       const result = await invoke(endpoint, raw, ctx);
-      res.json(endpoint.bareHttpResult ? result : { result });
+      const text = serializeBounded(endpoint.bareHttpResult ? result : { result }, opts.maxReplyChars ?? Number.MAX_SAFE_INTEGER);
+      res.type('application/json').send(text);
+      opts.connections.unsent.trackHttpReply(res);
     } catch (err) {
       sendError(res, err);
     }

@@ -8,6 +8,7 @@ import {
   JSONRPC_PARSE_ERROR,
   toApiError,
 } from './apiError.js';
+import { serializeBounded } from './replySize.js';
 
 export type RpcId = string | number | null;
 
@@ -62,11 +63,60 @@ async function handleOne(msg: unknown, call: (c: RpcCall) => Promise<unknown>): 
   }
 }
 
+/** One reply's text within `budget` characters; a reply over it becomes its own error reply. */
+function serializeReply(reply: Reply, budget: number, configuredLimit: number): string {
+  try {
+    return serializeBounded(reply, budget, configuredLimit);
+  } catch (err) {
+    const e = toApiError(err);
+    return JSON.stringify(errorReply(reply.id, e.rpcCode, e.message));
+  }
+}
+
+/** How many calls of one batch run at once: enough for parallel Klippy requests, few enough that
+ * the results waiting to be serialised stay small. */
+const BATCH_CONCURRENCY = 8;
+
+/**
+ * A batch's reply text, in request order. Each reply is serialised as soon as its call ends and
+ * its result let go, against what is left of the budget, so a batch of 200 reads of a large
+ * item holds at most a few results and the budget's worth of text at any time. Every call
+ * runs (a call may change state even when its reply does not fit).
+ */
+async function handleBatch(msgs: unknown[], call: (c: RpcCall) => Promise<unknown>, maxReplyChars: number): Promise<string | undefined> {
+  const parts: (string | undefined)[] = new Array<string | undefined>(msgs.length);
+  let used = 2;
+  let next = 0;
+  const worker = async () => {
+    while (next < msgs.length) {
+      const i = next++;
+      const reply = await handleOne(msgs[i], call);
+      if (reply === undefined) continue;
+      const part = serializeReply(reply, Math.max(0, maxReplyChars - used - 1), maxReplyChars);
+      parts[i] = part;
+      used += part.length + 1;
+      // Handlers that answer synchronously would otherwise run the whole batch in microtasks,
+      // and a 4 MiB batch of reads could hold the event loop (every other client) for minutes.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, msgs.length) }, worker));
+  const present = parts.filter((p) => p !== undefined);
+  return present.length > 0 ? `[${present.join(',')}]` : undefined;
+}
+
 /**
  * Handles one websocket message: a request, a notification or a batch. Returns the reply text,
- * or undefined when nothing is to be sent. Never throws.
+ * or undefined when nothing is to be sent. Never throws. No reply text is longer than
+ * `maxReplyChars` (plus the small error replies that stand in for the replies that did not fit):
+ * a batch's replies are serialised one by one, and once the budget is spent the rest are
+ * answered with 413 errors rather than built.
  */
-export async function handleJsonRpcText(text: string, call: (c: RpcCall) => Promise<unknown>): Promise<string | undefined> {
+export async function handleJsonRpcText(
+  text: string,
+  call: (c: RpcCall) => Promise<unknown>,
+  maxReplyChars = Number.MAX_SAFE_INTEGER,
+): Promise<string | undefined> {
   let msg: unknown;
   try {
     msg = JSON.parse(text);
@@ -75,9 +125,8 @@ export async function handleJsonRpcText(text: string, call: (c: RpcCall) => Prom
   }
   if (Array.isArray(msg)) {
     if (msg.length === 0) return JSON.stringify(errorReply(null, JSONRPC_INVALID_REQUEST, 'Invalid Request: empty batch'));
-    const replies = (await Promise.all(msg.map((m) => handleOne(m, call)))).filter((r) => r !== undefined);
-    return replies.length > 0 ? JSON.stringify(replies) : undefined;
+    return handleBatch(msg, call, maxReplyChars);
   }
   const reply = await handleOne(msg, call);
-  return reply === undefined ? undefined : JSON.stringify(reply);
+  return reply === undefined ? undefined : serializeReply(reply, maxReplyChars, maxReplyChars);
 }

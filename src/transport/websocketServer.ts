@@ -21,6 +21,8 @@ export interface WebsocketOptions {
   connections: ConnectionRegistry;
   maxMessageBytes: number;
   maxBacklogBytes: number;
+  /** Longest reply text built for one message (a batch's replies together); see replySize.ts. */
+  maxReplyChars?: number;
   /** Decides whether an upgrade may proceed; throws ApiError (e.g. 401) to refuse it. */
   authorizeUpgrade?: (req: IncomingMessage) => void;
   /** Other websocket paths (e.g. /debug/inspect), upgraded only after authorizeUpgrade passes. */
@@ -37,6 +39,8 @@ export function attachWebsocket(server: Server, opts: WebsocketOptions): WebSock
   // We decode UTF-8 ourselves (invalid bytes become U+FFFD and then a JSON parse error reply),
   // because the library would otherwise close the connection on them.
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxMessageBytes, skipUTF8Validation: true });
+  // A reply the backlog limit would drop the client for is refused as too large instead.
+  const maxReplyChars = Math.min(opts.maxReplyChars ?? Number.MAX_SAFE_INTEGER, opts.maxBacklogBytes);
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -63,6 +67,7 @@ export function attachWebsocket(server: Server, opts: WebsocketOptions): WebSock
         normaliseAddress(req.socket.remoteAddress),
         opts.maxBacklogBytes,
         (c) => opts.connections.remove(c),
+        opts.connections.unsent.enforce,
       );
       opts.connections.add(conn);
       log.debug(`websocket ${conn.id} opened from ${conn.clientAddress}`);
@@ -77,9 +82,13 @@ export function attachWebsocket(server: Server, opts: WebsocketOptions): WebSock
             dialect: conn.dialect,
             connection: conn,
           });
-        }).then((reply) => {
-          if (reply !== undefined) conn.send(reply);
-        });
+        }, maxReplyChars).then(
+          (reply) => {
+            if (reply !== undefined) conn.send(reply);
+          },
+          // handleJsonRpcText never throws by contract; if it ever does, it is a bug to log, not a crash.
+          (err: unknown) => log.error(`websocket ${conn.id}: message not answered: ${err instanceof Error ? err.message : String(err)}`),
+        );
       });
     });
   });

@@ -3,6 +3,7 @@
 import type { WebSocket } from 'ws';
 import type { Dialect } from './requestContext.js';
 import { getLogger } from '../logger.js';
+import { BACKLOG_NOTICE_BYTES, type BacklogHolder } from './unsentBytes.js';
 
 const log = getLogger('websocket');
 
@@ -13,7 +14,7 @@ export interface ClientIdentity {
   url: string;
 }
 
-export class WsConnection {
+export class WsConnection implements BacklogHolder {
   dialect: Dialect = 'spec';
   identity: ClientIdentity | undefined;
   /** Set once this connection subscribes to printer objects itself. */
@@ -26,6 +27,8 @@ export class WsConnection {
     readonly clientAddress: string,
     private readonly maxBacklogBytes: number,
     private readonly onClose: (conn: WsConnection) => void,
+    /** Called when this client holds a notable backlog, so the total over all clients is checked. */
+    private readonly onBacklog: (conn: WsConnection) => void = () => undefined,
   ) {
     ws.on('close', () => this.markClosed());
     ws.on('error', (err) => log.debug(`connection ${id}: ${err.message}`));
@@ -35,22 +38,43 @@ export class WsConnection {
     return !this.closed;
   }
 
+  /** Bytes sent to this client that it has not read yet (past the kernel's socket buffers). */
+  get bufferedAmount(): number {
+    return this.closed ? 0 : this.ws.bufferedAmount;
+  }
+
+  /** Drops the client at once: what it has not read is discarded. */
+  drop(why: string): void {
+    if (this.closed) return;
+    log.warn(`dropping websocket ${this.id} (${this.clientAddress}): ${this.ws.bufferedAmount} bytes unread; ${why}`);
+    this.ws.terminate();
+    this.markClosed();
+  }
+
   /** Sends one text frame; returns false if the client is gone or was just dropped. */
   send(text: string): boolean {
     if (this.closed) return false;
     if (this.ws.bufferedAmount + text.length > this.maxBacklogBytes) {
-      log.warn(`dropping websocket ${this.id} (${this.clientAddress}): ${this.ws.bufferedAmount} bytes unread`);
+      this.drop('over max_websocket_backlog');
+      return false;
+    }
+    try {
+      this.ws.send(text);
+    } catch (err) {
+      // The socket closed under us (or the frame could not be made): this client only.
+      log.warn(`websocket ${this.id}: send failed: ${(err as Error).message}`);
       this.ws.terminate();
       this.markClosed();
       return false;
     }
-    this.ws.send(text);
-    return true;
+    if (this.ws.bufferedAmount > BACKLOG_NOTICE_BYTES) this.onBacklog(this);
+    return !this.closed;
   }
 
   /** A JSON-RPC notification; `params` is left out when there are none, as Moonraker does. */
   notify(method: string, params?: unknown[]): boolean {
-    return this.send(JSON.stringify(params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params }));
+    const text = notificationText(method, params);
+    return text !== undefined && this.send(text);
   }
 
   close(code = 1001, reason = 'server closing'): void {
@@ -61,5 +85,19 @@ export class WsConnection {
     if (this.closed) return;
     this.closed = true;
     this.onClose(this);
+  }
+}
+
+/**
+ * A notification's text, or undefined (logged) when it cannot be serialised (over V8's string
+ * limit, say): a notification is never worth the process. It is not measured first as replies
+ * are (status updates go out several times a second); `send` holds it to the backlog limit.
+ */
+export function notificationText(method: string, params: unknown[] | undefined): string | undefined {
+  try {
+    return JSON.stringify(params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params });
+  } catch (err) {
+    log.error(`notification ${method} not sent: ${(err as Error).message}`);
+    return undefined;
   }
 }

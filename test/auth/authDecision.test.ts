@@ -2,7 +2,8 @@
 // or 401 out. Then the websocket Origin rule, also as a table.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decide, decideOrigin, sameSecret, type RequestFacts } from '../../src/auth/authDecision.js';
+import { changesState, decide, decideBrowserRequest, sameSecret, type RequestFacts } from '../../src/auth/authDecision.js';
+import { ServerNames } from '../../src/auth/serverNames.js';
 import { TrustedClients } from '../../src/auth/trustedClients.js';
 import { CorsPolicy, parseCorsDomain } from '../../src/auth/corsPolicy.js';
 
@@ -81,25 +82,54 @@ test('sameSecret compares whole strings', () => {
 
 const cors = (domains: string[], enableCors = false) => new CorsPolicy(domains.map(parseCorsDomain), enableCors);
 
-type OriginRow = [name: string, origin: string | undefined, host: string | undefined, policy: CorsPolicy, expected: string];
+// A server named printer.lan (its machine's host name "printer" with the domain "lan").
+const names = new ServerNames([], 'printer.lan');
+const isOwnName = (n: string) => names.has(n);
+
+type OriginRow = [name: string, method: string, origin: string | undefined, host: string | undefined, policy: CorsPolicy, expected: string];
 const ORIGINS: OriginRow[] = [
-  ['no Origin: not a browser', undefined, 'printer.lan:7125', cors([]), 'no-origin'],
-  ['page from this very host and port', 'http://printer.lan:7125', 'printer.lan:7125', cors([]), 'same-host'],
-  ['same host, https page behind a proxy', 'https://printer.lan', 'printer.lan', cors([]), 'same-host'],
-  ['host compared without case', 'http://Printer.LAN:7125', 'printer.lan:7125', cors([]), 'same-host'],
-  ['default port written out in Host', 'http://printer.lan', 'printer.lan:80', cors([]), 'same-host'],
-  ['same host, other port, no CORS', 'http://printer.lan', 'printer.lan:7125', cors([]), '403'],
-  ['foreign site', 'http://evil.example', 'printer.lan:7125', cors([]), '403'],
-  ['foreign site allowed by pattern', 'http://ui.local', 'printer.lan:7125', cors(['*.local']), 'cors'],
-  ['foreign site not matching the pattern', 'http://ui.lan', 'printer.lan:7125', cors(['*.local']), '403'],
-  ['enable_cors allows every origin', 'http://evil.example', 'printer.lan:7125', cors([], true), 'cors'],
-  ['"null" origin (sandboxed page) refused', 'null', 'printer.lan:7125', cors(['*.local']), '403'],
-  ['no Host header, foreign page', 'http://a.b', undefined, cors([]), '403'],
+  ['no Origin: not a browser', 'POST', undefined, 'printer.lan:7125', cors([]), 'not-browser'],
+  ['no Origin, any Host: not a browser', 'POST', undefined, 'rebind.evil:7125', cors([]), 'not-browser'],
+  ['page from this very host and port', 'UPGRADE', 'http://printer.lan:7125', 'printer.lan:7125', cors([]), 'same-origin'],
+  ['same host, https page behind a proxy', 'POST', 'https://printer.lan', 'printer.lan', cors([]), 'same-origin'],
+  ['host compared without case', 'POST', 'http://Printer.LAN:7125', 'printer.lan:7125', cors([]), 'same-origin'],
+  ['default port written out in Host', 'POST', 'http://printer.lan', 'printer.lan:80', cors([]), 'same-origin'],
+  ['same host, other port, no CORS', 'POST', 'http://printer.lan', 'printer.lan:7125', cors([]), 'Origin not allowed'],
+  ['foreign site', 'UPGRADE', 'http://evil.example', 'printer.lan:7125', cors([]), 'Origin not allowed'],
+  ['foreign site, text/plain POST', 'POST', 'http://evil.example', '127.0.0.1:7125', cors([]), 'Origin not allowed'],
+  ['foreign site, DELETE', 'DELETE', 'http://evil.example', 'localhost:7125', cors([]), 'Origin not allowed'],
+  ['foreign site, GET: it cannot read the answer', 'GET', 'http://evil.example', 'localhost:7125', cors([]), 'read-only'],
+  ['foreign site allowed by pattern', 'POST', 'http://ui.local', 'printer.lan:7125', cors(['*.local']), 'cors'],
+  ['foreign site not matching the pattern', 'POST', 'http://ui.lan', 'printer.lan:7125', cors(['*.local']), 'Origin not allowed'],
+  ['enable_cors allows every origin', 'UPGRADE', 'http://evil.example', 'printer.lan:7125', cors([], true), 'cors'],
+  ['"null" origin (sandboxed page) refused', 'POST', 'null', 'printer.lan:7125', cors(['*.local']), 'Origin not allowed'],
+  ['no Host header, foreign page', 'POST', 'http://a.b', undefined, cors([]), 'Host not allowed'],
+  ['DNS rebinding: Origin matches a foreign Host', 'POST', 'http://rebind.evil:7125', 'rebind.evil:7125', cors([]), 'Host not allowed'],
+  ['DNS rebinding, websocket', 'UPGRADE', 'http://rebind.evil:7125', 'rebind.evil:7125', cors([]), 'Host not allowed'],
+  ['DNS rebinding, same-origin GET (fetch metadata only)', 'GET', undefined, 'rebind.evil:7125', cors([]), 'Host not allowed'],
+  ['an IP address as Host is never a rebound name', 'POST', 'http://192.168.1.20:7125', '192.168.1.20:7125', cors([]), 'same-origin'],
+  ['IPv6 literal Host', 'POST', 'http://[fe80::1]:7125', '[fe80::1]:7125', cors([]), 'same-origin'],
+  ['localhost', 'POST', 'http://localhost:7125', 'localhost:7125', cors([]), 'same-origin'],
+  ['mDNS name of the machine', 'POST', 'http://printer.local:7125', 'printer.local:7125', cors([]), 'same-origin'],
+  ['short host name', 'UPGRADE', 'http://printer:7125', 'printer:7125', cors([]), 'same-origin'],
+  ['a name cors_domains lists', 'POST', 'http://my.printer.example:7125', 'my.printer.example:7125', cors(['http://my.printer.example:*']), 'same-origin'],
+  ['a name cors_domains lists, UI on another port', 'POST', 'http://my.printer.example', 'my.printer.example:7125', cors(['http://my.printer.example']), 'cors'],
+  ['cross-site fetch metadata without Origin, POST', 'POST', undefined, 'localhost:7125', cors([]), 'Origin not allowed'],
+  ['same-origin fetch metadata without Origin, POST', 'POST', undefined, 'localhost:7125', cors([]), 'same-origin'],
 ];
-for (const [name, origin, host, policy, expected] of ORIGINS) {
-  test(`decideOrigin: ${name} → ${expected}`, () => {
-    const d = decideOrigin({ origin, host, cors: policy });
-    if (expected === '403') assert.deepEqual(d, { allow: false, status: 403, message: 'Origin not allowed' });
+for (const [name, method, origin, host, policy, expected] of ORIGINS) {
+  test(`decideBrowserRequest: ${name} → ${expected}`, () => {
+    const secFetchSite = origin !== undefined ? undefined : name.includes('cross-site') ? 'cross-site' : name.includes('fetch metadata') ? 'same-origin' : undefined;
+    const d = decideBrowserRequest({ changesState: changesState(method, false), origin, secFetchSite, host, cors: policy, isOwnName });
+    if (/not allowed/.test(expected)) assert.deepEqual(d, { allow: false, status: 403, message: expected });
     else assert.deepEqual(d, { allow: true, via: expected });
   });
 }
+
+test('changesState: every method but GET, HEAD, OPTIONS; GET too where the endpoint takes writes', () => {
+  for (const m of ['POST', 'DELETE', 'PUT', 'PATCH', 'UPGRADE', 'post']) assert.equal(changesState(m, false), true, m);
+  for (const m of ['GET', 'HEAD', 'OPTIONS', 'get']) assert.equal(changesState(m, false), false, m);
+  assert.equal(changesState('GET', true), true, 'GET /printer/gcode/script runs gcode');
+  assert.equal(changesState('HEAD', true), true);
+  assert.equal(changesState('OPTIONS', true), false, 'a preflight only asks');
+});

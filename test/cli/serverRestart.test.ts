@@ -5,22 +5,13 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RpcClient } from '../helpers/rpcClient.js';
+import { freePort } from '../helpers/cliProcess.js';
 import type { J } from '../helpers/clientReplay.js';
 
 const CLI = join(import.meta.dirname, '../../src/cli/moonstate.ts');
-
-async function freePort(): Promise<number> {
-  const srv = createServer().listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const { port } = srv.address() as { port: number };
-  srv.close();
-  await once(srv, 'close');
-  return port;
-}
 
 async function getJson(url: string): Promise<J> {
   try {

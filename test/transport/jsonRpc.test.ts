@@ -52,3 +52,21 @@ test('batches answer every request in order, skip notifications, and reject an e
   assert.equal((await rpc('[]')).error.code, -32600);
   assert.equal(await rpc('[{"jsonrpc":"2.0","method":"echo"}]'), undefined);
 });
+
+test('replies over the bound are 413 errors; a batch shares one budget; nothing unserialisable throws', async () => {
+  const big = 'b'.repeat(1000);
+  const calls = Array.from({ length: 5 }, (_, i) => ({ jsonrpc: '2.0', method: 'echo', params: { big }, id: i }));
+  const text = await handleJsonRpcText(JSON.stringify(calls), call, 2500);
+  const replies = JSON.parse(text!) as Array<{ id: number; result?: unknown; error?: { code: number; message: string } }>;
+  assert.deepEqual(replies.map((r) => r.id), [0, 1, 2, 3, 4]);
+  assert.equal(replies.filter((r) => r.result !== undefined).length, 2);
+  for (const r of replies.slice(2)) assert.deepEqual(r.error, { code: 413, message: 'Reply too large: over the limit of 2500 bytes (ask for less at a time)' });
+  const one = JSON.parse((await handleJsonRpcText(JSON.stringify(calls[0]), call, 500))!);
+  assert.equal(one.error.code, 413);
+  assert.equal(one.id, 0);
+  // A result JSON cannot carry (a BigInt) is an error reply, not an exception.
+  const odd = async () => ({ n: 1n });
+  const bad = JSON.parse((await handleJsonRpcText('{"jsonrpc":"2.0","method":"x","id":9}', odd))!);
+  assert.equal(bad.error.code, 500);
+  assert.equal(bad.id, 9);
+});
