@@ -127,7 +127,6 @@ test('download and HTTP delete URLs: "..", %2e%2e, encoded slashes, NUL, symlink
     '/server/files/gcodes/escape/secret.txt',
     '/server/files/gcodes/link.gcode',
     '/server/files/gcodes/x%00.gcode',
-    '/server/files/gcodes_evil/x.gcode',
   ];
   for (const url of urls) {
     const get = await rawRequest(s.url, 'GET', url);
@@ -137,6 +136,11 @@ test('download and HTTP delete URLs: "..", %2e%2e, encoded slashes, NUL, symlink
     const del = await rawRequest(s.url, 'DELETE', url);
     refusedStatus(del.status, `DELETE ${url}`);
   }
+  // A sibling folder is no root: nothing there exists for a download (404, Moonraker's answer).
+  const sibling = await rawRequest(s.url, 'GET', '/server/files/gcodes_evil/x.gcode');
+  assert.equal(sibling.status, 404);
+  assert.ok(!sibling.text.includes('EVIL'));
+  refusedStatus((await rawRequest(s.url, 'DELETE', '/server/files/gcodes_evil/x.gcode')).status, 'DELETE gcodes_evil');
   assert.equal(outsideSnapshot(), before);
   // The symlink itself can still be deleted: it lives inside the root.
   assert.ok(existsSync(join(gcodes, 'link.gcode')));
