@@ -4,7 +4,7 @@ import { rpc, type Endpoint } from '../transport/endpointRegistry.js';
 import { param } from '../transport/params.js';
 import { ApiError, invalidParams } from '../transport/apiError.js';
 import { normaliseSelection, selectionFromQuery } from '../shared/objectSelection.js';
-import type { ObjectSelection } from '../shared/klippyProtocol.js';
+import { isKlippyState, type ObjectSelection } from '../shared/klippyProtocol.js';
 import type { RequestContext } from '../transport/requestContext.js';
 import type { WsConnection } from '../transport/wsConnection.js';
 import { KLIPPY_DISCONNECTED } from '../actors/klippySocket.actor.js';
@@ -71,7 +71,15 @@ export function printerEndpoints(s: Services): Endpoint[] {
       description: "Klippy's host information and state",
       http: { verbs: ['GET', 'POST'], path: '/printer/info' },
       params: {},
-      handler: () => klippy.request('info'),
+      // Klippy's host facts, but its state as the connection machine has it: Klippy says
+      // "ready" a moment before we have subscribed and can take a print, and a client that reads
+      // "ready" here must be able to start one (server.info and the print endpoints read the
+      // same machine). The reply itself is a report of Klippy's state and is fed to it first.
+      handler: async () => {
+        const info = await klippy.request('info');
+        if (isKlippyState(info.state)) klippy.noteReportedState(info.state, typeof info.state_message === 'string' ? info.state_message : '');
+        return { ...info, state: klippy.state, state_message: klippy.reportedMessage };
+      },
     }),
     rpc({
       method: 'printer.emergency_stop',
@@ -112,7 +120,7 @@ export function printerEndpoints(s: Services): Endpoint[] {
       paramsFromHttpQuery: objectsFromQuery,
       handler: ({ objects }) => {
         const sel = selectionOf(objects);
-        return s.subscriptions.cachedQuery(sel) ?? klippy.request('objects/query', { objects: sel });
+        return s.subscriptions.query(sel);
       },
     }),
     rpc({
