@@ -150,10 +150,9 @@ export class StatusSubscriptions {
         if (this.refreshing === entry) this.refreshing = undefined;
         // Klippy went away (or the union was replaced) meanwhile: this answer is of no use.
         if (this.klippyUnion !== union) return;
-        const status = (typeof reply.status === 'object' && reply.status !== null ? reply.status : {}) as Record<string, JsonObject>;
-        for (const [obj, values] of Object.entries(status)) this.cache.set(obj, { ...this.cache.get(obj), ...values });
-        if (typeof reply.eventtime === 'number' && reply.eventtime >= this.eventtime) this.setEventtime(reply.eventtime);
+        const changed = this.absorbWholeUnion(reply);
         this.actor.send({ type: 'REFRESHED', through });
+        this.fanOutChanged(changed);
       }),
     };
     entry.done.catch(() => {
@@ -254,10 +253,18 @@ export class StatusSubscriptions {
     // The socket closed while we waited: the reply (if any) is of a connection now gone.
     if (!this.klippy.isConnected) return;
     this.klippyUnion = union;
+    const changed = this.absorbWholeUnion(reply);
+    this.actor.send({ type: 'SUBSCRIBED', through });
+    this.fanOutChanged(changed, requester);
+  }
+
+  /**
+   * Takes a reply holding the whole union (objects/subscribe, or objects/query of the union) as
+   * the cache's new content, and returns what changed relative to it.
+   */
+  private absorbWholeUnion(reply: JsonObject): { status: Record<string, JsonObject>; eventtime: number } {
     const eventtime = typeof reply.eventtime === 'number' ? reply.eventtime : this.eventtime;
     const status = (typeof reply.status === 'object' && reply.status !== null ? reply.status : {}) as Record<string, JsonObject>;
-    // What changed relative to the cache goes to every subscriber as an ordinary update, so a
-    // subscriber never misses a value because someone else's subscription refreshed the cache.
     const changed: Record<string, JsonObject> = {};
     for (const [obj, values] of Object.entries(status)) {
       const before = this.cache.get(obj);
@@ -270,8 +277,16 @@ export class StatusSubscriptions {
     for (const obj of [...this.cache.keys()]) if (!(obj in status)) this.cache.delete(obj);
     for (const [obj, values] of Object.entries(status)) this.cache.set(obj, { ...values });
     this.setEventtime(eventtime);
-    this.actor.send({ type: 'SUBSCRIBED', through });
-    if (Object.keys(changed).length > 0) this.fanOut(changed, eventtime, requester);
+    return { status: changed, eventtime };
+  }
+
+  /**
+   * What changed relative to the cache goes to every subscriber as an ordinary update, so a
+   * subscriber never misses a value because someone else's subscription or query refreshed the
+   * cache (Klippy may send the same value again on its next tick: harmless).
+   */
+  private fanOutChanged(changed: { status: Record<string, JsonObject>; eventtime: number }, except?: string): void {
+    if (Object.keys(changed.status).length > 0) this.fanOut(changed.status, changed.eventtime, except);
   }
 
   private onKlippyUpdate(update: StatusReply): void {
