@@ -142,15 +142,28 @@ export function impatientClientSuite(peer: Peer): void {
       await ws.call('printer.gcode.script', { script: 'SET_GCODE_OFFSET Z=0' });
     });
 
-    test('a query right after pause, resume and cancel sees the new state', { skip: peer.slowPrints ? false : 'prints on a Klippy without MCU end at once' }, async () => {
-      await startAndCheck('http', SLOW);
-      for (const [action, state] of [
+    test('a query, or a new subscription, right after print start, pause, resume and cancel sees the new state', { skip: peer.slowPrints ? false : 'prints on a Klippy without MCU end at once' }, async () => {
+      const steps = [
+        ['start', 'printing'],
         ['pause', 'paused'],
         ['resume', 'printing'],
         ['cancel', 'cancelled'],
-      ] as const) {
-        assert.equal((await s.http('POST', `/printer/print/${action}`)).status, 200);
-        assert.equal((await printStats()).state, state, action);
+      ] as const;
+      const command = async (action: string) => {
+        const r = await s.http('POST', `/printer/print/${action}`, action === 'start' ? { filename: SLOW } : undefined);
+        assert.equal(r.status, 200, `${action}: ${JSON.stringify(r.body)}`);
+      };
+      for (const [action, state] of steps) {
+        await command(action);
+        assert.deepEqual(await printStats(), { state, filename: SLOW }, action);
+      }
+      // Clients connected beforehand subscribe the moment each command is answered: nothing
+      // queried in between, so only the subscribe can notice the cache is behind.
+      const late = await Promise.all(steps.map(() => s.ws()));
+      for (const [i, [action, state]] of steps.entries()) {
+        await command(action);
+        const sub = await late[i]!.call<J>('printer.objects.subscribe', { objects: { print_stats: ['state', 'filename'] } });
+        assert.deepEqual(sub.status.print_stats, { state, filename: SLOW }, `subscribe after ${action}`);
       }
     });
   });
