@@ -3,4 +3,9 @@
 import { impatientClientSuite } from '../helpers/impatientClientSuite.js';
 import { startStack } from '../helpers/testStack.js';
 
-impatientClientSuite({ name: 'virtual Klippy, time scale 1', start: () => startStack({ timeScale: 1, startupDelayMs: 400 }), slowPrints: true, restarts: true });
+impatientClientSuite({
+  name: 'virtual Klippy, time scale 1',
+  start: () => startStack({ timeScale: 1, startupDelayMs: 400, restartDelayMs: 200 }),
+  slowPrints: true,
+  restarts: true,
+});

@@ -20,6 +20,8 @@ export interface StackOptions {
   timeScale?: number;
   /** Real ms between the virtual Klippy's status ticks (default Klippy's 250). */
   statusTickMs?: number;
+  /** Real ms the virtual Klippy is away on RESTART (default Klippy's 1000). */
+  restartDelayMs?: number;
   /** Extra config text appended after the [server] section the stack writes. */
   extraConfig?: string;
   /** Start without a virtual Klippy listening (tests start/stop it themselves). */
@@ -74,6 +76,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     configFile: join(dir, 'data', 'config', 'printer.cfg'),
     startupDelayMs: opts.startupDelayMs ?? 100,
     ...(opts.statusTickMs !== undefined ? { statusTickMs: opts.statusTickMs } : {}),
+    ...(opts.restartDelayMs !== undefined ? { restartDelayMs: opts.restartDelayMs } : {}),
   });
   return startStackWith(dir, sim, socketPath, gcodesPath, opts);
 }
