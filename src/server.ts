@@ -114,7 +114,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
     inspect: inspection.inspector('klippyConnection'),
     ...(opts.klippyRequestTimeoutMs !== undefined ? { requestTimeoutMs: opts.klippyRequestTimeoutMs } : {}),
   });
-  const subscriptions = new StatusSubscriptions(klippy);
+  const subscriptions = new StatusSubscriptions(klippy, { inspect: inspection.inspector('statusSubscription') });
   const connections = new ConnectionRegistry(config.server.max_websocket_backlog_total * 1024);
   const database = new Database(dirs.database);
   const printJob = new PrintJobTracker(klippy, subscriptions, { inspect: inspection.inspector('printJob') });

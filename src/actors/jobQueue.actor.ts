@@ -88,7 +88,7 @@ export class JobQueue {
           const started = new Promise<void>((resolve) => {
             watch = race(
               printJob.events$.pipe(filter((e) => e.type === 'job.started')),
-              printJob.state$.pipe(filter((s) => s === 'printing' || s === 'paused')),
+              printJob.state$.pipe(filter(() => printJob.jobActive)),
               timer(START_CONFIRM_MS),
             ).subscribe(() => resolve());
           });
@@ -143,7 +143,7 @@ export class JobQueue {
     const printer = () => ({
       type: 'PRINTER' as const,
       canStart: printControl.canStart,
-      printing: printJob.state === 'printing' || printJob.state === 'paused',
+      printing: printJob.jobActive,
     });
     this.subs.push(
       merge(printJob.state$, klippy.state$).subscribe(() => this.actor.send(printer())),

@@ -6,6 +6,7 @@ import { BehaviorSubject, Subject, distinctUntilChanged, type Observable } from 
 import {
   klippyConnectionMachine,
   reportedKlippyState,
+  reportedStateMessage,
   type KlippyConnectionEmitted,
   type KlippyConnectionEvent,
   type ReportedKlippyState,
@@ -17,6 +18,7 @@ import {
   isKlippyState,
   type JsonObject,
   type KlippyInfo,
+  type KlippyState,
   type StatusReply,
 } from '../shared/klippyProtocol.js';
 import { ApiError } from '../transport/apiError.js';
@@ -34,6 +36,13 @@ export const KLIPPY_NOT_CONNECTED = 'Klippy Host not connected';
  */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
 const UNBOUNDED = /^(gcode\/|pause_resume\/|query_endstops\/status$|emergency_stop$)/;
+/**
+ * Requests that cannot change what the printer's objects report. Every other one (gcode,
+ * print control, restarts, emergency stop, endpoints we do not know) may, so its
+ * acknowledgement is announced on `writeAcked$` (the status cache is stale until Klippy
+ * reports again).
+ */
+const READ_ONLY = new Set(['info', 'list_endpoints', 'objects/list', 'objects/query', 'objects/subscribe', 'gcode/help', 'gcode/subscribe_output']);
 
 export interface KlippyConnectionOptions {
   socketPath: string;
@@ -52,6 +61,7 @@ export class KlippyConnection {
   private readonly gcodeSubject = new Subject<string>();
   private readonly eventsSubject = new Subject<KlippyConnectionEmitted>();
   private readonly stateSubject = new BehaviorSubject<ReportedKlippyState>('disconnected');
+  private readonly writeAckedSubject = new Subject<string>();
   private readonly messageHandlers = new Map<string, (params: JsonObject) => void>();
   readonly actor: Actor<typeof klippyConnectionMachine>;
   endpoints: string[] = [];
@@ -64,6 +74,11 @@ export class KlippyConnection {
   readonly events$: Observable<KlippyConnectionEmitted> = this.eventsSubject.asObservable();
   /** The klippy_state Moonraker reports: disconnected, startup, ready, error, shutdown. */
   readonly state$: Observable<ReportedKlippyState> = this.stateSubject.pipe(distinctUntilChanged());
+  /**
+   * The method of each request that may have changed the printer, as Klippy answers it (or
+   * fails it): emitted before the requester hears the answer.
+   */
+  readonly writeAcked$: Observable<string> = this.writeAckedSubject.asObservable();
 
   constructor(private readonly opts: KlippyConnectionOptions) {
     this.messageHandlers.set(STATUS_UPDATE_METHOD, (p) => {
@@ -161,10 +176,34 @@ export class KlippyConnection {
     this.gcodeSubject.complete();
     this.eventsSubject.complete();
     this.stateSubject.complete();
+    this.writeAckedSubject.complete();
   }
 
+  /**
+   * The klippy_state every client reads (server.info, printer.info, the print endpoints): the
+   * machine's, read from its snapshot, so it has already changed when the machine's own
+   * announcements (notify_klippy_ready) go out.
+   */
   get state(): ReportedKlippyState {
-    return this.stateSubject.value;
+    return reportedKlippyState(this.actor.getSnapshot());
+  }
+
+  /** The connection machine is ready (its `klippyReady` tag). */
+  get isReady(): boolean {
+    return this.actor.getSnapshot().hasTag('klippyReady');
+  }
+
+  /** The message that goes with `state`. */
+  get reportedMessage(): string {
+    return reportedStateMessage(this.actor.getSnapshot());
+  }
+
+  /**
+   * Klippy's state as some reply (an `info`) just showed it: fed to the machine like a webhooks
+   * report, so a shutdown seen there is not contradicted by what we report.
+   */
+  noteReportedState(state: KlippyState, message: string): void {
+    if (this.actor.getSnapshot().status === 'active') this.actor.send({ type: 'KLIPPY_STATE', state, message });
   }
 
   get info(): KlippyInfo | null {
@@ -187,6 +226,12 @@ export class KlippyConnection {
     const socket = this.socket;
     if (!socket?.isOpen) return Promise.reject(new ApiError(503, KLIPPY_NOT_CONNECTED));
     const timeoutMs = 'timeoutMs' in opts ? opts.timeoutMs : UNBOUNDED.test(method) ? undefined : (this.opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
-    return socket.request(method, params, { timeoutMs });
+    const reply = socket.request(method, params, { timeoutMs });
+    if (!READ_ONLY.has(method)) {
+      // Registered before the caller's own handlers, so this runs first.
+      const acked = () => this.writeAckedSubject.next(method);
+      reply.then(acked, acked);
+    }
+    return reply;
   }
 }

@@ -11,8 +11,6 @@ const log = getLogger('print');
 /** Turns a client's filename into a path relative to the gcodes root; throws 404/400. */
 export type GcodeResolver = (filename: string) => Promise<string>;
 
-const IDLE = new Set(['standby', 'complete', 'cancelled', 'error']);
-
 /**
  * Klippy reads `FILENAME=` as an extended gcode parameter: a quoted value may hold spaces but
  * no escapes, so pick the quote the name does not contain.
@@ -31,15 +29,15 @@ export class PrintControl {
     private readonly resolve: GcodeResolver,
   ) {}
 
-  /** True when Klippy is ready and no job is printing or paused. */
+  /** True when Klippy is ready and no job is printing or paused (both machines' tags). */
   get canStart(): boolean {
-    return this.klippy.state === 'ready' && IDLE.has(this.printJob.state);
+    return this.klippy.isReady && this.printJob.canStartPrint;
   }
 
   async start(filename: string): Promise<string> {
     const path = await this.resolve(filename);
-    if (this.klippy.state !== 'ready') throw new ApiError(503, `Klippy is ${this.klippy.state}, cannot start a print`);
-    if (!IDLE.has(this.printJob.state)) throw new ApiError(409, `Printer is busy (${this.printJob.state}), cannot start a print`);
+    if (!this.klippy.isReady) throw new ApiError(503, `Klippy is ${this.klippy.state}, cannot start a print`);
+    if (!this.printJob.canStartPrint) throw new ApiError(409, `Printer is busy (${this.printJob.state}), cannot start a print`);
     await this.klippy.request('gcode/script', { script: `SDCARD_PRINT_FILE FILENAME=${quoteFilename(path)}` });
     return path;
   }

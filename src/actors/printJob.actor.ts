@@ -59,7 +59,7 @@ export class PrintJobTracker {
       }
       if (diff.virtual_sdcard) {
         const sd = subscriptions.current('virtual_sdcard') as unknown as SdcardStatus | undefined;
-        if (sd && typeof sd.progress === 'number') this.actor.send({ type: 'SDCARD', status: sd });
+        if (sd && typeof sd.progress === 'number') this.actor.send({ type: 'SDCARD', status: sd, at: now() });
       }
     });
     this.subs.push(
@@ -98,9 +98,19 @@ export class PrintJobTracker {
     return this.snapshotSubject.value.job;
   }
 
+  /** A job is printing or paused: the machine's `jobActive` tag. */
+  get jobActive(): boolean {
+    return this.actor.getSnapshot().hasTag('jobActive');
+  }
+
+  /** No job is running, so a print may start (if Klippy is ready): the `canStartPrint` tag. */
+  get canStartPrint(): boolean {
+    return this.actor.getSnapshot().hasTag('canStartPrint');
+  }
+
   /** The file (relative to gcodes) a running or paused job holds, if any. */
   get fileInUse(): string | undefined {
-    const { state, job } = this.snapshotSubject.value;
-    return (state === 'printing' || state === 'paused') && job ? job.filename : undefined;
+    const { job } = this.snapshotSubject.value;
+    return this.jobActive && job ? job.filename : undefined;
   }
 }

@@ -5,7 +5,13 @@
 //
 // Subscribers are websocket connections (notify_status_update) and the server's own components
 // (job state, temperature store); the latter are "persistent" and survive Klippy reconnects.
+//
+// The subscription's lifecycle and the cache's freshness (read-your-writes: no answer from the
+// cache with data older than a state-changing request the client has seen acknowledged) are
+// machines/statusSubscription.machine.ts, which this actor runs and reports to.
 import type { Subscription } from 'rxjs';
+import { createActor, type Actor, type InspectionEvent } from 'xstate';
+import { statusSubscriptionMachine } from '../machines/statusSubscription.machine.js';
 import type { JsonObject, ObjectSelection, StatusReply } from '../shared/klippyProtocol.js';
 import { STATUS_UPDATE_METHOD } from '../shared/klippyProtocol.js';
 import {
@@ -45,16 +51,27 @@ export class StatusSubscriptions {
   private klippyUnion: ObjectSelection | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly subs: Subscription[] = [];
+  /** The query of the whole union in flight, and the writes acknowledged when it was sent. */
+  private refreshing: { through: number; done: Promise<void> } | undefined;
+  readonly actor: Actor<typeof statusSubscriptionMachine>;
 
-  constructor(private readonly klippy: KlippyConnection) {
+  constructor(
+    private readonly klippy: KlippyConnection,
+    opts: { inspect?: (ev: InspectionEvent) => void } = {},
+  ) {
+    this.actor = createActor(statusSubscriptionMachine, opts.inspect ? { inspect: opts.inspect } : {});
+    this.actor.start();
     this.subs.push(
       klippy.status$.subscribe((update) => this.onKlippyUpdate(update)),
       klippy.state$.subscribe((state) => {
         if (state === 'disconnected') {
           this.cache.clear();
           this.klippyUnion = undefined;
+          this.refreshing = undefined;
+          this.actor.send({ type: 'KLIPPY_LOST' });
         }
       }),
+      klippy.writeAcked$.subscribe(() => this.actor.send({ type: 'WRITE_ACKED' })),
     );
     // The connection machine follows Klippy's state through `webhooks`, so it always rides along.
     this.watch('klippy:webhooks', { webhooks: ['state', 'state_message'] }, () => {});
@@ -64,6 +81,12 @@ export class StatusSubscriptions {
 
   dispose(): void {
     for (const s of this.subs) s.unsubscribe();
+    this.actor.stop();
+  }
+
+  /** Writes Klippy has acknowledged so far (the machine's count). */
+  private get acked(): number {
+    return this.actor.getSnapshot().context.acked;
   }
 
   /** The cached status of one object (fresh to Klippy's last tick), if it is subscribed. */
@@ -76,17 +99,67 @@ export class StatusSubscriptions {
   }
 
   /**
-   * Answers a one-shot query from the cache when the live subscription already covers it, so
-   * the client need not wait up to a whole 0.25 s tick for Klippy's reply. Undefined when it
-   * cannot be trusted: Klippy not ready, no union on this socket yet, or objects or fields the
-   * union does not carry (all fields, `null`, count only where the union asks for all fields).
-   * The values are those of Klippy's last tick that changed something; they still hold now
-   * (Klippy would have sent a change), so the eventtime is Klippy's clock now, not that tick's.
+   * Answers a one-shot query from the cache when the live subscription already covers it and
+   * the cache is fresh, so the client need not wait up to a whole 0.25 s tick for Klippy's
+   * reply. Undefined when it cannot be trusted: Klippy not ready, the union not live, objects or
+   * fields the union does not carry (all fields, `null`, count only where the union asks for all
+   * fields), or a state-changing request acknowledged since Klippy last reported (the
+   * machine's `cacheFresh` tag). The values are those of Klippy's last tick that changed
+   * something; they still hold now (Klippy would have sent a change), so the eventtime is
+   * Klippy's clock now, not that tick's.
    */
   cachedQuery(selection: ObjectSelection): StatusReply | undefined {
-    if (this.klippyUnion === undefined || !this.klippy.isConnected || this.klippy.state !== 'ready') return undefined;
-    if (!selectionCovers(this.klippyUnion, selection)) return undefined;
+    if (!this.covers(selection) || !this.actor.getSnapshot().hasTag('cacheFresh')) return undefined;
     return { eventtime: this.klippyNow(), status: answerFromStatus(Object.fromEntries(this.cache), selection) };
+  }
+
+  /** The live union covers `selection` and Klippy is ready: the cache can answer it once fresh. */
+  private covers(selection: ObjectSelection): boolean {
+    if (this.klippyUnion === undefined || !this.klippy.isConnected || !this.klippy.isReady) return false;
+    return this.actor.getSnapshot().hasTag('unionLive') && selectionCovers(this.klippyUnion, selection);
+  }
+
+  /**
+   * printer.objects.query: from the cache when it is fresh; when only a write since Klippy's
+   * last report stands in the way, one query of the whole union (shared by every query waiting
+   * meanwhile) makes it fresh again and answers; anything else is forwarded to Klippy.
+   */
+  async query(selection: ObjectSelection): Promise<StatusReply> {
+    const cached = this.cachedQuery(selection);
+    if (cached) return cached;
+    if (this.covers(selection)) {
+      await this.refresh().catch((err: Error) => log.debug(`refresh: ${err.message}`));
+      const fresh = this.cachedQuery(selection);
+      if (fresh) return fresh;
+    }
+    return (await this.klippy.request('objects/query', { objects: selection })) as unknown as StatusReply;
+  }
+
+  /**
+   * Asks Klippy for the whole union now; its reply was produced after every write acknowledged
+   * before it was sent. Waiters share one query as long as no write was acknowledged since.
+   */
+  private refresh(): Promise<void> {
+    const through = this.acked;
+    if (this.refreshing && this.refreshing.through >= through) return this.refreshing.done;
+    const union = this.klippyUnion;
+    if (union === undefined) return Promise.resolve();
+    const entry = {
+      through,
+      done: this.klippy.request('objects/query', { objects: union }).then((reply) => {
+        if (this.refreshing === entry) this.refreshing = undefined;
+        // Klippy went away (or the union was replaced) meanwhile: this answer is of no use.
+        if (this.klippyUnion !== union) return;
+        const changed = this.absorbWholeUnion(reply);
+        this.actor.send({ type: 'REFRESHED', through });
+        this.fanOutChanged(changed);
+      }),
+    };
+    entry.done.catch(() => {
+      if (this.refreshing === entry) this.refreshing = undefined;
+    });
+    this.refreshing = entry;
+    return entry.done;
   }
 
   /** Klippy's eventtime now, carried forward from the last one it sent. */
@@ -111,7 +184,7 @@ export class StatusSubscriptions {
    */
   watch(id: string, selection: ObjectSelection, deliver: StatusDelivery): void {
     this.subscribers.set(id, { selection, compiled: compileSelection(selection), deliver });
-    if (this.klippy.isConnected && this.klippyUnion !== undefined) {
+    if (this.klippy.isConnected && this.unionSent) {
       void this.enqueue(() => this.sendUnionIfChanged()).catch((err: Error) => log.warn(`watch ${id}: ${err.message}`));
     }
   }
@@ -130,13 +203,21 @@ export class StatusSubscriptions {
     return this.enqueue(async () => {
       // The requester gets the full values in the reply, so not again as an update.
       await this.sendUnionIfChanged(id);
+      // An unchanged union is answered from the cache: only once it is fresh (read-your-writes).
+      if (!this.actor.getSnapshot().hasTag('cacheFresh')) await this.refresh();
       return { eventtime: this.klippyNow(), status: answerFromStatus(Object.fromEntries(this.cache), selection) };
     });
   }
 
+  /** A union was (or is being) sent on this socket: later changes must follow it. */
+  private get unionSent(): boolean {
+    const snap = this.actor.getSnapshot();
+    return !snap.matches('none') && !snap.matches('lost');
+  }
+
   unsubscribe(id: string): void {
     if (!this.subscribers.delete(id)) return;
-    if (this.klippy.isConnected && this.klippyUnion !== undefined) {
+    if (this.klippy.isConnected && this.unionSent) {
       void this.enqueue(() => this.sendUnionIfChanged()).catch((err: Error) => log.debug(`unsubscribe ${id}: ${err.message}`));
     }
   }
@@ -156,16 +237,34 @@ export class StatusSubscriptions {
 
   private async sendUnion(requester?: string): Promise<void> {
     const union = this.union();
-    const reply = await this.klippy.request(
-      'objects/subscribe',
-      { objects: union, response_template: { method: STATUS_UPDATE_METHOD } },
-      { timeoutMs: SUBSCRIBE_TIMEOUT_MS },
-    );
+    const through = this.acked;
+    this.actor.send({ type: 'SUBSCRIBE_SENT' });
+    let reply: JsonObject;
+    try {
+      reply = await this.klippy.request(
+        'objects/subscribe',
+        { objects: union, response_template: { method: STATUS_UPDATE_METHOD } },
+        { timeoutMs: SUBSCRIBE_TIMEOUT_MS },
+      );
+    } catch (err) {
+      this.actor.send({ type: 'SUBSCRIBE_FAILED' });
+      throw err;
+    }
+    // The socket closed while we waited: the reply (if any) is of a connection now gone.
+    if (!this.klippy.isConnected) return;
     this.klippyUnion = union;
+    const changed = this.absorbWholeUnion(reply);
+    this.actor.send({ type: 'SUBSCRIBED', through });
+    this.fanOutChanged(changed, requester);
+  }
+
+  /**
+   * Takes a reply holding the whole union (objects/subscribe, or objects/query of the union) as
+   * the cache's new content, and returns what changed relative to it.
+   */
+  private absorbWholeUnion(reply: JsonObject): { status: Record<string, JsonObject>; eventtime: number } {
     const eventtime = typeof reply.eventtime === 'number' ? reply.eventtime : this.eventtime;
     const status = (typeof reply.status === 'object' && reply.status !== null ? reply.status : {}) as Record<string, JsonObject>;
-    // What changed relative to the cache goes to every subscriber as an ordinary update, so a
-    // subscriber never misses a value because someone else's subscription refreshed the cache.
     const changed: Record<string, JsonObject> = {};
     for (const [obj, values] of Object.entries(status)) {
       const before = this.cache.get(obj);
@@ -178,7 +277,16 @@ export class StatusSubscriptions {
     for (const obj of [...this.cache.keys()]) if (!(obj in status)) this.cache.delete(obj);
     for (const [obj, values] of Object.entries(status)) this.cache.set(obj, { ...values });
     this.setEventtime(eventtime);
-    if (Object.keys(changed).length > 0) this.fanOut(changed, eventtime, requester);
+    return { status: changed, eventtime };
+  }
+
+  /**
+   * What changed relative to the cache goes to every subscriber as an ordinary update, so a
+   * subscriber never misses a value because someone else's subscription or query refreshed the
+   * cache (Klippy may send the same value again on its next tick: harmless).
+   */
+  private fanOutChanged(changed: { status: Record<string, JsonObject>; eventtime: number }, except?: string): void {
+    if (Object.keys(changed.status).length > 0) this.fanOut(changed.status, changed.eventtime, except);
   }
 
   private onKlippyUpdate(update: StatusReply): void {
@@ -188,6 +296,7 @@ export class StatusSubscriptions {
       else this.cache.set(obj, { ...values });
     }
     this.setEventtime(update.eventtime);
+    this.actor.send({ type: 'STATUS_RECEIVED' });
     this.fanOut(update.status, update.eventtime);
   }
 

@@ -40,7 +40,7 @@ export function databaseEndpoints(s: Services): Endpoint[] {
   const backupDir = join(s.paths.data, 'backup', 'database');
   const backups = () => (existsSync(backupDir) ? readdirSync(backupDir).filter((f) => !f.startsWith('.')).sort() : []);
   const notWhilePrinting = (what: string) => {
-    if (s.printJob.state === 'printing' || s.printJob.state === 'paused') throw new ApiError(409, `Cannot ${what} while printing`);
+    if (s.printJob.jobActive) throw new ApiError(409, `Cannot ${what} while printing`);
   };
   return [
     rpc({

@@ -164,6 +164,9 @@ export function fileEndpoints(s: Services, files: FileManager): Endpoint[] {
       http: { verbs: ['GET'], path: '/server/files/:root/*path' },
       handler: async (req, res) => {
         const { root, rel } = wildcardPath(req);
+        // A URL under a root that does not exist names no file: 404 as in Moonraker, where the
+        // other file endpoints call an unknown root a bad parameter (400).
+        if (!files.roots.has(root)) throw new ApiError(404, `File does not exist (${root}/${rel})`);
         await sendFile(req, res, await files.fileToRead(root, rel));
       },
     }),

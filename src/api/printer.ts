@@ -1,14 +1,18 @@
 // The printer namespace of the spec: Klippy's host info, emergency stop and restarts, printer
 // objects (list, query, subscribe), endstops and gcode. Most are one request to Klippy.
+import { filter, firstValueFrom, timeout } from 'rxjs';
 import { rpc, type Endpoint } from '../transport/endpointRegistry.js';
 import { param } from '../transport/params.js';
 import { ApiError, invalidParams } from '../transport/apiError.js';
 import { normaliseSelection, selectionFromQuery } from '../shared/objectSelection.js';
-import type { ObjectSelection } from '../shared/klippyProtocol.js';
+import { isKlippyState, type ObjectSelection } from '../shared/klippyProtocol.js';
 import type { RequestContext } from '../transport/requestContext.js';
 import type { WsConnection } from '../transport/wsConnection.js';
 import { KLIPPY_DISCONNECTED } from '../actors/klippySocket.actor.js';
 import type { Services } from './services.js';
+
+/** How long a restart's answer waits for Klippy to drop the socket. */
+const RESTART_CLOSE_WAIT_MS = 2000;
 
 /** Query-string keys that are never printer objects. */
 const NOT_OBJECTS = new Set(['connection_id', 'token', 'access_token', 'api_key']);
@@ -36,14 +40,27 @@ export const HTTP_BROADCAST_SUBSCRIBER = 'http:broadcast';
 export function printerEndpoints(s: Services): Endpoint[] {
   const { klippy } = s;
 
-  /** restart/firmware_restart make Klippy drop the socket; losing it is the expected outcome. */
+  /**
+   * restart/firmware_restart make Klippy drop the socket; losing it is the expected outcome.
+   * The answer waits until we have seen it go (Klippy closes at once), so that a client told
+   * "ok" no longer reads "ready" anywhere; a Klippy that stays is not waited for long.
+   */
   const restart = async (method: string) => {
+    const gone = firstValueFrom(klippy.state$.pipe(filter((st) => st === 'disconnected'), timeout({ first: RESTART_CLOSE_WAIT_MS }))).catch(() => undefined);
     try {
       await klippy.request(method);
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 503 && err.message === KLIPPY_DISCONNECTED)) throw err;
     }
+    await gone;
     return 'ok';
+  };
+
+  /** Asks Klippy its state now and lets the connection machine follow it (see printer.info). */
+  const followKlippyState = async () => {
+    const info = await klippy.request('info');
+    if (isKlippyState(info.state)) klippy.noteReportedState(info.state, typeof info.state_message === 'string' ? info.state_message : '');
+    return info;
   };
 
   // The spec's HTTP subscribe predates per-connection subscriptions: its objects go to every
@@ -71,7 +88,14 @@ export function printerEndpoints(s: Services): Endpoint[] {
       description: "Klippy's host information and state",
       http: { verbs: ['GET', 'POST'], path: '/printer/info' },
       params: {},
-      handler: () => klippy.request('info'),
+      // Klippy's host facts, but its state as the connection machine has it: Klippy says
+      // "ready" a moment before we have subscribed and can take a print, and a client that reads
+      // "ready" here must be able to start one (server.info and the print endpoints read the
+      // same machine). The reply itself is a report of Klippy's state and is fed to it first.
+      handler: async () => {
+        const info = await followKlippyState();
+        return { ...info, state: klippy.state, state_message: klippy.reportedMessage };
+      },
     }),
     rpc({
       method: 'printer.emergency_stop',
@@ -80,6 +104,9 @@ export function printerEndpoints(s: Services): Endpoint[] {
       params: {},
       handler: async () => {
         await klippy.request('emergency_stop');
+        // Klippy is shut down now, but says so on its next status tick only: ask, so that a
+        // client told "ok" reads "shutdown" everywhere at once.
+        await followKlippyState().catch(() => undefined);
         return 'ok';
       },
     }),
@@ -112,7 +139,7 @@ export function printerEndpoints(s: Services): Endpoint[] {
       paramsFromHttpQuery: objectsFromQuery,
       handler: ({ objects }) => {
         const sel = selectionOf(objects);
-        return s.subscriptions.cachedQuery(sel) ?? klippy.request('objects/query', { objects: sel });
+        return s.subscriptions.query(sel);
       },
     }),
     rpc({

@@ -7,16 +7,20 @@ import { ApiError } from '../transport/apiError.js';
 
 export const FILE_IN_USE = 'File currently in use';
 
-/** What the rule needs to know: is Klippy ready, and print_stats' filename and state. */
+/** What the rule needs to know: is Klippy ready, is a job active, and its file. */
 export interface PrintStatsSource {
   klippyReady(): boolean;
-  printStats(): { filename?: unknown; state?: unknown } | undefined;
+  /** A job is printing or paused (the print job machine's `jobActive` tag). */
+  jobActive(): boolean;
+  /** print_stats' filename of that job. */
+  filename(): string | undefined;
 }
 
 export function printStatsFromJob(printJob: PrintJobTracker, klippy: KlippyConnection): PrintStatsSource {
   return {
-    klippyReady: () => klippy.state === 'ready',
-    printStats: () => ({ filename: printJob.job?.filename ?? '', state: printJob.state }),
+    klippyReady: () => klippy.isReady,
+    jobActive: () => printJob.jobActive,
+    filename: () => printJob.job?.filename,
   };
 }
 
@@ -30,18 +34,15 @@ export class FileInUse {
 
   /** The gcodes-relative path of the file Klippy is printing or has paused, if any. */
   activeFile(): string | undefined {
-    if (!this.source.klippyReady()) return undefined;
-    const ps = this.source.printStats();
-    if (!ps || (ps.state !== 'printing' && ps.state !== 'paused')) return undefined;
-    if (typeof ps.filename !== 'string' || ps.filename === '') return undefined;
-    return ps.filename.replace(/^\/+/, '').split('/').filter((s) => s !== '' && s !== '.').join('/');
+    if (!this.busy()) return undefined;
+    const filename = this.source.filename();
+    if (typeof filename !== 'string' || filename === '') return undefined;
+    return filename.replace(/^\/+/, '').split('/').filter((s) => s !== '' && s !== '.').join('/');
   }
 
   /** True while Klippy is printing or paused (whatever the file). */
   busy(): boolean {
-    if (!this.source.klippyReady()) return false;
-    const state = this.source.printStats()?.state;
-    return state === 'printing' || state === 'paused';
+    return this.source.klippyReady() && this.source.jobActive();
   }
 
   /** Whether `rel` (relative to gcodes) is the active file or a folder that holds it. */

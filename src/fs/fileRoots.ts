@@ -61,6 +61,11 @@ export class FileRoots {
     return out;
   }
 
+  /** Whether `name` is one of the roots this server has at all (available or not). */
+  has(name: string): boolean {
+    return this.roots.has(name as RootName);
+  }
+
   /** The root named `name`, or a clear error: unknown (400) or not available (404/503). */
   get(name: string): Root {
     const s = this.roots.get(name as RootName);

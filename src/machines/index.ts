@@ -5,5 +5,12 @@ import { klippyConnectionMachine } from './klippyConnection.machine.js';
 import { printJobMachine } from './printJob.machine.js';
 import { oneshotTokenMachine } from './oneshotToken.machine.js';
 import { jobQueueMachine } from './jobQueue.machine.js';
+import { statusSubscriptionMachine } from './statusSubscription.machine.js';
 
-export const MACHINES: readonly AnyStateMachine[] = [klippyConnectionMachine, printJobMachine, oneshotTokenMachine, jobQueueMachine];
+export const MACHINES: readonly AnyStateMachine[] = [
+  klippyConnectionMachine,
+  printJobMachine,
+  oneshotTokenMachine,
+  jobQueueMachine,
+  statusSubscriptionMachine,
+];

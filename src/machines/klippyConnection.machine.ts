@@ -35,6 +35,11 @@ export interface KlippyConnectionContext extends KlippyConnectionInput {
 }
 
 export const DISCONNECTED_MESSAGE = 'Klippy Disconnected';
+/** What we say while Klippy reports ready but our side of the connection is still being set up. */
+export const INITIALIZING_MESSAGE = 'Printer is initializing';
+
+/** `klippyReady`: Klippy is ready and so are we; prints may start, the status cache holds. */
+export type KlippyConnectionTag = 'klippyReady';
 /** Moonraker's poll interval while Klippy starts. */
 export const POLL_INTERVAL_MS = 250;
 /** Retry quickly (a restarting Klippy is back within seconds), then settle to 1 Hz. */
@@ -50,6 +55,7 @@ export const klippyConnectionMachine = setup({
     events: {} as KlippyConnectionEvent,
     emitted: {} as KlippyConnectionEmitted,
     input: {} as KlippyConnectionInput,
+    tags: {} as KlippyConnectionTag,
   },
   actors: {
     /** Opens the unix socket at `socketPath`; rejects if nobody listens there. */
@@ -163,6 +169,9 @@ export const klippyConnectionMachine = setup({
           },
         },
         ready: {
+          // Entered only once initialization is done (the union subscribed, gcode output
+          // followed), so everything that says "ready" to a client says it from here.
+          tags: 'klippyReady',
           entry: 'announceReady',
           on: {
             KLIPPY_STATE: [
@@ -207,4 +216,14 @@ export function reportedKlippyState(snapshot: { value: unknown }): ReportedKlipp
   const inner = (v as { connected?: string }).connected;
   if (inner === 'ready' || inner === 'error' || inner === 'shutdown') return inner;
   return 'startup';
+}
+
+/**
+ * The state_message that goes with reportedKlippyState: Klippy's own, except while we are still
+ * initializing after Klippy said it is ready (then "ready" is not true yet for our clients).
+ */
+export function reportedStateMessage(snapshot: { value: unknown; context: KlippyConnectionContext }): string {
+  const state = reportedKlippyState(snapshot);
+  if (state === 'startup' && snapshot.context.klippyState !== 'startup') return INITIALIZING_MESSAGE;
+  return snapshot.context.stateMessage;
 }

@@ -50,7 +50,7 @@ export type PrintJobEvent =
    * seen starting.
    */
   | { type: 'PRINT_STATS'; stats: PrintStats; at: number; firstReport: boolean }
-  | { type: 'SDCARD'; status: SdcardStatus }
+  | { type: 'SDCARD'; status: SdcardStatus; at: number }
   /** Klippy shut down or went away: a running job cannot continue. */
   | { type: 'KLIPPY_LOST'; reason: 'klippy_shutdown' | 'klippy_disconnect'; at: number };
 
@@ -110,6 +110,7 @@ export const printJobMachine = setup({
     context: {} as PrintJobContext,
     events: {} as PrintJobEvent,
     emitted: {} as PrintJobEmitted,
+    tags: {} as PrintJobTag,
   },
   guards: {
     reports: ({ event }, params: { state: string }) => event.type === 'PRINT_STATS' && event.stats.state === params.state,
@@ -170,7 +171,8 @@ export const printJobMachine = setup({
     }),
     endJob: assign(({ context, event }) => {
       if (!context.job) return {};
-      const at = event.type === 'PRINT_STATS' || event.type === 'KLIPPY_LOST' ? event.at : Date.now() / 1000;
+      // Every event carries the wall clock of its report: the machine never reads a clock.
+      const at = event.at;
       const message = event.type === 'PRINT_STATS' ? event.stats.message : event.type === 'KLIPPY_LOST' ? event.reason : context.job.message;
       return { job: { ...context.job, endTime: at, message } };
     }),
@@ -196,6 +198,7 @@ export const printJobMachine = setup({
   initial: 'standby',
   states: {
     standby: {
+      tags: 'canStartPrint',
       on: {
         PRINT_STATS: [
           { guard: reports('printing'), target: 'printing', actions: ['beginJob', 'announceStarted'] },
@@ -214,6 +217,7 @@ export const printJobMachine = setup({
       },
     },
     printing: {
+      tags: 'jobActive',
       on: {
         PRINT_STATS: [
           { guard: 'anotherFile', target: 'printing', reenter: true, actions: ['endJob', { type: 'announceFinished', params: { status: 'cancelled' } }, 'beginJob', 'announceStarted'] },
@@ -226,6 +230,7 @@ export const printJobMachine = setup({
       },
     },
     paused: {
+      tags: 'jobActive',
       on: {
         PRINT_STATS: [
           { guard: reports('printing'), target: 'printing', actions: ['updateJob', 'announceResumed'] },
@@ -237,6 +242,7 @@ export const printJobMachine = setup({
       },
     },
     complete: {
+      tags: 'canStartPrint',
       on: {
         // The tick that reports `complete` may carry the final progress after it.
         SDCARD: { actions: 'updateJob' },
@@ -244,11 +250,13 @@ export const printJobMachine = setup({
       },
     },
     cancelled: {
+      tags: 'canStartPrint',
       on: {
         PRINT_STATS: afterEndedJob('cancelled'),
       },
     },
     error: {
+      tags: 'canStartPrint',
       on: {
         PRINT_STATS: afterEndedJob('error'),
       },
@@ -257,3 +265,10 @@ export const printJobMachine = setup({
 });
 
 export type PrintJobState = 'standby' | 'printing' | 'paused' | 'complete' | 'cancelled' | 'error';
+
+/**
+ * The questions others ask of the print job, answered by the states' tags:
+ * `jobActive` a job is printing or paused (it holds its file, the printer is busy);
+ * `canStartPrint` no job is running, so Klippy would accept SDCARD_PRINT_FILE.
+ */
+export type PrintJobTag = 'jobActive' | 'canStartPrint';

@@ -56,6 +56,8 @@ export interface PrinterRunOptions {
   startArgs: StartArgs;
   thermal: ThermalCarry;
   onExit: (result: ExitResult) => void;
+  /** Real ms between status ticks (default 250, Klippy's). */
+  statusTickMs?: number;
 }
 
 export class Printer {
@@ -100,7 +102,7 @@ export class Printer {
     this.gcode = new GCodeDispatch(this);
     this.webhooks = new Webhooks(this);
     new GcodeEndpoints(this);
-    this.subscriptions = new StatusSubscriptions(this);
+    this.subscriptions = new StatusSubscriptions(this, opts.statusTickMs);
     const configfile = new Configfile(this.config);
     const mcu = new Mcu(this.startArgs.softwareVersion);
     this.stepperEnable = new StepperEnable(this);

@@ -32,6 +32,8 @@ export interface VirtualKlippyOptions {
   startupDelayMs?: number;
   /** Real ms between dropping the socket on RESTART and listening again (default 1000, as Klippy). */
   restartDelayMs?: number;
+  /** Real ms between status ticks (default Klippy's 250); tests use a slow tick. */
+  statusTickMs?: number;
 }
 
 export interface VirtualKlippyFaults {
@@ -109,6 +111,7 @@ export class VirtualKlippy {
       startArgs: this.startArgs,
       thermal: this.thermal,
       onExit: (result) => this.handleExit(printer, result),
+      ...(this.opts.statusTickMs !== undefined ? { statusTickMs: this.opts.statusTickMs } : {}),
     });
     const server = new ServerSocket(this.opts.socketPath, printer, this.log, this.faults);
     this.printer = printer;

@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { startStack, type Stack } from '../helpers/testStack.js';
 import { RpcError, type RpcClient } from '../helpers/rpcClient.js';
 import { rawRequest, upload } from '../helpers/fileClient.js';
+import { createActor } from 'xstate';
 import { FileInUse, FILE_IN_USE } from '../../src/fs/fileInUse.js';
+import { printJobMachine, type PrintStats } from '../../src/machines/printJob.machine.js';
 
 let s: Stack;
 let ws: RpcClient;
@@ -127,7 +129,6 @@ test('download and HTTP delete URLs: "..", %2e%2e, encoded slashes, NUL, symlink
     '/server/files/gcodes/escape/secret.txt',
     '/server/files/gcodes/link.gcode',
     '/server/files/gcodes/x%00.gcode',
-    '/server/files/gcodes_evil/x.gcode',
   ];
   for (const url of urls) {
     const get = await rawRequest(s.url, 'GET', url);
@@ -137,6 +138,11 @@ test('download and HTTP delete URLs: "..", %2e%2e, encoded slashes, NUL, symlink
     const del = await rawRequest(s.url, 'DELETE', url);
     refusedStatus(del.status, `DELETE ${url}`);
   }
+  // A sibling folder is no root: nothing there exists for a download (404, Moonraker's answer).
+  const sibling = await rawRequest(s.url, 'GET', '/server/files/gcodes_evil/x.gcode');
+  assert.equal(sibling.status, 404);
+  assert.ok(!sibling.text.includes('EVIL'));
+  refusedStatus((await rawRequest(s.url, 'DELETE', '/server/files/gcodes_evil/x.gcode')).status, 'DELETE gcodes_evil');
   assert.equal(outsideSnapshot(), before);
   // The symlink itself can still be deleted: it lives inside the root.
   assert.ok(existsSync(join(gcodes, 'link.gcode')));
@@ -215,27 +221,32 @@ test('a read-only root serves files and refuses every write with 405', async () 
   }
 });
 
-test('the in-use rule reads print_stats: printing or paused, with Klippy ready', async () => {
-  // print_stats as the subscription really delivers it from Klippy.
+test('the in-use rule asks the print job machine: printing or paused, with Klippy ready', async () => {
+  // print_stats as the subscription really delivers it from Klippy, fed to a print job machine.
   const real = s.server.services.subscriptions.current('print_stats');
   assert.ok(real && 'filename' in real && 'state' in real, JSON.stringify(real));
+  const job = createActor(printJobMachine).start();
+  const report = (state: string) =>
+    job.send({ type: 'PRINT_STATS', stats: { ...(real as unknown as PrintStats), filename: 'job/print.gcode', state }, at: 1, firstReport: false });
   let ready = true;
-  let ps: Record<string, unknown> = { ...real, filename: 'job/print.gcode', state: 'printing' };
-  const rule = new FileInUse({ klippyReady: () => ready, printStats: () => ps });
+  const rule = new FileInUse({ klippyReady: () => ready, jobActive: () => job.getSnapshot().hasTag('jobActive'), filename: () => job.getSnapshot().context.job?.filename });
+  report('printing');
   assert.equal(rule.activeFile(), 'job/print.gcode');
   assert.ok(rule.inUse('job/print.gcode') && rule.inUse('job') && rule.inUse(''));
   assert.ok(!rule.inUse('job/print.gcode.bak') && !rule.inUse('jo') && !rule.inUse('other.gcode'));
   assert.throws(() => rule.check('gcodes', 'job'), (e: Error) => e.message === FILE_IN_USE);
   rule.check('config', 'job/print.gcode');
-  ps = { ...ps, state: 'paused' };
+  report('paused');
   assert.ok(rule.inUse('job/print.gcode') && rule.busy());
-  for (const state of ['standby', 'complete', 'cancelled', 'error']) {
-    ps = { ...ps, state };
+  for (const state of ['complete', 'standby', 'cancelled', 'error']) {
+    report('printing');
+    report(state);
     assert.ok(!rule.inUse('job/print.gcode') && !rule.busy(), state);
   }
-  ps = { ...ps, state: 'printing' };
+  report('printing');
   ready = false;
   assert.ok(!rule.inUse('job/print.gcode'), 'Klippy not ready: nothing is in use');
+  job.stop();
   // The real source: the virtual Klippy is idle.
   assert.equal(s.server.services.files.inUse.activeFile(), undefined);
   assert.equal(real.state, 'standby');

@@ -227,6 +227,10 @@ test('download: streamed with type, length, disposition; byte ranges 206 and 416
   assert.equal(await cfg.text(), '[printer]\n');
   assert.equal((await s.http('GET', '/server/files/gcodes/dl/none.gcode')).status, 404);
   assert.equal((await s.http('GET', '/server/files/gcodes/dl')).status, 400);
+  // An unknown root names no file at all (Moonraker: 404), but the rest of the URL stays a path.
+  const unknownRoot = await s.http('GET', '/server/files/nope/x.gcode');
+  assert.equal(unknownRoot.status, 404);
+  assert.equal(unknownRoot.body.error.message, 'File does not exist (nope/x.gcode)');
 });
 
 test('klippy.log and moonraker.log are served', async () => {

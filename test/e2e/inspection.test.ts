@@ -46,6 +46,9 @@ test('on connect: hello, then every live actor with its state now', async () => 
     assert.equal(pj.state, 'standby');
     assert.deepEqual(pj.states, ['printJob.standby']);
     assert.deepEqual(pj.context, { job: null });
+    const ss = await ic.waitFor<ActorMessage>((m) => m.type === 'actor' && m.machine === 'statusSubscription', 'statusSubscription actor');
+    assert.equal(ss.status, 'active');
+    assert.match(ss.state, /^active\.(fresh|stale)$/);
   } finally {
     await ic.close();
   }
@@ -96,6 +99,11 @@ test('a print with a pause, then a Klippy restart, as exact transitions in order
     assert.ok(conn.some((t) => path(t) === 'connecting -> connected.identifying'), conn.map(path).join(', '));
     for (let i = 1; i < conn.length; i++) assert.equal(conn[i]!.from, conn[i - 1]!.to, `a chain: ${conn.map(path).join(', ')}`);
     assert.deepEqual(ic.transitions('printJob', since).map(path), ['complete -> standby']);
+    // The union subscription is lost with the socket and restored before Klippy is ready again.
+    const subs = ic.transitions('statusSubscription', since).map(path);
+    const lost = subs.findIndex((p) => p.endsWith('-> lost'));
+    assert.ok(lost >= 0, subs.join(', '));
+    assert.deepEqual(subs.slice(lost + 1, lost + 3), ['lost -> restoring', 'restoring -> active.fresh'], subs.join(', '));
   } finally {
     await ic.close();
     await rpc.close();

@@ -71,6 +71,27 @@ test('the cached answer follows the printer', async () => {
   await ws.call('printer.gcode.script', { script: 'M104 S0' });
 });
 
+test('right after a command: the first query asks Klippy once for the whole union; the next ones are cached again', async () => {
+  // A gcode that changes no subscribed object: Klippy sends no update, so the cache only knows
+  // it is current by asking.
+  await ws.call('printer.gcode.script', { script: 'M117 hello' });
+  const sentBefore = queriesSent();
+  const answers = await Promise.all([
+    ws.call('printer.objects.query', { objects: { print_stats: ['state'] } }),
+    s.http('GET', '/printer/objects/query?toolhead=position'),
+    ws.call('printer.objects.query', { objects: { extruder: ['target'] } }),
+  ]);
+  assert.equal(queriesSent(), sentBefore + 1, 'concurrent stale queries share one refresh');
+  assert.equal(answers[0].status.print_stats.state, 'standby');
+  for (let i = 0; i < 5; i++) await ws.call('printer.objects.query', { objects: SUBSCRIBED });
+  assert.equal(queriesSent(), sentBefore + 1, 'with no write since, the cache answers');
+  // Reading endpoints are not writes.
+  await ws.call('printer.info');
+  await ws.call('printer.objects.list');
+  await ws.call('printer.objects.query', { objects: SUBSCRIBED });
+  assert.equal(queriesSent(), sentBefore + 1);
+});
+
 test('queries the subscription does not cover go to Klippy', async () => {
   const uncovered: ObjectSelection[] = [
     { gcode_move: ['speed'] },

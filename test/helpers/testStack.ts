@@ -9,6 +9,7 @@ import { VirtualKlippy } from '../../src/sim/virtualKlippy.js';
 import { logSink } from '../../src/logger.js';
 import type { TokenClock } from '../../src/actors/oneshotTokens.actor.js';
 import { RpcClient } from './rpcClient.js';
+import { RealKlippy } from './realKlippy.js';
 
 // Server logs are noise in test output; MOONSTATE_TEST_LOG=1 shows them.
 logSink.console = process.env.MOONSTATE_TEST_LOG === '1';
@@ -17,6 +18,10 @@ if (process.env.MOONSTATE_TEST_LOG === '1') logSink.level = 'debug';
 export interface StackOptions {
   /** Physics speed-up of the virtual Klippy (default 20). */
   timeScale?: number;
+  /** Real ms between the virtual Klippy's status ticks (default Klippy's 250). */
+  statusTickMs?: number;
+  /** Real ms the virtual Klippy is away on RESTART (default Klippy's 1000). */
+  restartDelayMs?: number;
   /** Extra config text appended after the [server] section the stack writes. */
   extraConfig?: string;
   /** Start without a virtual Klippy listening (tests start/stop it themselves). */
@@ -35,12 +40,18 @@ export interface StackOptions {
   klippyRequestTimeoutMs?: number;
 }
 
-export interface Stack {
+/** What a stack's Klippy can do: start and stop (the virtual Klippy also takes faults). */
+export interface KlippyPeer {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface Stack<K extends KlippyPeer = VirtualKlippy> {
   dir: string;
   socketPath: string;
   gcodesPath: string;
   server: RunningServer;
-  sim: VirtualKlippy;
+  sim: K;
   url: string;
   wsUrl: string;
   /** fetch() against the server, JSON body decoded. */
@@ -64,8 +75,30 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     logFile: join(dir, 'data', 'logs', 'klippy.log'),
     configFile: join(dir, 'data', 'config', 'printer.cfg'),
     startupDelayMs: opts.startupDelayMs ?? 100,
+    ...(opts.statusTickMs !== undefined ? { statusTickMs: opts.statusTickMs } : {}),
+    ...(opts.restartDelayMs !== undefined ? { restartDelayMs: opts.restartDelayMs } : {}),
   });
-  if (!opts.klippyDown) await sim.start();
+  return startStackWith(dir, sim, socketPath, gcodesPath, opts);
+}
+
+/**
+ * The same stack with today's real Klippy as the peer (see realKlippy.ts; callers skip with
+ * `realKlippySkip`). Its printer.cfg is the shared runner's; the gcodes root comes from it.
+ */
+export async function startRealKlippyStack(opts: StackOptions = {}): Promise<Stack<RealKlippy>> {
+  const dir = mkdtempSync(join(tmpdir(), 'moonstate-test-'));
+  const socketPath = join(dir, 'klippy.sock');
+  const gcodesPath = join(dir, 'data', 'gcodes');
+  return startStackWith(dir, new RealKlippy(socketPath, gcodesPath), socketPath, gcodesPath, opts);
+}
+
+async function startStackWith<K extends KlippyPeer>(dir: string, sim: K, socketPath: string, gcodesPath: string, opts: StackOptions): Promise<Stack<K>> {
+  try {
+    if (!opts.klippyDown) await sim.start();
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const trust = opts.trustLoopback === false ? '' : 'trusted_clients: 127.0.0.0/8, ::1\n';
   const text =
     `[server]\nhost: 127.0.0.1\nport: 0\nklippy_uds_address: ${socketPath}\n${opts.extraConfig ?? ''}\n` +

@@ -10,6 +10,8 @@ import {
   FAST_RETRIES,
   POLL_INTERVAL_MS,
   reportedKlippyState,
+  reportedStateMessage,
+  INITIALIZING_MESSAGE,
   type KlippyConnectionEvent,
 } from '../../src/machines/klippyConnection.machine.js';
 import type { KlippyInfo, KlippyState } from '../../src/shared/klippyProtocol.js';
@@ -180,4 +182,24 @@ test('reconnect attempts come every 0.25 s, then slow to 1 s after repeated fail
   assert.ok(gaps.slice(0, FAST_RETRIES).every((g) => g === POLL_INTERVAL_MS), `fast gaps: ${gaps.slice(0, FAST_RETRIES)}`);
   assert.ok(gaps.slice(FAST_RETRIES).every((g) => g === 1000), `slow gaps: ${gaps.slice(FAST_RETRIES)}`);
   actor.stop();
+});
+
+test('the klippyReady tag is on exactly in ready, and the reported state agrees with it on every path', () => {
+  for (const p of paths) {
+    const { snap } = replay(p.steps.map((s) => s.event));
+    const ready = leafNames(snap.value)[0] === 'connected.ready';
+    assert.equal(snap.hasTag('klippyReady'), ready, JSON.stringify(snap.value));
+    assert.equal(reportedKlippyState(snap) === 'ready', ready, JSON.stringify(snap.value));
+  }
+});
+
+test('while we initialize after Klippy said ready, we report startup, with a message that does not say ready', () => {
+  const { snap } = replay([{ type: 'xstate.done.actor.connectSocket' }, { type: 'xstate.done.actor.identify', output: info('ready') } as EventObject]);
+  assert.equal(leafNames(snap.value)[0], 'connected.initializing');
+  assert.equal(snap.context.klippyState, 'ready');
+  assert.equal(reportedKlippyState(snap), 'startup');
+  assert.equal(reportedStateMessage(snap), INITIALIZING_MESSAGE);
+  // Klippy itself starting up: its own message is passed on.
+  const starting = replay([{ type: 'xstate.done.actor.connectSocket' }, { type: 'xstate.done.actor.identify', output: info('startup') } as EventObject]);
+  assert.equal(reportedStateMessage(starting.snap), 'Klippy is startup');
 });

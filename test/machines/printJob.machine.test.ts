@@ -19,7 +19,7 @@ const STATES = ['standby', 'printing', 'paused', 'complete', 'cancelled', 'error
 const events: PrintJobEvent[] = [
   ...STATES.flatMap((st) => [false, true].map((firstReport) => ({ type: 'PRINT_STATS' as const, stats: stats(st), at: 1000, firstReport }))),
   { type: 'PRINT_STATS', stats: stats('printing', { filename: 'other.gcode' }), at: 1000, firstReport: false },
-  { type: 'SDCARD', status: { progress: 0.5 } },
+  { type: 'SDCARD', status: { progress: 0.5 }, at: 1000 },
   { type: 'KLIPPY_LOST', reason: 'klippy_shutdown', at: 1001 },
   { type: 'KLIPPY_LOST', reason: 'klippy_disconnect', at: 1001 },
 ];
@@ -59,6 +59,29 @@ test('along every shortest path, each job that starts is announced once, and eac
   }
 });
 
+test('tags answer "is a job active?" and "can a print start?" in every state, exactly one each', () => {
+  const expected: Record<string, string> = {
+    standby: 'canStartPrint',
+    printing: 'jobActive',
+    paused: 'jobActive',
+    complete: 'canStartPrint',
+    cancelled: 'canStartPrint',
+    error: 'canStartPrint',
+  };
+  for (const p of paths) {
+    const { snap } = replay(p.steps.map((s) => s.event));
+    const state = snap.value as string;
+    assert.deepEqual([...snap.tags].sort(), [expected[state]], state);
+  }
+});
+
+test('the machine reads no clock: a job ended by Klippy going away is dated by the event', () => {
+  const { snap } = replay([ps('printing'), { type: 'SDCARD', status: { progress: 0.5 }, at: 2001 }, { type: 'KLIPPY_LOST', reason: 'klippy_disconnect', at: 2042 }]);
+  assert.equal(snap.value, 'error');
+  assert.equal(snap.context.job!.endTime, 2042);
+  assert.equal(snap.context.job!.progress, 0.5);
+});
+
 test('a print: start, pause, resume, complete, reset', () => {
   const { snap, emitted } = replay([ps('printing'), ps('paused'), ps('printing'), ps('complete', { total_duration: 100, print_duration: 90 }), ps('standby')]);
   assert.equal(snap.value, 'standby');
@@ -69,7 +92,7 @@ test('a print: start, pause, resume, complete, reset', () => {
 test('the job context follows Klippy: durations, filament, progress, layers, start time', () => {
   const { snap } = replay([
     ps('printing', { total_duration: 0, print_duration: 0 }),
-    { type: 'SDCARD', status: { progress: 0.25 } },
+    { type: 'SDCARD', status: { progress: 0.25 }, at: 2000 },
     ps('printing', { total_duration: 60, print_duration: 55, filament_used: 420, info: { current_layer: 3, total_layer: 50 } }),
   ]);
   const job = snap.context.job!;

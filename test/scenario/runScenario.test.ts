@@ -34,7 +34,12 @@ test('scenarios/pause-resume.yaml: the recording holds every transition, in orde
   assert.equal(rec.ok, true, rec.error);
   assert.equal(rec.scenario, 'pause, resume, complete, restart');
   assert.equal(rec.timeScale, 40);
-  assert.deepEqual(rec.initial.map((i) => [i.machine, i.state]).sort(), [['jobQueue', 'paused'], ['klippyConnection', 'connecting'], ['printJob', 'standby']]);
+  assert.deepEqual(rec.initial.map((i) => [i.machine, i.state]).sort(), [
+    ['jobQueue', 'paused'],
+    ['klippyConnection', 'connecting'],
+    ['printJob', 'standby'],
+    ['statusSubscription', 'none'],
+  ]);
   assert.equal(rec.steps.length, 14);
   assert.ok(rec.steps.every((s) => s.done !== undefined && s.done >= s.t));
 
@@ -45,6 +50,10 @@ test('scenarios/pause-resume.yaml: the recording holds every transition, in orde
   const conn = rec.transitions.filter((x) => x.machine === 'klippyConnection');
   assert.equal(path(conn[0]!), 'connecting -> connected.identifying');
   for (let i = 1; i < conn.length; i++) assert.equal(conn[i]!.from, conn[i - 1]!.to, conn.map(path).join(', '));
+  // The union subscription: sent at the first connection, lost with the restart, restored.
+  const subs = rec.transitions.filter((x) => x.machine === 'statusSubscription').map(path);
+  assert.deepEqual(subs.slice(0, 2), ['none -> subscribing', 'subscribing -> active.fresh'], subs.join(', '));
+  assert.ok(subs.includes('lost -> restoring') && subs.at(-1)!.endsWith('-> active.fresh'), subs.join(', '));
   const readies = conn.filter((x) => x.to === 'connected.ready');
   assert.equal(readies.length, 2, 'ready at the start and again after the restart');
   const lost = conn.find((x) => path(x) === 'connected.ready -> disconnected');
