@@ -27,6 +27,7 @@ import { GcodeStore } from './actors/gcodeStore.actor.js';
 import { ProcStats } from './actors/procStats.actor.js';
 import { databaseEndpoints } from './api/database.js';
 import { webcamEndpoints } from './api/webcams.js';
+import { logEndpoints } from './api/logs.js';
 import { octoprintEndpoints } from './api/octoprint.js';
 import { webClient } from './transport/webClient.js';
 import { accessEndpoints } from './api/access.js';
@@ -76,16 +77,31 @@ export interface StartOptions {
 }
 
 export async function startServer({ config, logToFile = true, tokenClock, ...opts }: StartOptions): Promise<RunningServer> {
+  // Moonraker's data folder layout, created as Moonraker creates it.
   const dirs = {
     gcodes: join(config.dataPath, 'gcodes'),
     config: join(config.dataPath, 'config'),
     logs: join(config.dataPath, 'logs'),
     database: join(config.dataPath, 'database'),
+    comms: join(config.dataPath, 'comms'),
   };
   for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
-  if (logToFile) logSink.attachFile(join(dirs.logs, 'moonstate.log'));
+  logSink.header = [
+    `moonstate ${MOONSTATE_VERSION}`,
+    `data_path: ${config.dataPath}`,
+    `config_file: ${config.configFile ?? '(none)'}`,
+    `klippy: ${config.klippy.virtual ? 'the virtual Klippy' : config.server.klippy_uds_address}`,
+  ];
+  // The log Moonraker writes, where clients and users look for it (served as moonraker.log).
+  if (logToFile) logSink.attachFile(join(dirs.logs, 'moonraker.log'));
   if (config.server.enable_debug_logging) logSink.level = 'debug';
   log.info(`moonstate ${MOONSTATE_VERSION} starting; data in ${config.dataPath}`);
+  log.info(config.configFile ? `config: ${config.configFiles.map((f) => f.path).join(', ') || config.configFile}` : 'no config file: running on defaults');
+  log.info(
+    config.klippy.virtual
+      ? `Klippy: the built-in virtual Klippy, because ${config.klippy.reason}`
+      : `Klippy: waiting for Klippy at ${config.server.klippy_uds_address} (${config.klippy.reason})`,
+  );
   const inspection =
     opts.inspection ?? new Inspection({ enabled: config.server.enable_inspection, machines: MACHINES.map((m) => m.id) });
   // Before anything is started: a key file we cannot read or write stops startup cleanly.
@@ -94,7 +110,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
   let virtualKlippy: VirtualKlippyProcess | undefined;
   let privateDir: string | undefined;
   let socketPath = config.server.klippy_uds_address;
-  if (socketPath === undefined) {
+  if (config.klippy.virtual || socketPath === undefined) {
     privateDir = mkdtempSync(join(tmpdir(), 'moonstate-'));
     socketPath = join(privateDir, 'klippy.sock');
     virtualKlippy = new VirtualKlippyProcess({
@@ -169,6 +185,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
     ...machineEndpoints(services),
     ...databaseEndpoints(services),
     ...webcamEndpoints(services),
+    ...logEndpoints(),
     ...octoprintEndpoints(),
     ...accessEndpoints(auth),
     ...historyEndpoints(services),

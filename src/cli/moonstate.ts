@@ -13,8 +13,9 @@ const log = getLogger('moonstate');
 
 const USAGE = `usage: moonstate [-c FILE] [-d DATA_PATH] [--host HOST] [--port PORT] [--inspect]
 
-  -c, --config FILE     moonraker.conf-style config (default: DATA_PATH/config/moonstate.conf if present)
-  -d, --datapath PATH   data folder: gcodes, config, logs (default: ~/moonstate_data)
+  -d, --datapath PATH   Moonraker's data folder: config, gcodes, logs, comms, database
+                        (default: ~/printer_data)
+  -c, --configfile FILE the moonraker.conf to read (default: DATA_PATH/config/moonraker.conf)
       --host HOST       address to listen on (overrides [server] host)
       --port PORT       port to listen on (overrides [server] port)
       --inspect         stream the state machines at /debug/inspect, viewer at /debug/inspector/
@@ -22,14 +23,18 @@ const USAGE = `usage: moonstate [-c FILE] [-d DATA_PATH] [--host HOST] [--port P
   -v, --version         print the version
   -h, --help            this text
 
-With no klippy_uds_address in [server], a built-in virtual Klippy is started.`;
+Klippy: the socket in [server] klippy_uds_address, else DATA_PATH/comms/klippy.sock, as
+Moonraker. The built-in virtual Klippy runs instead when the config has a [virtual_klippy]
+section, or when there is no config file at all.`;
 
 async function main(): Promise<void> {
   let args;
   try {
     args = parseArgs({
       options: {
-        config: { type: 'string', short: 'c' },
+        configfile: { type: 'string', short: 'c' },
+        // The name moonstate used before it followed Moonraker's.
+        config: { type: 'string' },
         datapath: { type: 'string', short: 'd' },
         host: { type: 'string' },
         port: { type: 'string' },
@@ -51,9 +56,12 @@ async function main(): Promise<void> {
     console.log(MOONSTATE_VERSION);
     return;
   }
-  const dataPath = resolve(args.datapath ?? join(homedir(), 'moonstate_data'));
-  const defaultConfig = join(dataPath, 'config', 'moonstate.conf');
-  const file = args.config !== undefined ? resolve(args.config) : existsSync(defaultConfig) ? defaultConfig : undefined;
+  const dataPath = resolve(expandUser(args.datapath ?? '~/printer_data'));
+  const defaultConfig = join(dataPath, 'config', 'moonraker.conf');
+  const given = args.configfile ?? args.config;
+  // A file named with -c must exist; the default one may be missing (a newcomer's first start).
+  const file = given !== undefined ? resolve(expandUser(given)) : existsSync(defaultConfig) ? defaultConfig : undefined;
+  const noFileReason = `no config file at ${defaultConfig}`;
   let port: number | undefined;
   if (args.port !== undefined) {
     port = Number(args.port);
@@ -65,7 +73,7 @@ async function main(): Promise<void> {
   // server.restart stops everything and starts again from the config file, in this process
   // (as Moonraker does), so a user's edit takes effect without a service manager.
   const load = () => {
-    const loaded = loadConfig({ file, dataPath, overrides: { server: { host: args.host, port } } });
+    const loaded = loadConfig({ file, dataPath, noFileReason, overrides: { server: { host: args.host, port } } });
     if (args.inspect) loaded.config.server.enable_inspection = true;
     return loaded;
   };
@@ -112,6 +120,10 @@ async function main(): Promise<void> {
 }
 
 /** A failed start (at startup or at a restart) ends the process with the reason. */
+function expandUser(p: string): string {
+  return p === '~' || p.startsWith('~/') ? homedir() + p.slice(1) : p;
+}
+
 function fail(err: unknown): never {
   if (err instanceof ConfigError) console.error(`moonstate: configuration error: ${err.message}`);
   else console.error(`moonstate: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
