@@ -49,7 +49,8 @@ function readSections(sources: ConfigSources): { sections: Map<string, IniSectio
 }
 
 function parseSection(section: IniSection | undefined, schema: Schema, name: string, ctx: ParseContext): Record<string, unknown> {
-  const values: Record<string, unknown> = Object.create(null);
+  // Keys come from our schema only, so a plain object is safe here.
+  const values: Record<string, unknown> = {};
   for (const [optName, spec] of Object.entries(schema)) {
     const raw = section?.options.get(optName);
     if (raw === undefined) {
@@ -72,7 +73,7 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
   const { sections, files } = readSections(sources);
   const ctx: ParseContext = { configDir: sources.file ? dirname(sources.file) : process.cwd(), dataPath: sources.dataPath };
   const schema = CONFIG_SCHEMA as Record<string, Schema>;
-  const out: Record<string, Record<string, unknown>> = Object.create(null);
+  const out: Record<string, Record<string, unknown>> = {};
   for (const [sectionName, options] of Object.entries(schema)) out[sectionName] = parseSection(sections.get(sectionName), options, sectionName, ctx);
 
   const webcams: WebcamConfig[] = [];

@@ -1,0 +1,250 @@
+// Real printer_data trees with moonraker.conf files shaped like the ones users have (MainsailOS's,
+// KIAUH's, a Voron/RatOS-style tree of includes), read the way Moonraker reads them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { loadConfig, ConfigError } from '../../src/config/loadConfig.js';
+
+export const MAINSAILOS_CONF = `[server]
+host: 0.0.0.0
+port: 7125
+# The maximum size allowed for a file upload (in MiB).  Default 1024 MiB
+max_upload_size: 1024
+# Path to klippy Unix Domain Socket
+klippy_uds_address: ~/printer_data/comms/klippy.sock
+
+[file_manager]
+# post processing for object cancel. Not recommended for low resource SBCs such as a Pi Zero. Default False
+enable_object_processing: False
+
+[authorization]
+cors_domains:
+    https://my.mainsail.xyz
+    http://my.mainsail.xyz
+    http://*.local
+    http://*.lan
+trusted_clients:
+    10.0.0.0/8
+    127.0.0.0/8
+    169.254.0.0/16
+    172.16.0.0/12
+    192.168.0.0/16
+    FE80::/10
+    ::1/128
+
+# enables partial support of Octoprint API
+[octoprint_compat]
+
+# enables moonraker to track and store print history.
+[history]
+
+# this enables moonraker announcements for mainsail
+[announcements]
+subscriptions:
+    mainsail
+
+# this enables moonraker's update manager
+[update_manager]
+refresh_interval: 168
+enable_auto_refresh: True
+
+[update_manager mainsail]
+type: web
+channel: stable
+repo: mainsail-crew/mainsail
+path: ~/mainsail
+
+[update_manager mainsail-config]
+type: git_repo
+primary_branch: master
+path: ~/mainsail-config
+origin: https://github.com/mainsail-crew/mainsail-config.git
+managed_services: klipper
+
+### moonraker-timelapse
+### Don't forget to include timelapse.cfg to your printer.cfg
+### Uncomment to enable moonraker-timelapse
+
+#[update_manager timelapse]
+#type: git_repo
+#primary_branch: main
+#path: ~/moonraker-timelapse
+#origin: https://github.com/mainsail-crew/moonraker-timelapse.git
+
+#[timelapse]
+###   Directory where the generated video will be saved
+#output_path: ~/timelapse/
+###   Directory where ffmpeg is installed
+#ffmpeg_binary_path: /usr/bin/ffmpeg
+
+[update_manager crowsnest]
+type: git_repo
+path: ~/crowsnest
+origin: https://github.com/mainsail-crew/crowsnest.git
+managed_services: crowsnest
+install_script: tools/pkglist.sh
+
+[update_manager sonar]
+type: git_repo
+path: ~/sonar
+origin: https://github.com/mainsail-crew/sonar.git
+primary_branch: main
+managed_services: sonar
+install_script: tools/install.sh
+`;
+
+// KIAUH writes {data_path}-relative paths and a LAN-wide trusted_clients list.
+export const KIAUH_CONF = `[server]
+host: 0.0.0.0
+port: 7125
+klippy_uds_address: {data_path}/comms/klippy.sock
+
+[authorization]
+trusted_clients:
+    10.0.0.0/8
+    127.0.0.0/8
+    169.254.0.0/16
+    172.16.0.0/12
+    192.168.0.0/16
+    FE80::/10
+    ::1/128
+cors_domains:
+    *.lan
+    *.local
+    *://localhost
+    *://localhost:*
+    *://my.mainsail.xyz
+    *://app.fluidd.xyz
+
+[octoprint_compat]
+
+[history]
+
+[update_manager]
+channel: dev
+refresh_interval: 168
+
+[update_manager fluidd]
+type: web
+channel: stable
+repo: fluidd-core/fluidd
+path: ~/fluidd
+`;
+
+function tree(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'printer-data-'));
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, rel)), { recursive: true });
+    writeFileSync(join(dir, rel), text);
+  }
+  return dir;
+}
+
+test("MainsailOS's moonraker.conf: Klippy at its socket, every section in server.config, one warning for missing components", (t) => {
+  const data = tree({ 'config/moonraker.conf': MAINSAILOS_CONF });
+  t.after(() => rmSync(data, { recursive: true, force: true }));
+  const { config, warnings } = loadConfig({ file: join(data, 'config/moonraker.conf'), dataPath: data });
+  assert.equal(config.klippy.virtual, false);
+  assert.equal(config.server.klippy_uds_address, join(homedir(), 'printer_data/comms/klippy.sock'));
+  assert.equal(config.authorization.trusted_clients?.length, 7);
+  assert.equal(config.authorization.cors_domains.length, 4);
+  assert.deepEqual(warnings.length, 1, warnings.join('\n'));
+  assert.match(warnings[0]!, /\[announcements\], \[update_manager\], \[update_manager mainsail\], \[update_manager mainsail-config\], \[update_manager crowsnest\], \[update_manager sonar\]/);
+  // Commented-out sections are not sections.
+  assert.equal(config.parsed.timelapse, undefined);
+  assert.deepEqual(config.parsed['update_manager mainsail'], { type: 'web', channel: 'stable', repo: 'mainsail-crew/mainsail', path: '~/mainsail' });
+  assert.equal(config.parsed.announcements!.subscriptions, 'mainsail');
+  assert.equal(config.parsed.server!.max_upload_size, 1024);
+  assert.ok('history' in config.parsed && 'octoprint_compat' in config.parsed);
+});
+
+test("KIAUH's moonraker.conf: {data_path} is the data path given on the command line", (t) => {
+  const data = tree({ 'config/moonraker.conf': KIAUH_CONF });
+  t.after(() => rmSync(data, { recursive: true, force: true }));
+  const { config } = loadConfig({ file: join(data, 'config/moonraker.conf'), dataPath: data });
+  assert.equal(config.server.klippy_uds_address, join(data, 'comms/klippy.sock'));
+  assert.equal(config.parsed['update_manager fluidd']!.repo, 'fluidd-core/fluidd');
+});
+
+test('a Voron/RatOS-style tree: includes with globs and relative paths, read in order, sections merged across files', (t) => {
+  const data = tree({
+    'config/moonraker.conf': [
+      '[server]',
+      'host: 0.0.0.0',
+      'port: 7125',
+      'max_upload_size: 2048          # the included RatOS file, read later, sets 512',
+      '[include moonraker.d/*.conf]   # every drop-in, sorted',
+      '[include RatOS/moonraker.conf]',
+      '[include ~/nonexistent-but-unused/*.conf]',
+    ].join('\n'),
+    'config/moonraker.d/10-webcam.conf': '[webcam bed]\nstream_url: /webcam/?action=stream\nsnapshot_url: /webcam/?action=snapshot\nrotation: 180\n',
+    'config/moonraker.d/20-timelapse.conf': '[timelapse]\noutput_path: ~/printer_data/timelapse/\nframe_path: /tmp/timelapse/printer\n',
+    'config/moonraker.d/README.md': 'not a conf file, not matched',
+    'config/moonraker.d/30-queue.conf': '[job_queue]\nload_on_startup: False\nautomatic_transition: True\n',
+    'config/RatOS/moonraker.conf': '[server]\nmax_upload_size: 512\n[include ../RatOS/extras/*.cfg]\n',
+    'config/RatOS/extras/spoolman.cfg': '[spoolman]\nserver: http://192.168.1.10:7912\nsync_rate: 5\n',
+    'config/RatOS/extras/job.cfg': '[job_queue]\nload_on_startup: True\n',
+  });
+  t.after(() => rmSync(data, { recursive: true, force: true }));
+  // The last include matches nothing: Moonraker refuses that.
+  const main = join(data, 'config/moonraker.conf');
+  assert.throws(() => loadConfig({ file: main, dataPath: data }), (e: Error) => e instanceof ConfigError && /moonraker\.conf:7: no files match \[include ~\/nonexistent-but-unused\/\*\.conf\]/.test(e.message));
+  writeFileSync(main, readWithout(main, '[include ~/nonexistent-but-unused/*.conf]'));
+  const { config, warnings } = loadConfig({ file: main, dataPath: data, overrides: {} });
+  assert.equal(config.server.max_upload_size, 512, 'a later file wins');
+  assert.equal(config.job_queue.load_on_startup, true, 'RatOS is read after moonraker.d');
+  assert.equal(config.job_queue.automatic_transition, true, 'options merge across files');
+  assert.equal(config.parsed.spoolman!.sync_rate, '5');
+  assert.equal(config.parsed.timelapse!.output_path, '~/printer_data/timelapse/');
+  assert.deepEqual(config.webcams.map((w) => [w.name, w.rotation, w.stream_url]), [['bed', 180, '/webcam/?action=stream']]);
+  assert.deepEqual(
+    config.configFiles.map((f) => [f.path.slice(data.length + 1), f.sections]),
+    [
+      ['config/moonraker.conf', ['server']],
+      ['config/moonraker.d/10-webcam.conf', ['webcam bed']],
+      ['config/moonraker.d/20-timelapse.conf', ['timelapse']],
+      ['config/moonraker.d/30-queue.conf', ['job_queue']],
+      ['config/RatOS/moonraker.conf', ['server']],
+      ['config/RatOS/extras/job.cfg', ['job_queue']],
+      ['config/RatOS/extras/spoolman.cfg', ['spoolman']],
+    ],
+  );
+  assert.equal(warnings.length, 1, warnings.join('\n'));
+  assert.match(warnings[0]!, /\[timelapse\], \[spoolman\]/);
+});
+
+function readWithout(file: string, line: string): string {
+  return readFileSync(file, 'utf8').split('\n').filter((l) => l !== line).join('\n');
+}
+
+test('includes that loop, options after an include without a header, and bad templates are clear errors', (t) => {
+  const data = tree({
+    'config/a.conf': '[server]\n[include sub/b.conf]\n',
+    'config/sub/b.conf': '[include ../a.conf]\n',
+    'config/c.conf': '[include d.conf]\nport: 1\n',
+    'config/d.conf': '[history]\n',
+    'config/e.conf': '[server]\nklippy_uds_address: {printer_data}/comms/klippy.sock\n',
+    'config/f.conf': '[server]\n[include]\n',
+  });
+  t.after(() => rmSync(data, { recursive: true, force: true }));
+  const load = (f: string) => () => loadConfig({ file: join(data, 'config', f), dataPath: data });
+  assert.throws(load('a.conf'), /b\.conf:1: recursive include of .*a\.conf/);
+  assert.throws(load('c.conf'), /c\.conf:2: option outside of any \[section\]/);
+  assert.throws(load('e.conf'), /e\.conf:2: \[server\] klippy_uds_address: unknown template \{printer_data\}/);
+  assert.throws(load('f.conf'), /f\.conf:2: invalid include directive/);
+});
+
+test('an include through a symlinked folder and an absolute glob are followed', (t) => {
+  const data = tree({
+    'shared/cams/front.conf': '[webcam front]\nstream_url: http://cam/front\n',
+    'shared/cams/side.conf': '[webcam side]\nstream_url: http://cam/side\nenabled: False\n',
+  });
+  t.after(() => rmSync(data, { recursive: true, force: true }));
+  mkdirSync(join(data, 'config'));
+  symlinkSync(join(data, 'shared'), join(data, 'config', 'linked'));
+  writeFileSync(join(data, 'config/moonraker.conf'), `[server]\n[include linked/cams/f*.conf]\n[include ${data}/shared/cams/s?de.conf]\n`);
+  const { config } = loadConfig({ file: join(data, 'config/moonraker.conf'), dataPath: data });
+  assert.deepEqual(config.webcams.map((w) => [w.name, w.enabled]), [['front', true], ['side', false]]);
+});
