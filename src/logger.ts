@@ -25,12 +25,17 @@ class LogSink {
     mkdirSync(dirname(path), { recursive: true });
     this.file?.end();
     this.filePath = path;
-    this.open();
+    void this.open();
     this.scheduleMidnight();
   }
 
-  private open(): void {
+  /** Opens the file (resolves once it exists, so a rollover's caller finds the new file). */
+  private open(): Promise<void> {
     const file = createWriteStream(this.filePath!, { flags: 'a' });
+    const opened = new Promise<void>((res) => {
+      file.once('open', () => res());
+      file.once('error', () => res());
+    });
     // A full disk or a vanished folder must not take the server down with it.
     file.on('error', () => {
       if (this.file === file) this.file = undefined;
@@ -38,6 +43,7 @@ class LogSink {
     this.file = file;
     const line = '-'.repeat(20);
     file.write(`${line} Log Start | ${new Date().toUTCString()} ${line}\n${this.header.map((h) => `${h}\n`).join('')}`);
+    return opened;
   }
 
   private scheduleMidnight(): void {
@@ -70,7 +76,7 @@ class LogSink {
         .sort();
       for (const n of rotated.slice(0, Math.max(0, rotated.length - this.backups))) rmSync(join(dirname(path), n), { force: true });
     } finally {
-      this.open();
+      await this.open();
       this.scheduleMidnight();
     }
   }
