@@ -40,7 +40,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 
 function startCli(args: string[], home: string, t: { after(fn: () => void): void }): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HOME: home } });
   let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   child.on('exit', (code) => {
     if (code !== null && code !== 0) console.error(err);
   });
@@ -77,7 +77,7 @@ test("a Moonraker user's printer_data: their moonraker.conf, Klippy at the defau
   startCli(['-d', '~/printer_data'], home, t);
 
   // The server is up and waits for Klippy where Moonraker would look.
-  const info = await until('the server', async () => (await get(base, '/server/info')).body.result as J);
+  const info = await until('the server', async () => (await get(base, '/server/info')).body.result);
   assert.equal(info.klippy_connected, false);
   const log = () => readFileSync(join(data, 'logs', 'moonraker.log'), 'utf8');
   assert.match(log(), new RegExp(`Klippy: waiting for Klippy at ${join(data, 'comms', 'klippy.sock').replace(/[.]/g, '\\.')} \\(no klippy_uds_address`));
@@ -108,7 +108,7 @@ test("a Moonraker user's printer_data: their moonraker.conf, Klippy at the defau
   assert.deepEqual(byName.logs, { name: 'logs', path: join(data, 'logs'), permissions: 'r' });
   const ws = await RpcClient.connect(`ws://127.0.0.1:${port}/websocket`);
   t.after(() => ws.close());
-  const logsList = (await ws.call('server.files.list', { root: 'logs' })) as Array<{ path: string }>;
+  const logsList = await ws.call<Array<{ path: string }>>('server.files.list', { root: 'logs' });
   assert.ok(logsList.some((f) => f.path === 'moonraker.log'), JSON.stringify(logsList));
   await assert.rejects(ws.call('server.files.post_directory', { path: 'logs/x' }), /read-only/);
   const served = await fetch(`${base}/server/files/moonraker.log`);
@@ -116,7 +116,7 @@ test("a Moonraker user's printer_data: their moonraker.conf, Klippy at the defau
   assert.match(await served.text(), /Log Start/);
 
   // server.logs.rollover over the websocket: a new log, the old one kept as moonraker.log.DATE.
-  const rolled = (await ws.call('server.logs.rollover', {})) as J;
+  const rolled = await ws.call<J>('server.logs.rollover', {});
   assert.deepEqual(rolled.rolled_over, ['moonraker']);
   assert.match(rolled.failed.klipper, /Unable to detect Klipper Service/);
   const rotated = readdirSync(join(data, 'logs')).filter((n) => /^moonraker\.log\.\d{4}-\d{2}-\d{2}$/.test(n));
@@ -129,7 +129,7 @@ test("a Moonraker user's printer_data: their moonraker.conf, Klippy at the defau
 
   // The configured webcam: listed first, read-only, with Moonraker's uid.
   await ws.call('server.webcams.post_item', { name: 'usb', stream_url: 'http://cam/usb' });
-  const cams = ((await ws.call('server.webcams.list')) as J).webcams as J[];
+  const cams = (await ws.call<J>('server.webcams.list')).webcams as J[];
   assert.deepEqual(cams.map((c) => [c.name, c.source]), [['printer cam', 'config'], ['usb', 'database']]);
   const uid = uuid5('01234567-89ab-cdef-0123-456789abcdef', 'moonraker.webcam.printer cam');
   assert.equal(cams[0].uid, uid);
@@ -137,7 +137,7 @@ test("a Moonraker user's printer_data: their moonraker.conf, Klippy at the defau
   await assert.rejects(ws.call('server.webcams.delete_item', { uid }), /Cannot delete webcam 'printer cam' sourced from Moonraker configuration/);
   await assert.rejects(ws.call('server.webcams.post_item', { uid, stream_url: 'x' }), /Cannot overwrite webcam/);
   await assert.rejects(ws.call('server.webcams.post_item', { name: 'printer cam', stream_url: 'x' }), /Cannot overwrite webcam/);
-  assert.equal(((await ws.call('server.webcams.get_item', { uid })) as J).webcam.name, 'printer cam');
+  assert.equal((await ws.call<J>('server.webcams.get_item', { uid })).webcam.name, 'printer cam');
 });
 
 test("a newcomer's first start: no printer_data anywhere, no options, the virtual printer gets ready", async (t) => {
