@@ -11,7 +11,6 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VirtualKlippy } from '../../src/sim/virtualKlippy.js';
-import { uuid5 } from '../../src/api/webcams.js';
 import { RpcClient } from '../helpers/rpcClient.js';
 import type { J } from '../helpers/clientReplay.js';
 import { KIAUH_CONF } from '../helpers/moonrakerConfs.js';
@@ -131,7 +130,8 @@ test("a Moonraker user's printer_data: their moonraker.conf, Klippy at the defau
   await ws.call('server.webcams.post_item', { name: 'usb', stream_url: 'http://cam/usb' });
   const cams = (await ws.call<J>('server.webcams.list')).webcams as J[];
   assert.deepEqual(cams.map((c) => [c.name, c.source]), [['printer cam', 'config'], ['usb', 'database']]);
-  const uid = uuid5('01234567-89ab-cdef-0123-456789abcdef', 'moonraker.webcam.printer cam');
+  // Python: uuid.uuid5(uuid.UUID('0123456789abcdef0123456789abcdef'), 'moonraker.webcam.printer cam')
+  const uid = 'b5a4dc6d-34f9-5ed7-8705-27af15770058';
   assert.equal(cams[0].uid, uid);
   assert.equal(cams[0].service, 'webrtc-camerastreamer');
   await assert.rejects(ws.call('server.webcams.delete_item', { uid }), /Cannot delete webcam 'printer cam' sourced from Moonraker configuration/);
