@@ -84,9 +84,9 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
     const component = componentOf(section.name);
     if (schema[section.name]) {
       const known = schema[section.name]!;
-      const tolerated = MOONRAKER_ONLY_OPTIONS[section.name] ?? [];
+      const tolerated = MOONRAKER_ONLY_OPTIONS[section.name] ?? {};
       for (const [optName, v] of section.options) {
-        if (optName in known || tolerated.includes(optName)) continue;
+        if (optName in known || optName in tolerated) continue;
         warnings.push(
           `${v.source ?? 'config'}:${v.line}: Unparsed config option '${optName}: ${v.value}' detected in section [${section.name}]. ` +
             'It is not an option of this section; it is ignored.',
@@ -107,10 +107,10 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
     }
     const strings = Object.fromEntries([...section.options].map(([k, v]) => [k, v.value]));
     if (OPTIONLESS_SECTIONS.has(section.name)) {
-      parsed[section.name] = strings;
-      const tolerated = MOONRAKER_ONLY_OPTIONS[section.name] ?? [];
+      const tolerated = MOONRAKER_ONLY_OPTIONS[section.name] ?? {};
+      parsed[section.name] = parseSection(section, tolerated, section.name, ctx);
       for (const [optName, v] of section.options) {
-        if (!tolerated.includes(optName)) {
+        if (!(optName in tolerated)) {
           warnings.push(`${v.source ?? 'config'}:${v.line}: Unparsed config option '${optName}: ${v.value}' detected in section [${section.name}]; it is ignored.`);
         }
       }
@@ -142,7 +142,10 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
   config.orig = Object.create(null);
   for (const sec of sections.values()) config.orig[sec.name] = Object.fromEntries([...sec.options].map(([k, v]) => [k, v.value]));
   config.parsed = Object.create(null);
-  for (const name of Object.keys(schema)) config.parsed[name] = { ...out[name] };
+  for (const name of Object.keys(schema)) {
+    const extra = MOONRAKER_ONLY_OPTIONS[name];
+    config.parsed[name] = { ...(extra ? parseSection(sections.get(name), extra, name, ctx) : {}), ...out[name] };
+  }
   Object.assign(config.parsed, parsed);
   config.webcams = webcams;
   config.warnings = warnings;

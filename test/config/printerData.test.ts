@@ -32,6 +32,9 @@ test("MainsailOS's moonraker.conf: Klippy at its socket, every section in server
   assert.deepEqual(config.parsed['update_manager mainsail'], { type: 'web', channel: 'stable', repo: 'mainsail-crew/mainsail', path: '~/mainsail' });
   assert.equal(config.parsed.announcements!.subscriptions, 'mainsail');
   assert.equal(config.parsed.server!.max_upload_size, 1024);
+  // Options Moonraker reads and moonstate only accepts are typed as Moonraker types them.
+  assert.equal(config.parsed.file_manager!.enable_object_processing, false);
+  assert.equal(config.parsed.file_manager!.queue_gcode_uploads, false);
   assert.ok('history' in config.parsed && 'octoprint_compat' in config.parsed);
 });
 
