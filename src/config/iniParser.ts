@@ -6,7 +6,13 @@
 // ourselves (it is small) so that every error can name its file and line.
 
 export interface IniValue {
+  /** The value, continuation lines joined with newlines. */
   value: string;
+  /**
+   * The value as configparser holds it (Moonraker's server.config `orig`): a value that starts
+   * on the next line keeps its empty first line.
+   */
+  orig?: string;
   line: number;
   /** The file the value came from (the last one to set it, across includes). */
   source?: string;
@@ -69,6 +75,7 @@ export function parseIni(text: string, source = 'config', opts: ParseOptions = {
     const indent = line.length - line.trimStart().length;
     if (optIndent !== -1 && indent > optIndent && lastValue) {
       const more = line.trim();
+      lastValue.orig = `${lastValue.orig ?? lastValue.value}\n${more}`;
       lastValue.value = lastValue.value === '' ? more : `${lastValue.value}\n${more}`;
       return;
     }

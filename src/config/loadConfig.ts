@@ -2,7 +2,7 @@
 // config. Invalid values are errors that name the file, line, section and option; sections and
 // options nobody knows are returned as warnings, worded as Moonraker words them, for the log and
 // server.info. It also decides which Klippy to talk to.
-import { dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { IniSyntaxError, parseIni, type IniSection } from './iniParser.js';
 import { ConfigFileError, readConfigFiles } from './configFiles.js';
 import { CONFIG_SCHEMA, WEBCAM_SCHEMA, type KlippyChoice, type MoonstateConfig, type WebcamConfig } from './configSchema.js';
@@ -71,6 +71,14 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
   const warnings: string[] = [];
   const hasFile = sources.text !== undefined || sources.file !== undefined;
   const { sections, files } = readSections(sources);
+  // Warnings reach clients (server.info): files are named from the config folder, not the disk root.
+  const baseDir = sources.file ? dirname(sources.file) : undefined;
+  const shown = (source: string | undefined) => {
+    if (source === undefined) return 'config';
+    if (baseDir === undefined) return source;
+    const rel = relative(baseDir, source);
+    return rel.startsWith('..') || isAbsolute(rel) ? basename(source) : rel;
+  };
   const ctx: ParseContext = { configDir: sources.file ? dirname(sources.file) : process.cwd(), dataPath: sources.dataPath };
   const schema = CONFIG_SCHEMA as Record<string, Schema>;
   const out: Record<string, Record<string, unknown>> = {};
@@ -80,7 +88,7 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
   const parsed: Record<string, Record<string, unknown>> = Object.create(null);
   const notHere: string[] = [];
   for (const section of sections.values()) {
-    const where = `${section.source ?? 'config'}:${section.line}`;
+    const where = `${shown(section.source)}:${section.line}`;
     const component = componentOf(section.name);
     if (schema[section.name]) {
       const known = schema[section.name]!;
@@ -88,7 +96,7 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
       for (const [optName, v] of section.options) {
         if (optName in known || optName in tolerated) continue;
         warnings.push(
-          `${v.source ?? 'config'}:${v.line}: Unparsed config option '${optName}: ${v.value}' detected in section [${section.name}]. ` +
+          `${shown(v.source)}:${v.line}: Unparsed config option '${optName}: ${v.value}' detected in section [${section.name}]. ` +
             'It is not an option of this section; it is ignored.',
         );
       }
@@ -111,7 +119,7 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
       parsed[section.name] = parseSection(section, tolerated, section.name, ctx);
       for (const [optName, v] of section.options) {
         if (!(optName in tolerated)) {
-          warnings.push(`${v.source ?? 'config'}:${v.line}: Unparsed config option '${optName}: ${v.value}' detected in section [${section.name}]; it is ignored.`);
+          warnings.push(`${shown(v.source)}:${v.line}: Unparsed config option '${optName}: ${v.value}' detected in section [${section.name}]; it is ignored.`);
         }
       }
       continue;
@@ -140,7 +148,7 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
   config.configFiles = files;
   config.klippy = chooseKlippy(config, hasFile, sections, sources);
   config.orig = Object.create(null);
-  for (const sec of sections.values()) config.orig[sec.name] = Object.fromEntries([...sec.options].map(([k, v]) => [k, v.value]));
+  for (const sec of sections.values()) config.orig[sec.name] = Object.fromEntries([...sec.options].map(([k, v]) => [k, v.orig ?? v.value]));
   config.parsed = Object.create(null);
   for (const name of Object.keys(schema)) {
     const extra = MOONRAKER_ONLY_OPTIONS[name];

@@ -80,7 +80,8 @@ test("a Moonraker user's printer_data: their moonraker.conf, Klippy at the defau
   assert.equal(info.klippy_connected, false);
   const log = () => readFileSync(join(data, 'logs', 'moonraker.log'), 'utf8');
   assert.match(log(), new RegExp(`Klippy: waiting for Klippy at ${join(data, 'comms', 'klippy.sock').replace(/[.]/g, '\\.')} \\(no klippy_uds_address`));
-  assert.ok(info.warnings.some((w: string) => /Unparsed config section \[mystery\]/.test(w)), JSON.stringify(info.warnings));
+  assert.ok(info.warnings.some((w: string) => w.startsWith('moonraker.d/cam.conf:5: Unparsed config section [mystery] detected')), JSON.stringify(info.warnings));
+  assert.ok(info.warnings.every((w: string) => !w.includes(home)), 'warnings name files from the config folder');
   assert.ok(info.warnings.some((w: string) => /\[update_manager fluidd\]/.test(w)));
 
   const sim = new VirtualKlippy({ socketPath: join(data, 'comms', 'klippy.sock'), gcodesPath: join(data, 'gcodes'), timeScale: 20, startupDelayMs: 50 });
@@ -92,6 +93,9 @@ test("a Moonraker user's printer_data: their moonraker.conf, Klippy at the defau
   const cfg = (await get(base, '/server/config')).body.result;
   assert.equal(cfg.config['update_manager fluidd'].repo, 'fluidd-core/fluidd');
   assert.equal(cfg.config.mystery.foo, 'bar');
+  // orig holds values as configparser does: one that starts on the next line keeps that newline.
+  assert.equal(cfg.orig.authorization.trusted_clients, '\n10.0.0.0/8\n127.0.0.0/8\n169.254.0.0/16\n172.16.0.0/12\n192.168.0.0/16\nFE80::/10\n::1/128');
+  assert.deepEqual(cfg.config.authorization.trusted_clients.length, 7);
   assert.equal(cfg.config['webcam printer cam'].target_fps, 15);
   assert.equal(cfg.config.server.klippy_uds_address, join(data, 'comms', 'klippy.sock'));
   assert.deepEqual(cfg.files, [
