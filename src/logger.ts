@@ -69,7 +69,12 @@ class LogSink {
     if (old) await new Promise<void>((res) => old.end(res));
     const stamp = `${day.getFullYear()}-${String(day.getMonth() + 1).padStart(2, '0')}-${String(day.getDate()).padStart(2, '0')}`;
     try {
-      renameSync(path, `${path}.${stamp}`);
+      try {
+        renameSync(path, `${path}.${stamp}`);
+      } catch (err) {
+        // A log someone deleted has nothing to keep: just start the new one.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
       const prefix = `${basename(path)}.`;
       const rotated = readdirSync(dirname(path))
         .filter((n) => n.startsWith(prefix) && /^\d{4}-\d{2}-\d{2}$/.test(n.slice(prefix.length)))
@@ -109,6 +114,7 @@ class LogSink {
 
   async close(): Promise<void> {
     clearTimeout(this.midnight);
+    this.filePath = undefined;
     const f = this.file;
     this.file = undefined;
     if (f) await new Promise<void>((res) => f.end(res));

@@ -114,6 +114,8 @@ test("a Moonraker user's printer_data: their moonraker.conf, Klippy at the defau
   const logsList = await ws.call<Array<{ path: string }>>('server.files.list', { root: 'logs' });
   assert.ok(logsList.some((f) => f.path === 'moonraker.log'), JSON.stringify(logsList));
   await assert.rejects(ws.call('server.files.post_directory', { path: 'logs/x' }), /read-only/);
+  assert.equal((await fetch(`${base}/server/files/logs/moonraker.log`)).status, 200);
+  assert.equal((await fetch(`${base}/server/files/logs/moonraker.log`, { method: 'DELETE' })).status, 405);
   const served = await fetch(`${base}/server/files/moonraker.log`);
   assert.equal(served.status, 200);
   assert.match(await served.text(), /Log Start/);
