@@ -51,6 +51,13 @@ import { MOONSTATE_VERSION } from './version.js';
 
 const log = getLogger('server');
 
+/**
+ * Our own store, in a folder of its own: {data_path}/database holds Moonraker's database
+ * (moonraker-sql.db, or data.mdb in the older LMDB layout, the very file name our LMDB store
+ * would use), which we must never write to.
+ */
+export const moonstateDatabasePath = (dataPath: string): string => join(dataPath, 'database', 'moonstate');
+
 export interface RunningServer {
   /** Base URL, e.g. http://127.0.0.1:7125 */
   url: string;
@@ -82,7 +89,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
     gcodes: join(config.dataPath, 'gcodes'),
     config: join(config.dataPath, 'config'),
     logs: join(config.dataPath, 'logs'),
-    database: join(config.dataPath, 'database'),
+    database: moonstateDatabasePath(config.dataPath),
     comms: join(config.dataPath, 'comms'),
   };
   for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });

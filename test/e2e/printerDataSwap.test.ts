@@ -72,6 +72,10 @@ test("a Moonraker user's printer_data: their moonraker.conf, Klippy at the defau
   writeFileSync(join(data, 'config', 'moonraker.conf'), `${conf}\n[include moonraker.d/*.conf]\n`);
   writeFileSync(join(data, 'config', 'moonraker.d', 'cam.conf'), '[webcam printer cam]\nstream_url: /webcam/?action=stream\nservice: webrtc-camerastreamer\n\n[mystery]\nfoo: bar\n');
   writeFileSync(join(data, '.moonraker.uuid'), '0123456789abcdef0123456789abcdef');
+  // Moonraker's database files (contents do not matter here): moonstate must not touch them.
+  mkdirSync(join(data, 'database'));
+  writeFileSync(join(data, 'database', 'data.mdb'), 'moonraker lmdb');
+  writeFileSync(join(data, 'database', 'moonraker-sql.db'), 'moonraker sqlite');
   const base = `http://127.0.0.1:${port}`;
   startCli(['-d', '~/printer_data'], home, t);
 
@@ -144,6 +148,8 @@ test("a Moonraker user's printer_data: their moonraker.conf, Klippy at the defau
   await assert.rejects(ws.call('server.webcams.post_item', { uid, stream_url: 'x' }), /Cannot overwrite webcam/);
   await assert.rejects(ws.call('server.webcams.post_item', { name: 'printer cam', stream_url: 'x' }), /Cannot overwrite webcam/);
   assert.equal((await ws.call<J>('server.webcams.get_item', { uid })).webcam.name, 'printer cam');
+  assert.equal(readFileSync(join(data, 'database', 'data.mdb'), 'utf8'), 'moonraker lmdb', "Moonraker's LMDB file is not ours");
+  assert.equal(readFileSync(join(data, 'database', 'moonraker-sql.db'), 'utf8'), 'moonraker sqlite');
 });
 
 test("a newcomer's first start: no printer_data anywhere, no options, the virtual printer gets ready", async (t) => {
