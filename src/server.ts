@@ -71,8 +71,10 @@ export interface RunningServer {
 
 export interface StartOptions {
   config: MoonstateConfig;
-  /** Write the server log to <data>/logs (default true; tests may turn it off). */
+  /** Write the server log to a file (default true; tests may turn it off). */
   logToFile?: boolean;
+  /** The log file (Moonraker's -l); default {data_path}/logs/moonraker.log. */
+  logFile?: string;
   /** The clock oneshot tokens expire on (tests pass xstate's SimulatedClock). */
   tokenClock?: TokenClock;
   /** Use this inspection hub (the scenario runner records from it before anything starts). */
@@ -100,7 +102,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
     `klippy: ${config.klippy.virtual ? 'the virtual Klippy' : config.server.klippy_uds_address}`,
   ];
   // The log Moonraker writes, where clients and users look for it (served as moonraker.log).
-  if (logToFile) logSink.attachFile(join(dirs.logs, 'moonraker.log'));
+  if (logToFile) logSink.attachFile(opts.logFile ?? join(dirs.logs, 'moonraker.log'));
   if (config.server.enable_debug_logging) logSink.level = 'debug';
   log.info(`moonstate ${MOONSTATE_VERSION} starting; data in ${config.dataPath}`);
   log.info(config.configFile ? `config: ${config.configFiles.map((f) => f.path).join(', ') || config.configFile}` : 'no config file: running on defaults');

@@ -11,7 +11,7 @@ import { MOONSTATE_VERSION } from '../version.js';
 
 const log = getLogger('moonstate');
 
-const USAGE = `usage: moonstate [-c FILE] [-d DATA_PATH] [--host HOST] [--port PORT] [--inspect]
+const USAGE = `usage: moonstate [-d DATA_PATH] [-c FILE] [-l FILE | -n] [-v] [--host HOST] [--port PORT] [--inspect]
 
   -d, --datapath PATH   Moonraker's data folder: config, gcodes, logs, comms, database
                         (default: ~/printer_data)
@@ -20,7 +20,13 @@ const USAGE = `usage: moonstate [-c FILE] [-d DATA_PATH] [--host HOST] [--port P
       --port PORT       port to listen on (overrides [server] port)
       --inspect         stream the state machines at /debug/inspect, viewer at /debug/inspector/
                         (sets [server] enable_inspection)
-  -v, --version         print the version
+  -l, --logfile FILE    the server's log (default: DATA_PATH/logs/moonraker.log)
+  -n, --nologfile       log to stderr only
+  -v, --verbose, -g, --debug
+                        debug logging (sets [server] enable_debug_logging)
+  -u, -s, -o            Moonraker's unix socket, structured logging and asyncio debug
+                        options: accepted so Moonraker's command line works, not used
+      --version         print the version
   -h, --help            this text
 
 Klippy: the socket in [server] klippy_uds_address, else DATA_PATH/comms/klippy.sock, as
@@ -39,7 +45,15 @@ async function main(): Promise<void> {
         host: { type: 'string' },
         port: { type: 'string' },
         inspect: { type: 'boolean' },
-        version: { type: 'boolean', short: 'v' },
+        // Moonraker's other options, so its systemd unit's command line works unchanged.
+        logfile: { type: 'string', short: 'l' },
+        nologfile: { type: 'boolean', short: 'n' },
+        unixsocket: { type: 'string', short: 'u' },
+        verbose: { type: 'boolean', short: 'v' },
+        debug: { type: 'boolean', short: 'g' },
+        'structured-logging': { type: 'boolean', short: 's' },
+        'asyncio-debug': { type: 'boolean', short: 'o' },
+        version: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -75,13 +89,22 @@ async function main(): Promise<void> {
   const load = () => {
     const loaded = loadConfig({ file, dataPath, noFileReason, overrides: { server: { host: args.host, port } } });
     if (args.inspect) loaded.config.server.enable_inspection = true;
+    if (args.verbose || args.debug) loaded.config.server.enable_debug_logging = true;
     return loaded;
   };
   let server: RunningServer | undefined;
   let busy = false;
   const start = async () => {
     const loaded = load();
-    server = await startServer({ config: loaded.config, onRestart: () => void restart() });
+    server = await startServer({
+      config: loaded.config,
+      onRestart: () => void restart(),
+      logToFile: !args.nologfile,
+      ...(args.logfile !== undefined ? { logFile: resolve(expandUser(args.logfile)) } : {}),
+    });
+    for (const [flag, used] of [['-u', args.unixsocket], ['-s', args['structured-logging']], ['-o', args['asyncio-debug']]] as const) {
+      if (used !== undefined) log.info(`Moonraker's option ${flag} is accepted and not used by moonstate`);
+    }
     for (const w of loaded.warnings) log.warn(w);
   };
   const restart = async () => {
