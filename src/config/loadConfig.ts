@@ -2,6 +2,7 @@
 // config. Invalid values are errors that name the file, line, section and option; sections and
 // options nobody knows are returned as warnings, worded as Moonraker words them, for the log and
 // server.info. It also decides which Klippy to talk to.
+import { existsSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { IniSyntaxError, parseIni, type IniSection } from './iniParser.js';
 import { ConfigFileError, readConfigFiles } from './configFiles.js';
@@ -30,7 +31,9 @@ export interface LoadedConfig {
 
 type Schema = Record<string, OptionSpec<unknown>>;
 
-/** Moonraker's default Klippy socket under the data path. */
+const LEGACY_KLIPPY_SOCKET = '/tmp/klippy_uds';
+
+/** The Klippy socket under the data path, where installers (KIAUH, MainsailOS) put it. */
 export const defaultKlippySocket = (dataPath: string) => join(dataPath, 'comms', 'klippy.sock');
 
 function readSections(sources: ConfigSources): { sections: Map<string, IniSection>; files: MoonstateConfig['configFiles'] } {
@@ -146,13 +149,20 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
   config.dataPath = sources.dataPath;
   config.configFile = sources.file;
   config.configFiles = files;
+  config.warnings = warnings;
   config.klippy = chooseKlippy(config, hasFile, sections, sources);
   config.orig = Object.create(null);
+  // configparser always has its DEFAULT section, and Moonraker's orig lists it.
+  if (hasFile) config.orig.DEFAULT = {};
   for (const sec of sections.values()) config.orig[sec.name] = Object.fromEntries([...sec.options].map(([k, v]) => [k, v.orig ?? v.value]));
   config.parsed = Object.create(null);
   for (const name of Object.keys(schema)) {
     const extra = MOONRAKER_ONLY_OPTIONS[name];
     config.parsed[name] = { ...(extra ? parseSection(sections.get(name), extra, name, ctx) : {}), ...out[name] };
+    // Moonraker keeps a templated option's source in its parsed config, not the rendered value.
+    for (const [optName, v] of sections.get(name)?.options ?? []) {
+      if (v.value.includes('{') && optName in config.parsed[name]) config.parsed[name][optName] = v.value;
+    }
   }
   Object.assign(config.parsed, parsed);
   config.webcams = webcams;
@@ -178,5 +188,12 @@ function chooseKlippy(config: MoonstateConfig, hasFile: boolean, sections: Map<s
   }
   if (config.server.klippy_uds_address !== undefined) return { virtual: false, reason: 'klippy_uds_address in [server]' };
   config.server.klippy_uds_address = defaultKlippySocket(sources.dataPath);
-  return { virtual: false, reason: "no klippy_uds_address in [server]: Moonraker's default socket under the data path" };
+  // Moonraker's own code defaults to /tmp/klippy_uds, where Klipper installs from before
+  // printer_data put the socket; every installer today writes klippy_uds_address out.
+  if (!existsSync(config.server.klippy_uds_address) && existsSync(LEGACY_KLIPPY_SOCKET)) {
+    config.warnings.push(
+      `No klippy_uds_address in [server]: waiting for Klippy at {data_path}/comms/klippy.sock, but a socket exists at ${LEGACY_KLIPPY_SOCKET} (Moonraker's built-in default). Set klippy_uds_address if Klippy is there.`,
+    );
+  }
+  return { virtual: false, reason: 'no klippy_uds_address in [server]: the socket under the data path, where Klipper installs put it' };
 }
