@@ -36,14 +36,20 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 
   }
 }
 
-function startCli(args: string[], home: string, t: { after(fn: () => void): void }): ChildProcess {
+function startCli(args: string[], home: string, t: { after(fn: () => Promise<void>): void }): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HOME: home } });
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   child.on('exit', (code) => {
     if (code !== null && code !== 0) console.error(err);
   });
-  t.after(() => child.kill('SIGKILL'));
+  // SIGTERM, as systemd stops it: the server stops its virtual Klippy too (SIGKILL would orphan it).
+  t.after(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    await exited;
+  });
   return child;
 }
 
