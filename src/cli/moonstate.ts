@@ -29,8 +29,8 @@ const USAGE = `usage: moonstate [-d DATA_PATH] [-c FILE] [-l FILE | -n] [-v] [--
       --version         print the version
   -h, --help            this text
 
-Klippy: the socket in [server] klippy_uds_address, else DATA_PATH/comms/klippy.sock, as
-Moonraker. The built-in virtual Klippy runs instead when the config has a [virtual_klippy]
+Klippy: the socket in [server] klippy_uds_address, else DATA_PATH/comms/klippy.sock (where
+Klipper's installers put it). The built-in virtual Klippy runs instead when the config has a [virtual_klippy]
 section, or when there is no config file at all.`;
 
 async function main(): Promise<void> {

@@ -19,7 +19,8 @@ export const CONFIG_SCHEMA = {
     // 0 lets the OS choose a free port (tests, side-by-side instances).
     port: opt.int(7125, 0, 65535),
     /**
-     * Klippy's API socket; default {data_path}/comms/klippy.sock, as Moonraker. Undefined after
+     * Klippy's API socket; default {data_path}/comms/klippy.sock, where installers put it
+     * (Moonraker's code falls back to /tmp/klippy_uds). Undefined after
      * loading only when the virtual Klippy runs (see MoonstateConfig.klippy).
      */
     klippy_uds_address: opt.optionalPath(),
