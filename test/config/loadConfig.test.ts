@@ -18,7 +18,7 @@ test('no config file: host 0.0.0.0, port 7125, the virtual printer', () => {
   assert.deepEqual(warnings, []);
 });
 
-test("a config file without klippy_uds_address means Moonraker's default socket, not the virtual printer", () => {
+test('a config file without klippy_uds_address means the socket under the data path, not the virtual printer', () => {
   const { config } = loadConfig({ text: '[server]\nport: 7125\n', dataPath });
   assert.equal(config.klippy.virtual, false);
   assert.equal(config.server.klippy_uds_address, join(dataPath, 'comms', 'klippy.sock'));
