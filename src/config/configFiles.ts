@@ -74,7 +74,13 @@ export function matchInclude(pattern: string, fromDir: string): string[] {
   const root = abs.startsWith('/') ? '/' : fromDir;
   const segments = abs.split('/').filter((s) => s !== '');
   const hits = [...new Set(expandGlob(root, segments))].filter((p) => statSync(p, { throwIfNoEntry: false })?.isFile());
-  return hits.sort();
+  // Python sorts Paths part by part ('a/x' before 'a-b/x'), not as strings.
+  return hits.sort((a, b) => {
+    const pa = a.split('/');
+    const pb = b.split('/');
+    for (let i = 0; i < Math.min(pa.length, pb.length); i++) if (pa[i] !== pb[i]) return pa[i]! < pb[i]! ? -1 : 1;
+    return pa.length - pb.length;
+  });
 }
 
 export function readConfigFiles(mainFile: string): ConfigFiles {

@@ -83,6 +83,8 @@ export const CONFIG_SCHEMA = {
   /** Moonraker's [file_manager]: where the `config` root lives (default: {data_path}/config; Moonraker has deprecated the option). */
   file_manager: {
     config_path: opt.optionalPath(),
+    /** Moonraker's switch: false makes the `config` root read-only. */
+    enable_config_write_access: opt.bool(true),
   },
   /** The `gcodes` root, when it should not be the folder Klippy's [virtual_sdcard] reports. */
   virtual_sdcard: {

@@ -56,7 +56,6 @@ export const MOONRAKER_ONLY_OPTIONS: Readonly<Record<string, Record<string, Opti
     enable_object_processing: opt.bool(false),
     queue_gcode_uploads: opt.bool(false),
     check_klipper_config_path: opt.bool(true),
-    enable_config_write_access: opt.bool(true),
     enable_inotify_warnings: opt.bool(true),
     enable_observer_warnings: opt.bool(true),
     file_system_observer: opt.string('inotify'),

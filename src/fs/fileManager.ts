@@ -14,7 +14,7 @@ import type { Database } from '../db/database.js';
 import { getLogger } from '../logger.js';
 import { ApiError } from '../transport/apiError.js';
 import { FileInUse, type PrintStatsSource } from './fileInUse.js';
-import { FileRoots, isWritableRoot, type Root, type RootName, type RootPath } from './fileRoots.js';
+import { FileRoots, isWatchedRoot, type Root, type RootName, type RootPath } from './fileRoots.js';
 import type { DirectoryListing, FileChange, FileStat, StoredMetadata } from './fileShapes.js';
 import { GcodeMetadataStore, isGcodeFile } from './metadata/metadataStore.js';
 import { MetadataWorkerPool } from './metadata/metadataWorkerPool.js';
@@ -93,6 +93,7 @@ export class FileManager {
     // Moonraker's roots are folders of the data path, known before Klippy connects; gcodes
     // follows Klippy's [virtual_sdcard] path once Klippy reports it.
     this.roots.set('gcodes', config.virtual_sdcard.path ?? paths.gcodes);
+    this.roots.setWritable('config', config.file_manager.enable_config_write_access);
     this.roots.set('config', config.file_manager.config_path ?? paths.config);
     this.roots.set('logs', paths.logs);
     this.opts.klippy.onInitialize(() => this.learnFromKlippy());
@@ -157,8 +158,7 @@ export class FileManager {
   private restartWatcher(name: RootName, path: string | undefined): void {
     this.watchers.get(name)?.close();
     this.watchers.delete(name);
-    // Only writable roots are watched, as in Moonraker: logs change with every line we log.
-    if (this.closed || path === undefined || !isWritableRoot(name)) return;
+    if (this.closed || path === undefined || !isWatchedRoot(name)) return;
     const watcher = new RootWatcher(path, (ev) => this.onOutsideChange(name, ev), { debounceMs: this.opts.watchDebounceMs });
     this.watchers.set(name, watcher);
     const started = watcher

@@ -9,8 +9,11 @@ import { relativeSegments, resolveInRoot, type ResolvedPath } from './safePath.j
 
 export type RootName = 'gcodes' | 'config' | 'config_examples' | 'docs' | 'logs';
 export const ROOT_NAMES: readonly RootName[] = ['gcodes', 'config', 'config_examples', 'docs', 'logs'];
-/** Roots clients may write to (Moonraker's "full access" roots); the others are read-only. */
-export const isWritableRoot = (name: RootName): boolean => name === 'gcodes' || name === 'config';
+/**
+ * Roots whose changes made by hand are noticed and announced: Moonraker's "full access" roots.
+ * The others are read-only (and logs changes with every line we log).
+ */
+export const isWatchedRoot = (name: RootName): boolean => name === 'gcodes' || name === 'config';
 
 export interface Root {
   name: RootName;
@@ -52,6 +55,11 @@ export class FileRoots {
       state.absentStatus = absent.status ?? 404;
     }
     if (changed) this.changes$.next({ name, path });
+  }
+
+  /** Makes a root read-only, or writable again ([file_manager] enable_config_write_access). */
+  setWritable(name: RootName, writable: boolean): void {
+    this.roots.get(name)!.writable = writable;
   }
 
   /** The root's path if it is available. */

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VirtualKlippy } from '../../src/sim/virtualKlippy.js';
 import { RpcClient } from '../helpers/rpcClient.js';
+import { startStack } from '../helpers/testStack.js';
 import type { J } from '../helpers/clientReplay.js';
 import { KIAUH_CONF } from '../helpers/moonrakerConfs.js';
 
@@ -168,4 +169,13 @@ test("a newcomer's first start: no printer_data anywhere, no options, the virtua
   const log = readFileSync(join(home, 'printer_data', 'logs', 'moonraker.log'), 'utf8');
   assert.match(log, /Klippy: the built-in virtual Klippy, because no config file at .*printer_data\/config\/moonraker\.conf/);
   assert.ok(existsSync(join(home, 'printer_data', 'gcodes')));
+});
+
+test('[file_manager] enable_config_write_access: False makes the config root read-only, as in Moonraker', async (t) => {
+  const s = await startStack({ extraConfig: '[file_manager]\nenable_config_write_access: False\n' });
+  t.after(() => s.close());
+  const roots = (await s.http('GET', '/server/files/roots')).body.result as Array<{ name: string; permissions: string }>;
+  assert.equal(roots.find((r) => r.name === 'config')?.permissions, 'r');
+  assert.equal((await s.http('POST', '/server/files/directory?path=config/new')).status, 405);
+  assert.equal((await s.http('POST', '/server/files/directory?path=gcodes/new')).status, 200);
 });
