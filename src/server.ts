@@ -64,7 +64,7 @@ export interface RunningServer {
   port: number;
   services: Services;
   registry: EndpointRegistry;
-  /** The embedded virtual Klippy, when no klippy_uds_address was configured. */
+  /** The embedded virtual Klippy, when the config chose it (config.klippy). */
   virtualKlippy: VirtualKlippyProcess | undefined;
   close(): Promise<void>;
 }
