@@ -29,21 +29,19 @@ class LogSink {
     this.scheduleMidnight();
   }
 
-  /** Opens the file (resolves once it exists, so a rollover's caller finds the new file). */
+  /** Opens the file; resolves once its header is written (a rollover's caller finds it there). */
   private open(): Promise<void> {
     const file = createWriteStream(this.filePath!, { flags: 'a' });
-    const opened = new Promise<void>((res) => {
-      file.once('open', () => res());
-      file.once('error', () => res());
-    });
     // A full disk or a vanished folder must not take the server down with it.
     file.on('error', () => {
       if (this.file === file) this.file = undefined;
     });
     this.file = file;
     const line = '-'.repeat(20);
-    file.write(`${line} Log Start | ${new Date().toUTCString()} ${line}\n${this.header.map((h) => `${h}\n`).join('')}`);
-    return opened;
+    const header = `${line} Log Start | ${new Date().toUTCString()} ${line}\n${this.header.map((h) => `${h}\n`).join('')}`;
+    return new Promise<void>((res) => {
+      file.write(header, () => res());
+    });
   }
 
   private scheduleMidnight(): void {

@@ -83,7 +83,7 @@ export function serverEndpoints(s: Services, registry: () => EndpointRegistry): 
       handler: () => {
         // Every section of the user's files: typed for those moonstate reads, as written for
         // the others (Mainsail and Fluidd read timelapse, spoolman and the like from here).
-        const config: Record<string, Record<string, unknown>> = {};
+        const config: Record<string, Record<string, unknown>> = Object.create(null);
         for (const [section, options] of Object.entries(s.config.parsed)) {
           config[section] = Object.fromEntries(Object.entries(options).map(([o, v]) => [o, jsonValue(v)]));
         }

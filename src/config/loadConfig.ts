@@ -31,6 +31,10 @@ export interface LoadedConfig {
 
 type Schema = Record<string, OptionSpec<unknown>>;
 
+// Section and option names come from the user's file: `__proto__` or `constructor` must be looked
+// up as names, never reach an object's prototype.
+const own = <T>(table: Readonly<Record<string, T>>, key: string): T | undefined => (Object.hasOwn(table, key) ? table[key] : undefined);
+
 const LEGACY_KLIPPY_SOCKET = '/tmp/klippy_uds';
 
 /** The Klippy socket under the data path, where installers (KIAUH, MainsailOS) put it. */
@@ -93,11 +97,11 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
   for (const section of sections.values()) {
     const where = `${shown(section.source)}:${section.line}`;
     const component = componentOf(section.name);
-    if (schema[section.name]) {
+    if (Object.hasOwn(schema, section.name)) {
       const known = schema[section.name]!;
-      const tolerated = MOONRAKER_ONLY_OPTIONS[section.name] ?? {};
+      const tolerated = own(MOONRAKER_ONLY_OPTIONS, section.name) ?? {};
       for (const [optName, v] of section.options) {
-        if (optName in known || optName in tolerated) continue;
+        if (Object.hasOwn(known, optName) || Object.hasOwn(tolerated, optName)) continue;
         warnings.push(
           `${shown(v.source)}:${v.line}: Unparsed config option '${optName}: ${v.value}' detected in section [${section.name}]. ` +
             'It is not an option of this section; it is ignored.',
@@ -118,10 +122,10 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
     }
     const strings = Object.fromEntries([...section.options].map(([k, v]) => [k, v.value]));
     if (OPTIONLESS_SECTIONS.has(section.name)) {
-      const tolerated = MOONRAKER_ONLY_OPTIONS[section.name] ?? {};
+      const tolerated = own(MOONRAKER_ONLY_OPTIONS, section.name) ?? {};
       parsed[section.name] = parseSection(section, tolerated, section.name, ctx);
       for (const [optName, v] of section.options) {
-        if (!(optName in tolerated)) {
+        if (!Object.hasOwn(tolerated, optName)) {
           warnings.push(`${shown(v.source)}:${v.line}: Unparsed config option '${optName}: ${v.value}' detected in section [${section.name}]; it is ignored.`);
         }
       }
@@ -157,7 +161,7 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
   for (const sec of sections.values()) config.orig[sec.name] = Object.fromEntries([...sec.options].map(([k, v]) => [k, v.orig ?? v.value]));
   config.parsed = Object.create(null);
   for (const name of Object.keys(schema)) {
-    const extra = MOONRAKER_ONLY_OPTIONS[name];
+    const extra = own(MOONRAKER_ONLY_OPTIONS, name);
     config.parsed[name] = { ...(extra ? parseSection(sections.get(name), extra, name, ctx) : {}), ...out[name] };
     // Moonraker keeps a templated option's source in its parsed config, not the rendered value.
     for (const [optName, v] of sections.get(name)?.options ?? []) {

@@ -126,3 +126,14 @@ test('an include through a symlinked folder and an absolute glob are followed', 
   const { config } = loadConfig({ file: join(data, 'config/moonraker.conf'), dataPath: data });
   assert.deepEqual(config.webcams.map((w) => [w.name, w.enabled]), [['front', true], ['side', false]]);
 });
+
+test('hostile section and option names are data, not object machinery', (t) => {
+  const data = tree({ 'config/moonraker.conf': '[server]\n[__proto__]\npolluted: yes\n[constructor]\nprototype: 1\n[webcam __proto__]\nstream_url: http://x\n[history]\n__proto__: 1\n' });
+  t.after(() => rmSync(data, { recursive: true, force: true }));
+  const { config } = loadConfig({ file: join(data, 'config/moonraker.conf'), dataPath: data });
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  assert.deepEqual(Object.keys(config.orig), ['DEFAULT', 'server', '__proto__', 'constructor', 'webcam __proto__', 'history']);
+  assert.equal(config.orig.__proto__!.polluted, 'yes');
+  assert.equal(config.parsed.constructor.prototype, '1');
+  assert.deepEqual(config.webcams.map((w) => w.name), ['__proto__']);
+});

@@ -77,7 +77,7 @@ test("a Moonraker user's printer_data: their moonraker.conf, Klippy at the defau
     .replace('host: 0.0.0.0', 'host: 127.0.0.1')
     .replace('klippy_uds_address: {data_path}/comms/klippy.sock\n', '');
   writeFileSync(join(data, 'config', 'moonraker.conf'), `${conf}\n[include moonraker.d/*.conf]\n`);
-  writeFileSync(join(data, 'config', 'moonraker.d', 'cam.conf'), '[webcam printer cam]\nstream_url: /webcam/?action=stream\nservice: webrtc-camerastreamer\n\n[mystery]\nfoo: bar\n');
+  writeFileSync(join(data, 'config', 'moonraker.d', 'cam.conf'), '[webcam printer cam]\nstream_url: /webcam/?action=stream\nservice: webrtc-camerastreamer\n\n[mystery]\nfoo: bar\n[__proto__]\nx: 1\n');
   writeFileSync(join(data, '.moonraker.uuid'), '0123456789abcdef0123456789abcdef');
   // Moonraker's database files (contents do not matter here): moonstate must not touch them.
   mkdirSync(join(data, 'database'));
@@ -104,6 +104,7 @@ test("a Moonraker user's printer_data: their moonraker.conf, Klippy at the defau
   const cfg = (await get(base, '/server/config')).body.result;
   assert.equal(cfg.config['update_manager fluidd'].repo, 'fluidd-core/fluidd');
   assert.equal(cfg.config.mystery.foo, 'bar');
+  assert.ok(Object.hasOwn(cfg.config, '__proto__') && Object.hasOwn(cfg.orig, '__proto__'), 'a section named __proto__ is reported like any other');
   // orig holds values as configparser does: one that starts on the next line keeps that newline.
   assert.equal(cfg.orig.authorization.trusted_clients, '\n10.0.0.0/8\n127.0.0.0/8\n169.254.0.0/16\n172.16.0.0/12\n192.168.0.0/16\nFE80::/10\n::1/128');
   assert.deepEqual(cfg.config.authorization.trusted_clients.length, 7);
@@ -111,7 +112,7 @@ test("a Moonraker user's printer_data: their moonraker.conf, Klippy at the defau
   assert.equal(cfg.config.server.klippy_uds_address, join(data, 'comms', 'klippy.sock'));
   assert.deepEqual(cfg.files, [
     { filename: 'moonraker.conf', sections: ['server', 'authorization', 'octoprint_compat', 'history', 'update_manager', 'update_manager fluidd'] },
-    { filename: 'moonraker.d/cam.conf', sections: ['webcam printer cam', 'mystery'] },
+    { filename: 'moonraker.d/cam.conf', sections: ['webcam printer cam', 'mystery', '__proto__'] },
   ]);
 
   // Moonraker's roots and permissions.
