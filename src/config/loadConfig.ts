@@ -110,7 +110,15 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
       continue;
     }
     if (component === 'webcam' && section.name !== 'webcam') {
-      const cam = parseSection(section, WEBCAM_SCHEMA, section.name, ctx) as WebcamConfig;
+      let cam: WebcamConfig;
+      try {
+        cam = parseSection(section, WEBCAM_SCHEMA, section.name, ctx) as WebcamConfig;
+      } catch (err) {
+        // As in Moonraker, a bad webcam section costs that webcam, not the server.
+        if (!(err instanceof ConfigError)) throw err;
+        warnings.push(`${err.message.replace(/^[^\s]*?:(\d+): /, `${shown(section.source)}:$1: `)}; this webcam is ignored`);
+        continue;
+      }
       const name = section.name.slice('webcam '.length).trim();
       if (cam.stream_url === undefined || cam.stream_url === '') {
         warnings.push(`${where}: [${section.name}] has no stream_url; this webcam is ignored`);

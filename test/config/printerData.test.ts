@@ -137,3 +137,12 @@ test('hostile section and option names are data, not object machinery', (t) => {
   assert.equal(config.parsed.constructor.prototype, '1');
   assert.deepEqual(config.webcams.map((w) => w.name), ['__proto__']);
 });
+
+test('a bad [webcam] section costs that webcam, with a warning, not the start', (t) => {
+  const data = tree({ 'config/moonraker.conf': '[server]\n[webcam a]\nstream_url: x\nrotation: 45\n[webcam b]\nstream_url: y\n[webcam c]\nicon: mdiCamera\n' });
+  t.after(() => rmSync(data, { recursive: true, force: true }));
+  const { config, warnings } = loadConfig({ file: join(data, 'config/moonraker.conf'), dataPath: data });
+  assert.deepEqual(config.webcams.map((w) => w.name), ['b']);
+  assert.match(warnings[0]!, /^moonraker\.conf:4: \[webcam a\] rotation: "45" is not one of 0, 90, 180, 270.*; this webcam is ignored$/);
+  assert.match(warnings[1]!, /^moonraker\.conf:7: \[webcam c\] has no stream_url/);
+});
