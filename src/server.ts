@@ -27,6 +27,7 @@ import { GcodeStore } from './actors/gcodeStore.actor.js';
 import { ProcStats } from './actors/procStats.actor.js';
 import { databaseEndpoints } from './api/database.js';
 import { webcamEndpoints } from './api/webcams.js';
+import { logEndpoints } from './api/logs.js';
 import { octoprintEndpoints } from './api/octoprint.js';
 import { webClient } from './transport/webClient.js';
 import { accessEndpoints } from './api/access.js';
@@ -50,21 +51,30 @@ import { MOONSTATE_VERSION } from './version.js';
 
 const log = getLogger('server');
 
+/**
+ * Our own store, in a folder of its own: {data_path}/database holds Moonraker's database
+ * (moonraker-sql.db, or data.mdb in the older LMDB layout, the very file name our LMDB store
+ * would use), which we must never write to.
+ */
+export const moonstateDatabasePath = (dataPath: string): string => join(dataPath, 'database', 'moonstate');
+
 export interface RunningServer {
   /** Base URL, e.g. http://127.0.0.1:7125 */
   url: string;
   port: number;
   services: Services;
   registry: EndpointRegistry;
-  /** The embedded virtual Klippy, when no klippy_uds_address was configured. */
+  /** The embedded virtual Klippy, when the config chose it (config.klippy). */
   virtualKlippy: VirtualKlippyProcess | undefined;
   close(): Promise<void>;
 }
 
 export interface StartOptions {
   config: MoonstateConfig;
-  /** Write the server log to <data>/logs (default true; tests may turn it off). */
+  /** Write the server log to a file (default true; tests may turn it off). */
   logToFile?: boolean;
+  /** The log file (Moonraker's -l); default {data_path}/logs/moonraker.log. */
+  logFile?: string;
   /** The clock oneshot tokens expire on (tests pass xstate's SimulatedClock). */
   tokenClock?: TokenClock;
   /** Use this inspection hub (the scenario runner records from it before anything starts). */
@@ -76,16 +86,31 @@ export interface StartOptions {
 }
 
 export async function startServer({ config, logToFile = true, tokenClock, ...opts }: StartOptions): Promise<RunningServer> {
+  // Moonraker's data folder layout, created as Moonraker creates it.
   const dirs = {
     gcodes: join(config.dataPath, 'gcodes'),
     config: join(config.dataPath, 'config'),
     logs: join(config.dataPath, 'logs'),
-    database: join(config.dataPath, 'database'),
+    database: moonstateDatabasePath(config.dataPath),
+    comms: join(config.dataPath, 'comms'),
   };
   for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
-  if (logToFile) logSink.attachFile(join(dirs.logs, 'moonstate.log'));
+  logSink.header = [
+    `moonstate ${MOONSTATE_VERSION}`,
+    `data_path: ${config.dataPath}`,
+    `config_file: ${config.configFile ?? '(none)'}`,
+    `klippy: ${config.klippy.virtual ? 'the virtual Klippy' : config.server.klippy_uds_address}`,
+  ];
+  // The log Moonraker writes, where clients and users look for it (served as moonraker.log).
+  if (logToFile) logSink.attachFile(opts.logFile ?? join(dirs.logs, 'moonraker.log'));
   if (config.server.enable_debug_logging) logSink.level = 'debug';
   log.info(`moonstate ${MOONSTATE_VERSION} starting; data in ${config.dataPath}`);
+  log.info(config.configFile ? `config: ${config.configFiles.map((f) => f.path).join(', ') || config.configFile}` : 'no config file: running on defaults');
+  log.info(
+    config.klippy.virtual
+      ? `Klippy: the built-in virtual Klippy, because ${config.klippy.reason}`
+      : `Klippy: waiting for Klippy at ${config.server.klippy_uds_address} (${config.klippy.reason})`,
+  );
   const inspection =
     opts.inspection ?? new Inspection({ enabled: config.server.enable_inspection, machines: MACHINES.map((m) => m.id) });
   // Before anything is started: a key file we cannot read or write stops startup cleanly.
@@ -94,7 +119,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
   let virtualKlippy: VirtualKlippyProcess | undefined;
   let privateDir: string | undefined;
   let socketPath = config.server.klippy_uds_address;
-  if (socketPath === undefined) {
+  if (config.klippy.virtual || socketPath === undefined) {
     privateDir = mkdtempSync(join(tmpdir(), 'moonstate-'));
     socketPath = join(privateDir, 'klippy.sock');
     virtualKlippy = new VirtualKlippyProcess({
@@ -169,6 +194,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
     ...machineEndpoints(services),
     ...databaseEndpoints(services),
     ...webcamEndpoints(services),
+    ...logEndpoints(),
     ...octoprintEndpoints(),
     ...accessEndpoints(auth),
     ...historyEndpoints(services),

@@ -1,4 +1,4 @@
-// The embedded default: with no klippy_uds_address configured, the server runs the virtual
+// The embedded printer: with no config file, or a [virtual_klippy] section, the server runs the virtual
 // Klippy (src/sim) as a child process on a private socket and connects to it exactly as to a
 // real Klippy. A child process rather than in-process: a simulated print's work cannot stall
 // the API's event loop, and killing it behaves like a real Klippy going away.

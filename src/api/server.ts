@@ -3,10 +3,9 @@
 import { rpc, type Endpoint, type EndpointRegistry } from '../transport/endpointRegistry.js';
 import { param } from '../transport/params.js';
 import { ApiError } from '../transport/apiError.js';
-import { CONFIG_SCHEMA } from '../config/configSchema.js';
 import type { Services } from './services.js';
 import { MOONSTATE_VERSION } from '../version.js';
-import { basename } from 'node:path';
+import { dirname, isAbsolute, relative } from 'node:path';
 
 /**
  * The Moonraker release whose API we answer. Mainsail and Fluidd read `moonraker_version` as
@@ -82,12 +81,20 @@ export function serverEndpoints(s: Services, registry: () => EndpointRegistry): 
       http: { verbs: ['GET'], path: '/server/config' },
       params: {},
       handler: () => {
-        const cfg = s.config as unknown as Record<string, Record<string, unknown>>;
-        const config: Record<string, Record<string, unknown>> = {};
-        for (const [section, options] of Object.entries(CONFIG_SCHEMA)) {
-          config[section] = Object.fromEntries(Object.keys(options).map((o) => [o, jsonValue(cfg[section]?.[o])]));
+        // Every section of the user's files: typed for those moonstate reads, as written for
+        // the others (Mainsail and Fluidd read timelapse, spoolman and the like from here).
+        const config: Record<string, Record<string, unknown>> = Object.create(null);
+        for (const [section, options] of Object.entries(s.config.parsed)) {
+          config[section] = Object.fromEntries(Object.entries(options).map(([o, v]) => [o, jsonValue(v)]));
         }
-        const files = s.config.configFile ? [{ filename: basename(s.config.configFile), sections: Object.keys(s.config.orig) }] : [];
+        // Files are named relative to the main file's folder, as Moonraker names them.
+        const main = s.config.configFile;
+        const files = main
+          ? (s.config.configFiles.length > 0 ? s.config.configFiles : [{ path: main, sections: Object.keys(s.config.orig) }]).map((f) => {
+              const rel = relative(dirname(main), f.path);
+              return { filename: rel.startsWith('..') || isAbsolute(rel) ? f.path : rel, sections: f.sections };
+            })
+          : [];
         return { config, orig: s.config.orig, files };
       },
     }),

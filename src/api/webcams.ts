@@ -1,6 +1,12 @@
 // Webcam entries shared by every front-end (server.webcams.*). moonstate does not run cameras;
-// it keeps their configuration, in the database namespace `webcams`, keyed by uid, as Moonraker.
-import { randomUUID } from 'node:crypto';
+// it keeps their configuration, in the database namespace `webcams`, keyed by uid, as Moonraker,
+// and lists the `[webcam NAME]` sections of the config first, read-only, with the uid Moonraker
+// gives them (a UUID5 of the name in the instance's namespace), so clients' references survive
+// the swap.
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { WebcamConfig } from '../config/configSchema.js';
 import { rpc, type Endpoint } from '../transport/endpointRegistry.js';
 import { param } from '../transport/params.js';
 import { ApiError } from '../transport/apiError.js';
@@ -24,7 +30,41 @@ const DEFAULTS = {
   extra_data: {} as Record<string, unknown>,
 };
 
-export type Webcam = typeof DEFAULTS & { name: string; stream_url: string; source: 'database'; uid: string };
+export type Webcam = typeof DEFAULTS & { name: string; stream_url: string; source: 'database' | 'config'; uid: string };
+
+/** RFC 4122 version 5 (SHA-1) UUID of `name` in the namespace `ns`. */
+export function uuid5(ns: string, name: string): string {
+  const bytes = createHash('sha1').update(Buffer.from(ns.replace(/-/g, ''), 'hex')).update(name, 'utf8').digest().subarray(0, 16);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x50;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const h = bytes.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** Moonraker's instance id ({data_path}/.moonraker.uuid), created as Moonraker creates it. */
+export function instanceUuid(dataPath: string): string {
+  const file = join(dataPath, '.moonraker.uuid');
+  try {
+    if (existsSync(file)) {
+      const id = readFileSync(file, 'utf8').trim();
+      if (/^[0-9a-f]{32}$/i.test(id.replace(/-/g, ''))) return id;
+    }
+  } catch {
+    /* unreadable: use a new one below */
+  }
+  const id = randomUUID().replace(/-/g, '');
+  try {
+    writeFileSync(file, id);
+  } catch {
+    /* a read-only data path: uids are stable for this run only */
+  }
+  return id;
+}
+
+function fromConfig(cam: WebcamConfig, ns: string): Webcam {
+  const { name, stream_url, ...rest } = cam;
+  return { ...DEFAULTS, ...rest, name, stream_url, extra_data: {}, source: 'config', uid: uuid5(ns, `moonraker.webcam.${name}`) };
+}
 
 const ROTATIONS = [0, 90, 180, 270];
 
@@ -37,12 +77,23 @@ function normalise(raw: unknown, uid: string): Webcam | undefined {
 
 export function webcamEndpoints(s: Services): Endpoint[] {
   const db = s.database;
+  const configured = s.config.webcams.length > 0 ? (() => {
+    const ns = instanceUuid(s.config.dataPath);
+    return s.config.webcams.map((c) => fromConfig(c, ns));
+  })() : [];
+  const configuredNames = new Set(configured.map((c) => c.name));
+  const configuredUids = new Set(configured.map((c) => c.uid));
   const all = (): Webcam[] => {
-    if (!db.hasNamespace(NAMESPACE)) return [];
-    return Object.entries(db.namespace(NAMESPACE))
+    if (!db.hasNamespace(NAMESPACE)) return [...configured];
+    // A database entry named like a configured webcam is hidden by it, as in Moonraker.
+    const stored = Object.entries(db.namespace(NAMESPACE))
       .map(([uid, v]) => normalise(v, uid))
-      .filter((w): w is Webcam => w !== undefined)
+      .filter((w): w is Webcam => w !== undefined && !configuredNames.has(w.name) && !configuredUids.has(w.uid))
       .sort((a, b) => a.name.localeCompare(b.name));
+    return [...configured, ...stored];
+  };
+  const refuseConfigured = (cam: Webcam | undefined, verb: string) => {
+    if (cam?.source === 'config') throw new ApiError(400, `Cannot ${verb} webcam '${cam.name}' sourced from Moonraker configuration`);
   };
   const find = (uid: string | undefined, name: string | undefined): Webcam => {
     const cam = all().find((w) => (uid !== undefined ? w.uid === uid : w.name === name));
@@ -93,6 +144,7 @@ export function webcamEndpoints(s: Services): Endpoint[] {
       },
       handler: (p) => {
         const existing = p.uid !== undefined ? find(p.uid, undefined) : undefined;
+        refuseConfigured(existing ?? configured.find((c) => c.name === p.name), 'overwrite');
         const fields = Object.fromEntries(Object.entries(p).filter(([k, v]) => v !== undefined && k !== 'uid'));
         const name = (fields.name as string | undefined) ?? existing?.name;
         if (!name) throw new ApiError(400, 'Missing argument "name"', -32602);
@@ -116,6 +168,7 @@ export function webcamEndpoints(s: Services): Endpoint[] {
       handler: ({ uid, name }) => {
         if (uid === undefined && name === undefined) throw new ApiError(400, 'Missing argument "uid"', -32602);
         const cam = find(uid, name);
+        refuseConfigured(cam, 'delete');
         db.delete(NAMESPACE, [cam.uid]);
         announce();
         return { webcam: cam };

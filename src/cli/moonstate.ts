@@ -12,18 +12,27 @@ import { installProcessGuards } from '../processGuards.js';
 
 const log = getLogger('moonstate');
 
-const USAGE = `usage: moonstate [-c FILE] [-d DATA_PATH] [--host HOST] [--port PORT] [--inspect]
+const USAGE = `usage: moonstate [-d DATA_PATH] [-c FILE] [-l FILE | -n] [-v] [--host HOST] [--port PORT] [--inspect]
 
-  -c, --config FILE     moonraker.conf-style config (default: DATA_PATH/config/moonstate.conf if present)
-  -d, --datapath PATH   data folder: gcodes, config, logs (default: ~/moonstate_data)
+  -d, --datapath PATH   Moonraker's data folder: config, gcodes, logs, comms, database
+                        (default: ~/printer_data)
+  -c, --configfile FILE the moonraker.conf to read (default: DATA_PATH/config/moonraker.conf)
       --host HOST       address to listen on (overrides [server] host)
       --port PORT       port to listen on (overrides [server] port)
       --inspect         stream the state machines at /debug/inspect, viewer at /debug/inspector/
                         (sets [server] enable_inspection)
-  -v, --version         print the version
+  -l, --logfile FILE    the server's log (default: DATA_PATH/logs/moonraker.log)
+  -n, --nologfile       log to stderr only
+  -v, --verbose, -g, --debug
+                        debug logging (sets [server] enable_debug_logging)
+  -u, -s, -o            Moonraker's unix socket, structured logging and asyncio debug
+                        options: accepted so Moonraker's command line works, not used
+      --version         print the version
   -h, --help            this text
 
-With no klippy_uds_address in [server], a built-in virtual Klippy is started.`;
+Klippy: the socket in [server] klippy_uds_address, else DATA_PATH/comms/klippy.sock (where
+Klipper's installers put it). The built-in virtual Klippy runs instead when the config has a [virtual_klippy]
+section, or when there is no config file at all.`;
 
 async function main(): Promise<void> {
   installProcessGuards(log);
@@ -31,12 +40,22 @@ async function main(): Promise<void> {
   try {
     args = parseArgs({
       options: {
-        config: { type: 'string', short: 'c' },
+        configfile: { type: 'string', short: 'c' },
+        // The name moonstate used before it followed Moonraker's.
+        config: { type: 'string' },
         datapath: { type: 'string', short: 'd' },
         host: { type: 'string' },
         port: { type: 'string' },
         inspect: { type: 'boolean' },
-        version: { type: 'boolean', short: 'v' },
+        // Moonraker's other options, so its systemd unit's command line works unchanged.
+        logfile: { type: 'string', short: 'l' },
+        nologfile: { type: 'boolean', short: 'n' },
+        unixsocket: { type: 'string', short: 'u' },
+        verbose: { type: 'boolean', short: 'v' },
+        debug: { type: 'boolean', short: 'g' },
+        'structured-logging': { type: 'boolean', short: 's' },
+        'asyncio-debug': { type: 'boolean', short: 'o' },
+        version: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -53,9 +72,12 @@ async function main(): Promise<void> {
     console.log(MOONSTATE_VERSION);
     return;
   }
-  const dataPath = resolve(args.datapath ?? join(homedir(), 'moonstate_data'));
-  const defaultConfig = join(dataPath, 'config', 'moonstate.conf');
-  const file = args.config !== undefined ? resolve(args.config) : existsSync(defaultConfig) ? defaultConfig : undefined;
+  const dataPath = resolve(expandUser(args.datapath ?? '~/printer_data'));
+  const defaultConfig = join(dataPath, 'config', 'moonraker.conf');
+  const given = args.configfile ?? args.config;
+  // A file named with -c must exist; the default one may be missing (a newcomer's first start).
+  const file = given !== undefined ? resolve(expandUser(given)) : existsSync(defaultConfig) ? defaultConfig : undefined;
+  const noFileReason = `no config file at ${defaultConfig}`;
   let port: number | undefined;
   if (args.port !== undefined) {
     port = Number(args.port);
@@ -67,15 +89,24 @@ async function main(): Promise<void> {
   // server.restart stops everything and starts again from the config file, in this process
   // (as Moonraker does), so a user's edit takes effect without a service manager.
   const load = () => {
-    const loaded = loadConfig({ file, dataPath, overrides: { server: { host: args.host, port } } });
+    const loaded = loadConfig({ file, dataPath, noFileReason, overrides: { server: { host: args.host, port } } });
     if (args.inspect) loaded.config.server.enable_inspection = true;
+    if (args.verbose || args.debug) loaded.config.server.enable_debug_logging = true;
     return loaded;
   };
   let server: RunningServer | undefined;
   let busy = false;
   const start = async () => {
     const loaded = load();
-    server = await startServer({ config: loaded.config, onRestart: () => void restart() });
+    server = await startServer({
+      config: loaded.config,
+      onRestart: () => void restart(),
+      logToFile: !args.nologfile,
+      ...(args.logfile !== undefined ? { logFile: resolve(expandUser(args.logfile)) } : {}),
+    });
+    for (const [flag, used] of [['-u', args.unixsocket], ['-s', args['structured-logging']], ['-o', args['asyncio-debug']]] as const) {
+      if (used !== undefined) log.info(`Moonraker's option ${flag} is accepted and not used by moonstate`);
+    }
     for (const w of loaded.warnings) log.warn(w);
   };
   const restart = async () => {
@@ -114,6 +145,10 @@ async function main(): Promise<void> {
 }
 
 /** A failed start (at startup or at a restart) ends the process with the reason. */
+function expandUser(p: string): string {
+  return p === '~' || p.startsWith('~/') ? homedir() + p.slice(1) : p;
+}
+
 function fail(err: unknown): never {
   if (err instanceof ConfigError) console.error(`moonstate: configuration error: ${err.message}`);
   else console.error(`moonstate: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);

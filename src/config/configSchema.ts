@@ -18,7 +18,11 @@ export const CONFIG_SCHEMA = {
     web_path: opt.optionalPath(),
     // 0 lets the OS choose a free port (tests, side-by-side instances).
     port: opt.int(7125, 0, 65535),
-    /** Klippy's API socket. Absent: moonstate runs its built-in virtual Klippy. */
+    /**
+     * Klippy's API socket; default {data_path}/comms/klippy.sock, where installers put it
+     * (Moonraker's code falls back to /tmp/klippy_uds). Undefined after
+     * loading only when the virtual Klippy runs (see MoonstateConfig.klippy).
+     */
     klippy_uds_address: opt.optionalPath(),
     /** Largest accepted upload, in MiB (Moonraker's option of the same name). */
     max_upload_size: opt.int(1024, 1),
@@ -77,22 +81,54 @@ export const CONFIG_SCHEMA = {
     /** Gcode run between two jobs, after the delay (not on a start or at startup). */
     job_transition_gcode: opt.string(''),
   },
-  /** The built-in virtual printer used when no klippy_uds_address is configured. */
+  /**
+   * The built-in virtual printer: used when the section is present (even empty; it wins over
+   * klippy_uds_address) or when no config file exists at all.
+   */
   virtual_klippy: {
     /** Simulated physics (heating, moves, prints) runs this many times faster than real time. */
     time_scale: opt.float(1, 0, 1_000_000, { exclusiveMin: true }),
     /** Seconds the virtual Klippy reports "startup" before "ready" (a real one connects its MCU). */
     startup_delay: opt.float(0.5, 0, 60),
   },
-  /** Moonraker's [file_manager]: where the `config` root lives (default: DATA_PATH/config with the virtual Klippy). */
+  /** Moonraker's [file_manager]: where the `config` root lives (default: {data_path}/config; Moonraker has deprecated the option). */
   file_manager: {
     config_path: opt.optionalPath(),
+    /** Moonraker's switch: false makes the `config` root read-only. */
+    enable_config_write_access: opt.bool(true),
   },
   /** The `gcodes` root, when it should not be the folder Klippy's [virtual_sdcard] reports. */
   virtual_sdcard: {
     path: opt.optionalPath(),
   },
 } satisfies Record<string, Record<string, OptionSpec<unknown>>>;
+
+/** A `[webcam NAME]` section: Moonraker's options and defaults (stream_url is required). */
+export const WEBCAM_SCHEMA = {
+  enabled: opt.bool(true),
+  icon: opt.string('mdiWebcam'),
+  aspect_ratio: opt.pattern(/^\d+:\d+$/, 'a ratio such as 16:9', '4:3'),
+  target_fps: opt.int(15, 1),
+  target_fps_idle: opt.int(5, 1),
+  location: opt.string('printer'),
+  service: opt.string('mjpegstreamer'),
+  stream_url: opt.optionalString(),
+  snapshot_url: opt.string(''),
+  flip_horizontal: opt.bool(false),
+  flip_vertical: opt.bool(false),
+  rotation: opt.oneOfInts([0, 90, 180, 270], 0),
+} satisfies Record<string, OptionSpec<unknown>>;
+
+export type WebcamConfig = {
+  [O in keyof typeof WEBCAM_SCHEMA]: (typeof WEBCAM_SCHEMA)[O] extends OptionSpec<infer T> ? T : never;
+} & { name: string; stream_url: string };
+
+/** Which Klippy the server talks to, and why (the start-up log says it). */
+export interface KlippyChoice {
+  /** true: the built-in virtual Klippy; false: the socket in [server] klippy_uds_address. */
+  virtual: boolean;
+  reason: string;
+}
 
 export type ConfigSchema = typeof CONFIG_SCHEMA;
 
@@ -105,8 +141,18 @@ export type MoonstateConfig = {
   dataPath: string;
   /** The config file read, if any. */
   configFile: string | undefined;
-  /** Every option as written in the file (strings), by section: server.config's `orig`. */
+  /** Every file read (the main one first, then includes) with the sections each holds. */
+  configFiles: Array<{ path: string; sections: string[] }>;
+  /** Every option as written in the files (strings), by section: server.config's `orig`. */
   orig: Record<string, Record<string, string>>;
+  /**
+   * Every section as server.config reports it: typed values (defaults filled in) for the
+   * sections moonstate reads, the strings as written for the others.
+   */
+  parsed: Record<string, Record<string, unknown>>;
+  /** `[webcam NAME]` sections, in file order. */
+  webcams: WebcamConfig[];
+  klippy: KlippyChoice;
   /** Warnings from loading (unknown sections and options), shown in server.info. */
   warnings: string[];
 };

@@ -1,22 +1,27 @@
-// Turns a moonraker.conf-style file plus command-line overrides into a typed config.
-// Invalid values are errors that name the file, line, section and option; unknown sections or
-// options are returned as warnings for the log.
-import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { parseIni, type IniSection } from './iniParser.js';
-import { CONFIG_SCHEMA, type MoonstateConfig } from './configSchema.js';
-import { OptionValueError, type OptionSpec } from './options.js';
+// Turns a moonraker.conf (and the files it includes) plus command-line overrides into a typed
+// config. Invalid values are errors that name the file, line, section and option; sections and
+// options nobody knows are returned as warnings, worded as Moonraker words them, for the log and
+// server.info. It also decides which Klippy to talk to.
+import { existsSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative } from 'node:path';
+import { IniSyntaxError, parseIni, type IniSection } from './iniParser.js';
+import { ConfigFileError, readConfigFiles } from './configFiles.js';
+import { CONFIG_SCHEMA, WEBCAM_SCHEMA, type KlippyChoice, type MoonstateConfig, type WebcamConfig } from './configSchema.js';
+import { OptionValueError, type OptionSpec, type ParseContext } from './options.js';
+import { MOONRAKER_ONLY_COMPONENTS, MOONRAKER_ONLY_OPTIONS, OPTIONLESS_SECTIONS, componentOf } from './moonrakerSections.js';
 
 export class ConfigError extends Error {}
 
 export interface ConfigSources {
-  /** Path of the config file; undefined means defaults only. */
+  /** Path of the config file; undefined (and no text) means no config file: defaults only. */
   file?: string | undefined;
-  /** Text to parse instead of reading `file` (tests). */
+  /** Text to parse instead of reading `file` (tests); it counts as a config file. */
   text?: string;
   dataPath: string;
   /** Command-line values; they win over the file. */
   overrides?: { server?: { host?: string | undefined; port?: number | undefined } };
+  /** Why there is no config file, for the start-up log (the CLI says where it looked). */
+  noFileReason?: string;
 }
 
 export interface LoadedConfig {
@@ -24,70 +29,183 @@ export interface LoadedConfig {
   warnings: string[];
 }
 
-export function loadConfig(sources: ConfigSources): LoadedConfig {
-  const warnings: string[] = [];
-  let sections = new Map<string, IniSection>();
-  const sourceName = sources.file ?? '<defaults>';
-  if (sources.text !== undefined || sources.file !== undefined) {
-    let text: string;
-    if (sources.text !== undefined) text = sources.text;
-    else {
-      try {
-        text = readFileSync(sources.file!, 'utf8');
-      } catch (err) {
-        throw new ConfigError(`cannot read config file ${sources.file}: ${(err as Error).message}`);
-      }
+type Schema = Record<string, OptionSpec<unknown>>;
+
+// Section and option names come from the user's file: `__proto__` or `constructor` must be looked
+// up as names, never reach an object's prototype.
+const own = <T>(table: Readonly<Record<string, T>>, key: string): T | undefined => (Object.hasOwn(table, key) ? table[key] : undefined);
+
+const LEGACY_KLIPPY_SOCKET = '/tmp/klippy_uds';
+
+/** The Klippy socket under the data path, where installers (KIAUH, MainsailOS) put it. */
+export const defaultKlippySocket = (dataPath: string) => join(dataPath, 'comms', 'klippy.sock');
+
+function readSections(sources: ConfigSources): { sections: Map<string, IniSection>; files: MoonstateConfig['configFiles'] } {
+  try {
+    if (sources.text !== undefined) return { sections: parseIni(sources.text, sources.file ?? 'config'), files: [] };
+    if (sources.file !== undefined) {
+      const read = readConfigFiles(sources.file);
+      return { sections: read.sections, files: read.files };
     }
-    try {
-      sections = parseIni(text, sourceName);
-    } catch (err) {
-      throw new ConfigError((err as Error).message);
-    }
+  } catch (err) {
+    // Syntax errors, unreadable files and bad includes all name the file and line already.
+    if (err instanceof ConfigFileError || err instanceof IniSyntaxError) throw new ConfigError(err.message);
+    throw err;
   }
-  const ctx = { configDir: sources.file ? dirname(sources.file) : process.cwd() };
-  const schema = CONFIG_SCHEMA as Record<string, Record<string, OptionSpec<unknown>>>;
-  const out: Record<string, Record<string, unknown>> = {};
-  for (const [sectionName, options] of Object.entries(schema)) {
-    const section = sections.get(sectionName);
-    const values: Record<string, unknown> = {};
-    for (const [optName, spec] of Object.entries(options)) {
-      const raw = section?.options.get(optName);
-      if (raw === undefined) {
-        values[optName] = spec.defaultValue();
-        continue;
-      }
-      try {
-        values[optName] = spec.parse(raw.value, ctx);
-      } catch (err) {
-        if (!(err instanceof OptionValueError)) throw err;
-        throw new ConfigError(
-          `${sourceName}:${raw.line}: [${sectionName}] ${optName}: ${err.message} (expected ${spec.kind})`,
-        );
-      }
-    }
-    out[sectionName] = values;
-  }
-  for (const section of sections.values()) {
-    const known = schema[section.name];
-    if (!known) {
-      warnings.push(`${sourceName}:${section.line}: unknown section [${section.name}] ignored`);
+  return { sections: new Map(), files: [] };
+}
+
+function parseSection(section: IniSection | undefined, schema: Schema, name: string, ctx: ParseContext): Record<string, unknown> {
+  // Keys come from our schema only, so a plain object is safe here.
+  const values: Record<string, unknown> = {};
+  for (const [optName, spec] of Object.entries(schema)) {
+    const raw = section?.options.get(optName);
+    if (raw === undefined) {
+      values[optName] = spec.defaultValue();
       continue;
     }
-    for (const [optName, v] of section.options) {
-      if (!(optName in known)) {
-        warnings.push(`${sourceName}:${v.line}: unknown option "${optName}" in [${section.name}] ignored`);
-      }
+    try {
+      values[optName] = spec.parse(raw.value, ctx);
+    } catch (err) {
+      if (!(err instanceof OptionValueError)) throw err;
+      throw new ConfigError(`${raw.source ?? 'config'}:${raw.line}: [${name}] ${optName}: ${err.message} (expected ${spec.kind})`);
     }
   }
+  return values;
+}
+
+export function loadConfig(sources: ConfigSources): LoadedConfig {
+  const warnings: string[] = [];
+  const hasFile = sources.text !== undefined || sources.file !== undefined;
+  const { sections, files } = readSections(sources);
+  // Warnings reach clients (server.info): files are named from the config folder, not the disk root.
+  const baseDir = sources.file ? dirname(sources.file) : undefined;
+  const shown = (source: string | undefined) => {
+    if (source === undefined) return 'config';
+    if (baseDir === undefined) return source;
+    const rel = relative(baseDir, source);
+    return rel.startsWith('..') || isAbsolute(rel) ? basename(source) : rel;
+  };
+  const ctx: ParseContext = { configDir: sources.file ? dirname(sources.file) : process.cwd(), dataPath: sources.dataPath };
+  const schema = CONFIG_SCHEMA as Record<string, Schema>;
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [sectionName, options] of Object.entries(schema)) out[sectionName] = parseSection(sections.get(sectionName), options, sectionName, ctx);
+
+  const webcams: WebcamConfig[] = [];
+  const parsed: Record<string, Record<string, unknown>> = Object.create(null);
+  const notHere: string[] = [];
+  for (const section of sections.values()) {
+    const where = `${shown(section.source)}:${section.line}`;
+    const component = componentOf(section.name);
+    if (Object.hasOwn(schema, section.name)) {
+      const known = schema[section.name]!;
+      const tolerated = own(MOONRAKER_ONLY_OPTIONS, section.name) ?? {};
+      for (const [optName, v] of section.options) {
+        if (Object.hasOwn(known, optName) || Object.hasOwn(tolerated, optName)) continue;
+        warnings.push(
+          `${shown(v.source)}:${v.line}: Unparsed config option '${optName}: ${v.value}' detected in section [${section.name}]. ` +
+            'It is not an option of this section; it is ignored.',
+        );
+      }
+      continue;
+    }
+    if (component === 'webcam' && section.name !== 'webcam') {
+      let cam: WebcamConfig;
+      try {
+        cam = parseSection(section, WEBCAM_SCHEMA, section.name, ctx) as WebcamConfig;
+      } catch (err) {
+        // As in Moonraker, a bad webcam section costs that webcam, not the server.
+        if (!(err instanceof ConfigError)) throw err;
+        warnings.push(`${err.message.replace(/^[^\s]*?:(\d+): /, `${shown(section.source)}:$1: `)}; this webcam is ignored`);
+        continue;
+      }
+      const name = section.name.slice('webcam '.length).trim();
+      if (cam.stream_url === undefined || cam.stream_url === '') {
+        warnings.push(`${where}: [${section.name}] has no stream_url; this webcam is ignored`);
+        continue;
+      }
+      webcams.push({ ...cam, name });
+      parsed[section.name] = { ...cam };
+      continue;
+    }
+    const strings = Object.fromEntries([...section.options].map(([k, v]) => [k, v.value]));
+    if (OPTIONLESS_SECTIONS.has(section.name)) {
+      const tolerated = own(MOONRAKER_ONLY_OPTIONS, section.name) ?? {};
+      parsed[section.name] = parseSection(section, tolerated, section.name, ctx);
+      for (const [optName, v] of section.options) {
+        if (!Object.hasOwn(tolerated, optName)) {
+          warnings.push(`${shown(v.source)}:${v.line}: Unparsed config option '${optName}: ${v.value}' detected in section [${section.name}]; it is ignored.`);
+        }
+      }
+      continue;
+    }
+    // Sections of other components keep their strings: clients read them from server.config.
+    parsed[section.name] = strings;
+    if (MOONRAKER_ONLY_COMPONENTS.has(component)) notHere.push(section.name);
+    else {
+      warnings.push(
+        `${where}: Unparsed config section [${section.name}] detected. No component of Moonraker or moonstate reads it; it is ignored.`,
+      );
+    }
+  }
+  if (notHere.length > 0) {
+    warnings.push(
+      `moonstate does not have these Moonraker components; their sections are reported by server.config and otherwise ignored: ${notHere.map((n) => `[${n}]`).join(', ')}`,
+    );
+  }
+
   const config = out as unknown as MoonstateConfig;
   const o = sources.overrides?.server;
   if (o?.host !== undefined) config.server.host = o.host;
   if (o?.port !== undefined) config.server.port = o.port;
   config.dataPath = sources.dataPath;
   config.configFile = sources.file;
-  config.orig = Object.fromEntries(
-    [...sections.values()].map((sec) => [sec.name, Object.fromEntries([...sec.options].map(([k, v]) => [k, v.value]))]),
-  );
+  config.configFiles = files;
+  config.warnings = warnings;
+  config.klippy = chooseKlippy(config, hasFile, sections, sources);
+  config.orig = Object.create(null);
+  // configparser always has its DEFAULT section, and Moonraker's orig lists it.
+  if (hasFile) config.orig.DEFAULT = {};
+  for (const sec of sections.values()) config.orig[sec.name] = Object.fromEntries([...sec.options].map(([k, v]) => [k, v.orig ?? v.value]));
+  config.parsed = Object.create(null);
+  for (const name of Object.keys(schema)) {
+    const extra = own(MOONRAKER_ONLY_OPTIONS, name);
+    config.parsed[name] = { ...(extra ? parseSection(sections.get(name), extra, name, ctx) : {}), ...out[name] };
+    // Moonraker keeps a templated option's source in its parsed config, not the rendered value.
+    for (const [optName, v] of sections.get(name)?.options ?? []) {
+      if (v.value.includes('{') && optName in config.parsed[name]) config.parsed[name][optName] = v.value;
+    }
+  }
+  Object.assign(config.parsed, parsed);
+  config.webcams = webcams;
   config.warnings = warnings;
   return { config, warnings };
+}
+
+/**
+ * The virtual Klippy runs when there is no config file at all (a first `npm start`) or when the
+ * config has a [virtual_klippy] section; otherwise Klippy's socket is klippy_uds_address or
+ * Moonraker's default, and the server waits for Klippy there.
+ */
+function chooseKlippy(config: MoonstateConfig, hasFile: boolean, sections: Map<string, IniSection>, sources: ConfigSources): KlippyChoice {
+  const vk = sections.get('virtual_klippy');
+  if (!hasFile) {
+    config.server.klippy_uds_address = undefined;
+    return { virtual: true, reason: sources.noFileReason ?? 'no config file' };
+  }
+  if (vk) {
+    const ignored = config.server.klippy_uds_address !== undefined ? ` (it wins over klippy_uds_address ${config.server.klippy_uds_address})` : '';
+    config.server.klippy_uds_address = undefined;
+    return { virtual: true, reason: `the config has a [virtual_klippy] section at ${vk.source ?? 'config'}:${vk.line}${ignored}` };
+  }
+  if (config.server.klippy_uds_address !== undefined) return { virtual: false, reason: 'klippy_uds_address in [server]' };
+  config.server.klippy_uds_address = defaultKlippySocket(sources.dataPath);
+  // Moonraker's own code defaults to /tmp/klippy_uds, where Klipper installs from before
+  // printer_data put the socket; every installer today writes klippy_uds_address out.
+  if (!existsSync(config.server.klippy_uds_address) && existsSync(LEGACY_KLIPPY_SOCKET)) {
+    config.warnings.push(
+      `No klippy_uds_address in [server]: waiting for Klippy at {data_path}/comms/klippy.sock, but a socket exists at ${LEGACY_KLIPPY_SOCKET} (Moonraker's built-in default). Set klippy_uds_address if Klippy is there.`,
+    );
+  }
+  return { virtual: false, reason: 'no klippy_uds_address in [server]: the socket under the data path, where Klipper installs put it' };
 }

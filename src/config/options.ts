@@ -6,6 +6,8 @@ import { isAbsolute, resolve } from 'node:path';
 export interface ParseContext {
   /** Folder of the config file: relative paths resolve against it. */
   configDir: string;
+  /** `{data_path}` in a path option (Moonraker renders path options as templates with it). */
+  dataPath?: string;
 }
 
 export interface OptionSpec<T> {
@@ -20,8 +22,20 @@ function spec<T>(kind: string, defaultValue: () => T, parse: (raw: string, ctx: 
   return { kind, defaultValue, parse };
 }
 
+// Moonraker renders path options as Jinja templates with `{ ... }` delimiters whose only
+// variable is data_path; we expand that one and refuse any other template rather than guess.
+const TEMPLATE = /\{\s*([^{}]*?)\s*\}/g;
+
+export function expandTemplate(raw: string, ctx: ParseContext): string {
+  return raw.replace(TEMPLATE, (_all, name: string) => {
+    if (name === 'data_path' && ctx.dataPath !== undefined) return ctx.dataPath;
+    throw new OptionValueError(`unknown template {${name}} (only {data_path} is known)`);
+  });
+}
+
 export function expandPath(raw: string, ctx: ParseContext): string {
-  const p = raw.startsWith('~') ? homedir() + raw.slice(1) : raw;
+  const t = expandTemplate(raw.trim(), ctx);
+  const p = t === '~' || t.startsWith('~/') ? homedir() + t.slice(1) : t;
   return isAbsolute(p) ? resolve(p) : resolve(ctx.configDir, p);
 }
 
@@ -81,6 +95,19 @@ export const opt = {
   },
   listOf<T>(item: (entry: string) => T) {
     return spec<T[]>('list', () => [], (raw) => splitList(raw).map((e) => readEntry(item, e)));
+  },
+  pattern(re: RegExp, what: string, def: string) {
+    return spec('string', () => def, (raw) => {
+      if (!re.test(raw)) throw new OptionValueError(`"${raw}" is not ${what}`);
+      return raw;
+    });
+  },
+  oneOfInts(choices: readonly number[], def: number) {
+    return spec('integer', () => def, (raw) => {
+      const n = Number(raw);
+      if (!/^[-+]?\d+$/.test(raw.trim()) || !choices.includes(n)) throw new OptionValueError(`"${raw}" is not one of ${choices.join(', ')}`);
+      return n;
+    });
   },
   oneOf<T extends string>(choices: readonly T[], def: T) {
     return spec<T>('choice', () => def, (raw) => {

@@ -14,7 +14,7 @@ import type { Database } from '../db/database.js';
 import { getLogger } from '../logger.js';
 import { ApiError } from '../transport/apiError.js';
 import { FileInUse, type PrintStatsSource } from './fileInUse.js';
-import { FileRoots, type Root, type RootName, type RootPath } from './fileRoots.js';
+import { FileRoots, isWatchedRoot, type Root, type RootName, type RootPath } from './fileRoots.js';
 import type { DirectoryListing, FileChange, FileStat, StoredMetadata } from './fileShapes.js';
 import { GcodeMetadataStore, isGcodeFile } from './metadata/metadataStore.js';
 import { MetadataWorkerPool } from './metadata/metadataWorkerPool.js';
@@ -28,8 +28,9 @@ export interface FileManagerOptions {
   klippy: KlippyConnection;
   subscriptions: StatusSubscriptions;
   database: Database;
-  paths: { gcodes: string; config: string };
-  /** The server runs its own virtual Klippy: its gcodes and config folders are known upfront. */
+  /** Moonraker's data folders ({data_path}/gcodes, config, logs). */
+  paths: { gcodes: string; config: string; logs: string };
+  /** The server runs its own virtual Klippy. */
   embedded: boolean;
   /** What Klippy is printing: the source of the "file in use" rule (printStatsFromJob). */
   printStats: PrintStatsSource;
@@ -82,18 +83,19 @@ export class FileManager {
 
   /** Sets the roots known from the config and starts following Klippy and the disk. */
   start(): void {
-    const { config, embedded, paths } = this.opts;
+    const { config, paths } = this.opts;
     this.subs.push(
       this.roots.changes$.subscribe(({ name, path }) => {
         this.restartWatcher(name, path);
         if (path !== undefined) void this.announceRoot(name, path);
       }),
     );
-    const sdcard = config.virtual_sdcard.path;
-    if (sdcard !== undefined) this.roots.set('gcodes', sdcard);
-    else if (embedded) this.roots.set('gcodes', paths.gcodes);
-    const configPath = config.file_manager.config_path ?? (embedded ? paths.config : undefined);
-    if (configPath !== undefined) this.roots.set('config', configPath);
+    // Moonraker's roots are folders of the data path, known before Klippy connects; gcodes
+    // follows Klippy's [virtual_sdcard] path once Klippy reports it.
+    this.roots.set('gcodes', config.virtual_sdcard.path ?? paths.gcodes);
+    this.roots.setWritable('config', config.file_manager.enable_config_write_access);
+    this.roots.set('config', config.file_manager.config_path ?? paths.config);
+    this.roots.set('logs', paths.logs);
     this.opts.klippy.onInitialize(() => this.learnFromKlippy());
   }
 
@@ -103,12 +105,14 @@ export class FileManager {
     const info = this.opts.klippy.info;
     this.klippyLogFile = typeof info?.log_file === 'string' && info.log_file !== '' ? expandUser(info.log_file) : undefined;
     const klipperPath = typeof info?.klipper_path === 'string' && info.klipper_path !== '' ? expandUser(info.klipper_path) : undefined;
-    if (klipperPath !== undefined && (await isDirectory(join(klipperPath, 'config')))) {
-      this.roots.set('config_examples', join(klipperPath, 'config'));
-    } else {
-      this.roots.set('config_examples', undefined, {
-        reason: `not available: ${klipperPath ? `${join(klipperPath, 'config')} does not exist` : 'Klippy did not report klipper_path'}`,
-      });
+    for (const [root, folder] of [['config_examples', 'config'], ['docs', 'docs']] as const) {
+      if (klipperPath !== undefined && (await isDirectory(join(klipperPath, folder)))) {
+        this.roots.set(root, join(klipperPath, folder));
+      } else {
+        this.roots.set(root, undefined, {
+          reason: `not available: ${klipperPath ? `Klipper's ${folder} folder does not exist` : 'Klippy did not report klipper_path'}`,
+        });
+      }
     }
     if (this.opts.config.virtual_sdcard.path !== undefined) return;
     try {
@@ -119,9 +123,8 @@ export class FileManager {
         const abs = expandUser(path);
         await mkdir(abs, { recursive: true }).catch(() => undefined);
         this.roots.set('gcodes', abs);
-      } else if (!this.opts.embedded) {
-        this.roots.set('gcodes', undefined, { reason: 'not available: Klippy has no [virtual_sdcard] section', status: 404 });
       }
+      // Without [virtual_sdcard] in Klippy the gcodes root stays {data_path}/gcodes, as in Moonraker.
     } catch (err) {
       log.warn(`cannot read Klippy's virtual_sdcard path: ${(err as Error).message}`);
     }
@@ -155,7 +158,7 @@ export class FileManager {
   private restartWatcher(name: RootName, path: string | undefined): void {
     this.watchers.get(name)?.close();
     this.watchers.delete(name);
-    if (this.closed || path === undefined || name === 'config_examples') return;
+    if (this.closed || path === undefined || !isWatchedRoot(name)) return;
     const watcher = new RootWatcher(path, (ev) => this.onOutsideChange(name, ev), { debounceMs: this.opts.watchDebounceMs });
     this.watchers.set(name, watcher);
     const started = watcher

@@ -1,4 +1,5 @@
-// The named folders clients can reach ("roots"): gcodes, config and config_examples. A root is
+// The named folders clients can reach ("roots"), Moonraker's: gcodes and config (read/write),
+// logs, and Klipper's config_examples and docs (read-only). A root is
 // either available with a path on disk, or absent with the reason a client is told. Roots can
 // change at run time (Klippy reports its virtual_sdcard path once it is ready); `changes$`
 // lets the watcher and the metadata scan follow.
@@ -6,8 +7,13 @@ import { Subject } from 'rxjs';
 import { ApiError } from '../transport/apiError.js';
 import { relativeSegments, resolveInRoot, type ResolvedPath } from './safePath.js';
 
-export type RootName = 'gcodes' | 'config' | 'config_examples';
-export const ROOT_NAMES: readonly RootName[] = ['gcodes', 'config', 'config_examples'];
+export type RootName = 'gcodes' | 'config' | 'config_examples' | 'docs' | 'logs';
+export const ROOT_NAMES: readonly RootName[] = ['gcodes', 'config', 'config_examples', 'docs', 'logs'];
+/**
+ * Roots whose changes made by hand are noticed and announced: Moonraker's "full access" roots.
+ * The others are read-only (and logs changes with every line we log).
+ */
+export const isWatchedRoot = (name: RootName): boolean => name === 'gcodes' || name === 'config';
 
 export interface Root {
   name: RootName;
@@ -35,6 +41,8 @@ export class FileRoots {
     this.roots.set('gcodes', { path: undefined, writable: true, absentReason: 'not known yet: Klippy has not reported its virtual_sdcard path', absentStatus: 503 });
     this.roots.set('config', { path: undefined, writable: true, absentReason: 'not configured: set config_path in [file_manager]', absentStatus: 404 });
     this.roots.set('config_examples', { path: undefined, writable: false, absentReason: "not available: Klipper's config folder was not found", absentStatus: 404 });
+    this.roots.set('docs', { path: undefined, writable: false, absentReason: "not available: Klipper's docs folder was not found", absentStatus: 404 });
+    this.roots.set('logs', { path: undefined, writable: false, absentReason: 'not available', absentStatus: 404 });
   }
 
   /** Sets (or clears, with `path` undefined) where a root lives. */
@@ -47,6 +55,11 @@ export class FileRoots {
       state.absentStatus = absent.status ?? 404;
     }
     if (changed) this.changes$.next({ name, path });
+  }
+
+  /** Makes a root read-only, or writable again ([file_manager] enable_config_write_access). */
+  setWritable(name: RootName, writable: boolean): void {
+    this.roots.get(name)!.writable = writable;
   }
 
   /** The root's path if it is available. */

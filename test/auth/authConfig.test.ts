@@ -60,22 +60,26 @@ test('an invalid cors domain stops startup naming it', () => {
 });
 
 test('trusted clients in force: loopback only in the embedded mode with trusted_clients absent', () => {
+  // A config file runs the virtual printer only with a [virtual_klippy] section.
+  const VK = '[virtual_klippy]\n';
   const cases: Array<[string, string, boolean]> = [
     // config, peer, trusted?
-    ['', '127.0.0.1', true],
-    ['', '127.9.9.9', true],
-    ['', '::1', true],
-    ['', '::ffff:127.0.0.1', true],
-    ['', '192.168.1.5', false],
-    ['[authorization]\ntrusted_clients:\n', '127.0.0.1', false],
-    ['[authorization]\ntrusted_clients: 192.168.1.0/24\n', '127.0.0.1', false],
-    ['[authorization]\ntrusted_clients: 192.168.1.0/24\n', '192.168.1.5', true],
+    [VK, '127.0.0.1', true],
+    [VK, '127.9.9.9', true],
+    [VK, '::1', true],
+    [VK, '::ffff:127.0.0.1', true],
+    [VK, '192.168.1.5', false],
+    [VK + '[authorization]\ntrusted_clients:\n', '127.0.0.1', false],
+    [VK + '[authorization]\ntrusted_clients: 192.168.1.0/24\n', '127.0.0.1', false],
+    [VK + '[authorization]\ntrusted_clients: 192.168.1.0/24\n', '192.168.1.5', true],
     ['[server]\nklippy_uds_address: /tmp/k.sock\n', '127.0.0.1', false],
+    // A config file without either means Klippy at the default socket: not embedded.
+    ['[server]\nport: 7125\n', '127.0.0.1', false],
     ['[server]\nklippy_uds_address: /tmp/k.sock\n[authorization]\ntrusted_clients: 127.0.0.1\n', '127.0.0.1', true],
   ];
   for (const [text, peer, expected] of cases) {
     const { trusted, loopbackByDefault } = effectiveTrustedClients(load(text));
     assert.equal(trusted.contains(peer), expected, `${JSON.stringify(text)} ${peer}`);
-    assert.equal(loopbackByDefault, text === '' , JSON.stringify(text));
+    assert.equal(loopbackByDefault, text === VK, JSON.stringify(text));
   }
 });

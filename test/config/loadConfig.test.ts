@@ -8,13 +8,28 @@ import { parseIni } from '../../src/config/iniParser.js';
 
 const dataPath = '/tmp/moonstate-data';
 
-test('defaults: host 0.0.0.0, port 7125, no Klippy socket (the virtual printer)', () => {
+test('no config file: host 0.0.0.0, port 7125, the virtual printer', () => {
   const { config, warnings } = loadConfig({ dataPath });
   assert.equal(config.server.host, '0.0.0.0');
   assert.equal(config.server.port, 7125);
   assert.equal(config.server.klippy_uds_address, undefined);
+  assert.equal(config.klippy.virtual, true);
   assert.equal(config.dataPath, dataPath);
   assert.deepEqual(warnings, []);
+});
+
+test('a config file without klippy_uds_address means the socket under the data path, not the virtual printer', () => {
+  const { config } = loadConfig({ text: '[server]\nport: 7125\n', dataPath });
+  assert.equal(config.klippy.virtual, false);
+  assert.equal(config.server.klippy_uds_address, join(dataPath, 'comms', 'klippy.sock'));
+  assert.match(config.klippy.reason, /no klippy_uds_address/);
+});
+
+test('[virtual_klippy] wins over klippy_uds_address, and says so', () => {
+  const { config } = loadConfig({ text: '[server]\nklippy_uds_address: /tmp/k.sock\n[virtual_klippy]\n', dataPath });
+  assert.equal(config.klippy.virtual, true);
+  assert.equal(config.server.klippy_uds_address, undefined);
+  assert.match(config.klippy.reason, /\[virtual_klippy\].*wins over klippy_uds_address/);
 });
 
 test('a moonraker.conf with comments, = and : separators, and a continued value', () => {
@@ -22,7 +37,7 @@ test('a moonraker.conf with comments, = and : separators, and a continued value'
 [server]
 host = 127.0.0.1   # inline comment
 port: 7200
-klippy_uds_address: ~/printer_data/comms/klippy.sock
+web_path: ~/mainsail
 
 [virtual_klippy]
 time_scale: 50
@@ -30,7 +45,7 @@ time_scale: 50
   const { config } = loadConfig({ text, dataPath });
   assert.equal(config.server.host, '127.0.0.1');
   assert.equal(config.server.port, 7200);
-  assert.equal(config.server.klippy_uds_address, join(homedir(), 'printer_data/comms/klippy.sock'));
+  assert.equal(config.server.web_path, join(homedir(), 'mainsail'));
   assert.equal(config.virtual_klippy.time_scale, 50);
 });
 
@@ -39,11 +54,40 @@ test('multi-line values are joined with newlines', () => {
   assert.equal(sections.get('authorization')!.options.get('trusted_clients')!.value, '192.168.1.0/24\n10.0.0.5');
 });
 
-test('unknown sections and options are warnings that name the line, not errors', () => {
-  const { warnings } = loadConfig({ text: '[server]\nport: 7125\nfoo: 1\n\n[octoprint_compat]\n', dataPath });
-  assert.equal(warnings.length, 2);
-  assert.match(warnings[0]!, /:3: unknown option "foo" in \[server\]/);
-  assert.match(warnings[1]!, /:5: unknown section \[octoprint_compat\]/);
+test('a multi-line value goes on across blank lines and comments, and ends at the next option', () => {
+  const text = [
+    '[authorization]',
+    'trusted_clients:',
+    '    10.0.0.0/8   # the LAN',
+    '',
+    '    # a comment inside the list',
+    '; another',
+    '    127.0.0.0/8',
+    '\t::1',
+    'cors_domains:',
+    '  *.local',
+    '[server]',
+    'port: 7125 ; inline, after a space',
+    'host: 0.0.0.0#not a comment without a space',
+    'web_path: /srv/a \\#b',
+  ].join('\n');
+  const sections = parseIni(text);
+  const auth = sections.get('authorization')!.options;
+  assert.equal(auth.get('trusted_clients')!.value, '10.0.0.0/8\n127.0.0.0/8\n::1');
+  assert.equal(auth.get('cors_domains')!.value, '*.local');
+  const server = sections.get('server')!.options;
+  assert.equal(server.get('port')!.value, '7125');
+  assert.equal(server.get('host')!.value, '0.0.0.0#not a comment without a space');
+  assert.equal(server.get('web_path')!.value, '/srv/a #b');
+});
+
+test('unknown sections and options are warnings that name the line, in Moonraker\'s words; known ones are quiet', () => {
+  const text = '[server]\nport: 7125\nfoo: 1\nssl_port: 7130\n\n[octoprint_compat]\n[history]\n[my_plugin]\nx: 1\n[update_manager]\n[update_manager mainsail]\ntype: web\n[file_manager]\nenable_object_processing: False\n';
+  const { warnings } = loadConfig({ text, dataPath });
+  assert.equal(warnings.length, 3, warnings.join('\n'));
+  assert.match(warnings[0]!, /:3: Unparsed config option 'foo: 1' detected in section \[server\]/);
+  assert.match(warnings[1]!, /:8: Unparsed config section \[my_plugin\] detected/);
+  assert.match(warnings[2]!, /does not have these Moonraker components.*\[update_manager\], \[update_manager mainsail\]/);
 });
 
 test('invalid values stop startup with the file, line, section and option named', () => {
@@ -66,7 +110,7 @@ test('syntax errors and duplicates are clear errors', () => {
 
 test('command-line overrides win over the file; relative paths resolve against the file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
-  const file = join(dir, 'moonstate.conf');
+  const file = join(dir, 'moonraker.conf');
   writeFileSync(file, '[server]\nport: 7200\nklippy_uds_address: comms/klippy.sock\n');
   const { config } = loadConfig({ file, dataPath, overrides: { server: { port: 8000, host: '::1' } } });
   assert.equal(config.server.port, 8000);
@@ -76,5 +120,5 @@ test('command-line overrides win over the file; relative paths resolve against t
 });
 
 test('a missing config file is a clear error', () => {
-  assert.throws(() => loadConfig({ file: '/nonexistent/moonstate.conf', dataPath }), /cannot read config file \/nonexistent/);
+  assert.throws(() => loadConfig({ file: '/nonexistent/moonraker.conf', dataPath }), /cannot read config file \/nonexistent/);
 });

@@ -10,6 +10,7 @@ import type { RpcClient } from '../helpers/rpcClient.js';
 import { eventually, upload } from '../helpers/fileClient.js';
 import { identify, type J } from '../helpers/clientReplay.js';
 import { sample } from '../helpers/gcodeSamples.js';
+import { VirtualKlippy } from '../../src/sim/virtualKlippy.js';
 
 const CTIME = /^(Sun|Mon|Tue|Wed|Thu|Fri|Sat) \w{3} [ 1-3]\d \d\d:\d\d:\d\d \d{4}$/;
 
@@ -145,16 +146,19 @@ test('server.files.roots lists every available root with its permissions, over b
   assert.deepEqual(await old.call('server.files.thumbnails', { filename: 'nothing.gcode' }), []);
 });
 
-test("a root that appears once Klippy is ready is announced to today's clients only", async (t) => {
-  // A real Klippy tells us where gcodes live only once it is ready; a client that listed files
-  // before must learn that the root now exists.
+test("a root that moves once Klippy is ready is announced to today's clients only", async (t) => {
+  // gcodes is {data_path}/gcodes from the start, as in Moonraker; a Klippy whose
+  // [virtual_sdcard] path is elsewhere moves it once ready, and a client that listed files
+  // before must learn where the root now is.
   const late = await startStack({ klippyDown: true });
   t.after(() => late.close());
   const spec = await late.ws();
   const current = await late.ws();
   await identify(current, 'mainsail', 'web', '2.18.2');
-  await assert.rejects(current.call('server.files.list', { root: 'gcodes' }), (e: Error & { code?: number }) => e.code === 503);
-  await late.sim.start();
+  assert.deepEqual(await current.call('server.files.list', { root: 'gcodes' }), []);
+  const sim = new VirtualKlippy({ socketPath: late.socketPath, gcodesPath: join(late.dir, 'sdcard'), timeScale: 20, startupDelayMs: 50 });
+  t.after(() => sim.stop());
+  await sim.start();
   const n = await current.waitFor('notify_filelist_changed', (p) => (p?.[0] as J)?.action === 'root_update', 10_000);
   const change = n.params![0] as J;
   assert.deepEqual(change.item.root, 'gcodes');

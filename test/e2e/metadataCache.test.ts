@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/loadConfig.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { moonstateDatabasePath, startServer, type RunningServer } from '../../src/server.js';
 import { VirtualKlippy } from '../../src/sim/virtualKlippy.js';
 import { Database } from '../../src/db/database.js';
 import { METADATA_NAMESPACE } from '../../src/fs/metadata/metadataStore.js';
@@ -41,7 +41,7 @@ async function start(): Promise<RunningServer> {
 }
 
 function withDb<T>(fn: (db: Database) => T): Promise<T> {
-  const db = new Database(join(data, 'database'));
+  const db = new Database(moonstateDatabasePath(data));
   try {
     return Promise.resolve(fn(db));
   } finally {
