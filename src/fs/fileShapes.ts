@@ -62,6 +62,13 @@ export interface StoredMetadata extends Omit<SlicerMetadata, 'thumbnails'> {
   size: number;
   /** Unix seconds (float). */
   modified: number;
+  /** A fresh uuid4 per parse, as Moonraker. */
+  uuid?: string;
+  /** The gcode processors that ran on the file (object processing). */
+  file_processors?: string[];
+  /** Unix seconds the last print of this file started, and that print's history job (set at print start). */
+  print_start_time?: number | null;
+  job_id?: string | null;
   thumbnails?: StoredThumbnail[];
 }
 
@@ -220,8 +227,22 @@ function thumbnailsFor(thumbs: StoredThumbnail[], dialect: Dialect) {
   return thumbs.flatMap((t) => (t.relative_path === undefined ? [] : [{ width: t.width, height: t.height, size: t.bytes, relative_path: t.relative_path }]));
 }
 
+/** The fields the 2020 metadata had; the spec dialect sends only these. */
+const SPEC_METADATA_FIELDS = new Set([
+  'slicer',
+  'slicer_version',
+  'first_layer_height',
+  'layer_height',
+  'object_height',
+  'filament_total',
+  'estimated_time',
+  'first_layer_bed_temp',
+  'first_layer_extr_temp',
+]);
+
 function metadataFields(meta: StoredMetadata, dialect: Dialect): Record<string, unknown> {
-  const { size, modified, thumbnails, ...rest } = meta;
+  const { size, modified, thumbnails, ...all } = meta;
+  const rest = dialect === 'spec' ? Object.fromEntries(Object.entries(all).filter(([k]) => SPEC_METADATA_FIELDS.has(k))) : all;
   const out: Record<string, unknown> = { size, modified: modifiedFor(modified, dialect), ...rest };
   if (thumbnails) out.thumbnails = thumbnailsFor(thumbnails, dialect);
   return out;

@@ -2,6 +2,7 @@
 // writes its thumbnails beside it, off the server's event loop. One message in ({id, path}), one
 // out ({id, result} or {id, error}).
 import { parentPort } from 'node:worker_threads';
+import { randomUUID } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { extractMetadata, METADATA_READ_SIZE } from './gcodeMetadata.js';
 import { writeThumbnails } from './thumbnailFiles.js';
@@ -24,7 +25,10 @@ export type WorkerReply = { id: number; result: WorkerResult } | { id: number; e
 /** Reads the first and last METADATA_READ_SIZE bytes (the whole file when small) and parses them. */
 export async function readMetadata(path: string): Promise<WorkerResult> {
   const read = await readEnds(path);
-  const { thumbnails, ...fields } = read.metadata;
+  const { thumbnails, ...parsed } = read.metadata;
+  // As Moonraker: a fresh uuid per parse (clients key their caches on it), and the processors
+  // that ran on the file (none here yet).
+  const fields = { uuid: randomUUID(), file_processors: [] as string[], ...parsed };
   if (!thumbnails) return { ...read, metadata: fields };
   return { ...read, metadata: { ...fields, thumbnails: await writeThumbnails(path, thumbnails) } };
 }
@@ -46,7 +50,7 @@ async function readEnds(path: string) {
     }
     const headText = head.toString('latin1');
     const tailText = tail === head ? headText : tail.toString('latin1');
-    return { size, modified: st.mtimeMs / 1000, metadata: extractMetadata(headText, tailText) };
+    return { size, modified: st.mtimeMs / 1000, metadata: extractMetadata(headText, tailText, size) };
   } finally {
     await fh.close();
   }
