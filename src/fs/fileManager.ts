@@ -15,7 +15,7 @@ import { getLogger } from '../logger.js';
 import { ApiError } from '../transport/apiError.js';
 import { FileInUse, type PrintStatsSource } from './fileInUse.js';
 import { FileRoots, type Root, type RootName, type RootPath } from './fileRoots.js';
-import type { DirectoryListing, FileChange, FileStat, StoredMetadata } from './fileShapes.js';
+import { historyMetadata, type DirectoryListing, type FileChange, type FileStat, type StoredMetadata } from './fileShapes.js';
 import { GcodeMetadataStore, isGcodeFile } from './metadata/metadataStore.js';
 import { MetadataWorkerPool } from './metadata/metadataWorkerPool.js';
 import { RootWatcher, type WatchEvent } from './rootWatcher.js';
@@ -348,6 +348,25 @@ export class FileManager {
     const meta = await this.metadata.get(p.rel, p.abs, statOf(st));
     if (!meta) throw notAvailable();
     return { ...meta, filename: p.rel };
+  }
+
+  /**
+   * The metadata a history job records for `filename` (relative to gcodes), parsed now if need be;
+   * undefined when the file is not a gcode file we can read.
+   */
+  async jobMetadata(filename: string): Promise<Record<string, unknown> | undefined> {
+    try {
+      const meta = await this.fileMetadata(filename);
+      return historyMetadata(meta);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A print of `filename` started as history job `jobId`: its metadata says so (Moonraker's). */
+  async jobRecorded(filename: string, printStartTime: number, jobId: string): Promise<void> {
+    const p = await this.roots.resolve('gcodes', filename, { what: 'filename' }).catch(() => undefined);
+    if (p) await this.metadata.markPrinted(p.rel, printStartTime, jobId);
   }
 
   /** server.files.metascan: parses a gcode file again, whatever the cache holds. */

@@ -248,6 +248,15 @@ function metadataFields(meta: StoredMetadata, dialect: Dialect): Record<string, 
   return out;
 }
 
+/**
+ * The metadata a history job carries, as Moonraker stores it: today's shape (thumbnails named by
+ * relative_path, without their data), less the file's own print_start_time and job_id.
+ */
+export function historyMetadata(meta: StoredMetadata): Record<string, unknown> {
+  const { print_start_time: _s, job_id: _j, ...rest } = metadataFields(meta, 'current');
+  return rest;
+}
+
 /** server.files.metadata, server.files.metascan and notify_metadata_update. */
 export function metadataReply(filename: string, meta: StoredMetadata, dialect: Dialect): Record<string, unknown> {
   return { filename, ...metadataFields(meta, dialect) };

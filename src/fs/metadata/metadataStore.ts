@@ -113,6 +113,16 @@ export class GcodeMetadataStore {
     return meta;
   }
 
+  /**
+   * A print of `rel` started (history job `jobId`): its cached metadata records when and which
+   * job, as Moonraker's does, until the file changes and is parsed again.
+   */
+  async markPrinted(rel: string, printStartTime: number, jobId: string): Promise<void> {
+    const rec = this.read(rel);
+    if (!rec) return;
+    await this.db.putAsync(METADATA_NAMESPACE, rel, { ...rec, print_start_time: printStartTime, job_id: jobId });
+  }
+
   /** Drops the entry of `rel` and deletes its thumbnail files. */
   remove(rel: string): void {
     const rec = this.read(rel);
