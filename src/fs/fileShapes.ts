@@ -223,7 +223,8 @@ export function filelistChangedParams(change: FileChange, dialect: Dialect): Rec
 }
 
 function thumbnailsFor(thumbs: StoredThumbnail[], dialect: Dialect) {
-  if (dialect === 'spec') return thumbs.map((t) => ({ width: t.width, height: t.height, size: t.data.length, data: t.data }));
+  // 2020's metadata had the slicer's thumbnails inline, and no miniature.
+  if (dialect === 'spec') return thumbs.flatMap((t) => (t.miniature ? [] : [{ width: t.width, height: t.height, size: t.data.length, data: t.data }]));
   return thumbs.flatMap((t) => (t.relative_path === undefined ? [] : [{ width: t.width, height: t.height, size: t.bytes, relative_path: t.relative_path }]));
 }
 

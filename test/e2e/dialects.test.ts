@@ -56,6 +56,9 @@ test('the same changes, each client in its own dialect', async () => {
     assert.equal(readFileSync(join(s.gcodesPath, t.relative_path)).length, t.size);
   }
   const thumbFiles = (metaToday.thumbnails as J[]).map((t) => t.relative_path as string);
+  // Today's list starts with the 32x32 made from the 300x300; 2020's had only the slicer's two.
+  assert.deepEqual(thumbFiles, ['.thumbs/benchy-32x32.png', '.thumbs/benchy-96x96.png', '.thumbs/benchy-300x300.png']);
+  assert.deepEqual((metaOld.thumbnails as J[]).map((t) => `${t.width}x${t.height}`), ['96x96', '300x300']);
   // Today's fields (values: the golden test); 2020's metadata had only its own.
   assert.match(metaToday.uuid, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   assert.deepEqual(metaToday.file_processors, []);

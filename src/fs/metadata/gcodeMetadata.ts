@@ -21,6 +21,8 @@ export interface Thumbnail {
   data: string;
   /** The image format of `data` (QOI thumbnails arrive converted to PNG). */
   format: 'png' | 'jpg';
+  /** Made by us from the largest (miniature.ts), not embedded; its file is named 32x32 whatever its size. */
+  miniature?: true;
 }
 
 export interface SlicerMetadata {

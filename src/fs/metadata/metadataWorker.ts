@@ -5,6 +5,7 @@ import { parentPort } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { extractMetadata, METADATA_READ_SIZE } from './gcodeMetadata.js';
+import { makeMiniature } from './miniature.js';
 import { writeThumbnails } from './thumbnailFiles.js';
 import type { StoredMetadata } from '../fileShapes.js';
 
@@ -30,7 +31,10 @@ export async function readMetadata(path: string): Promise<WorkerResult> {
   // that ran on the file (none here yet).
   const fields = { uuid: randomUUID(), file_processors: [] as string[], ...parsed };
   if (!thumbnails) return { ...read, metadata: fields };
-  return { ...read, metadata: { ...fields, thumbnails: await writeThumbnails(path, thumbnails) } };
+  // Moonraker lists the miniature it makes first.
+  const miniature = makeMiniature(thumbnails);
+  const all = miniature ? [miniature, ...thumbnails] : thumbnails;
+  return { ...read, metadata: { ...fields, thumbnails: await writeThumbnails(path, all) } };
 }
 
 async function readEnds(path: string) {
