@@ -179,6 +179,11 @@ export function mutationReply(change: FileChange, dialect: Dialect): unknown {
   return dialect === 'current' ? currentChange(change) : 'ok';
 }
 
+/** server.files.zip (today's API only): the archive as an item, and Moonraker's action name. */
+export function zipReply(change: FileChange): Record<string, unknown> {
+  return { destination: changedItem(change.item), action: 'zip_files' };
+}
+
 /** The reply of a file deletion (HTTP and websocket): the spec's path relative to its root. */
 export function deleteReply(change: FileChange, dialect: Dialect): unknown {
   return dialect === 'current' ? currentChange(change) : change.item.path;
