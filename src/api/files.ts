@@ -35,7 +35,12 @@ export function fileEndpoints(s: Services, files: FileManager): Endpoint[] {
   const upload = (req: Parameters<typeof handleUpload>[0], res: Parameters<typeof handleUpload>[1], ctx: { dialect: Dialect }) =>
     handleUpload(req, res, ctx.dialect, {
       files,
-      startPrint: (rel) => s.printControl.startIfIdle(rel),
+      startPrint: async (rel) => {
+        // With object processing the file is rewritten after its upload: print it once that is
+        // done (as Moonraker), not the version about to be replaced.
+        if (files.processesObjects) await files.fileMetadata(rel).catch(() => undefined);
+        return s.printControl.startIfIdle(rel);
+      },
       maxBytes: s.config.server.max_upload_size * 1024 * 1024,
     });
   return [

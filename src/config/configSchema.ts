@@ -76,6 +76,8 @@ export const CONFIG_SCHEMA = {
   /** Moonraker's [file_manager]: where the `config` root lives (default: DATA_PATH/config with the virtual Klippy). */
   file_manager: {
     config_path: opt.optionalPath(),
+    /** Add Klipper's exclude_object lines to uploaded gcode whose slicer labels objects. */
+    enable_object_processing: opt.bool(false),
   },
   /** The `gcodes` root, when it should not be the folder Klippy's [virtual_sdcard] reports. */
   virtual_sdcard: {

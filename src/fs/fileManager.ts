@@ -17,7 +17,7 @@ import { FileInUse, type PrintStatsSource } from './fileInUse.js';
 import { FileRoots, type Root, type RootName, type RootPath } from './fileRoots.js';
 import { historyMetadata, type DirectoryListing, type FileChange, type FileStat, type StoredMetadata } from './fileShapes.js';
 import { GcodeMetadataStore, isGcodeFile } from './metadata/metadataStore.js';
-import { MetadataWorkerPool } from './metadata/metadataWorkerPool.js';
+import { MetadataWorkerPool, OBJECT_PROCESSING_TIMEOUT_MS } from './metadata/metadataWorkerPool.js';
 import { RootWatcher, type WatchEvent } from './rootWatcher.js';
 import { isUploadTemp, isWithin } from './safePath.js';
 import { writeZip, type ZipEntry } from './zipFiles.js';
@@ -65,13 +65,15 @@ export class FileManager {
   readonly metadata$ = new Subject<{ filename: string; metadata: StoredMetadata }>();
   /** Klippy's log file (info.log_file), served as klippy.log. */
   klippyLogFile: string | undefined;
-  private readonly pool = new MetadataWorkerPool();
+  private readonly pool: MetadataWorkerPool;
   private readonly watchers = new Map<RootName, RootWatcher>();
   private readonly watcherStarts = new Map<RootName, Promise<void>>();
   private readonly subs: Subscription[] = [];
   private closed = false;
 
   constructor(private readonly opts: FileManagerOptions) {
+    const objects = opts.config.file_manager.enable_object_processing;
+    this.pool = objects ? new MetadataWorkerPool(OBJECT_PROCESSING_TIMEOUT_MS, true) : new MetadataWorkerPool();
     this.inUse = new FileInUse(opts.printStats);
     this.metadata = new GcodeMetadataStore(
       opts.database,
@@ -79,6 +81,11 @@ export class FileManager {
       (filename, metadata) => this.metadata$.next({ filename, metadata }),
       () => this.roots.pathOf('gcodes'),
     );
+  }
+
+  /** [file_manager] enable_object_processing: gcode files are rewritten when first parsed. */
+  get processesObjects(): boolean {
+    return this.opts.config.file_manager.enable_object_processing;
   }
 
   /** Sets the roots known from the config and starts following Klippy and the disk. */

@@ -6,12 +6,15 @@ import { randomUUID } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { extractMetadata, METADATA_READ_SIZE } from './gcodeMetadata.js';
 import { makeMiniature } from './miniature.js';
+import { OBJECT_PROCESSOR, processObjects } from './objectProcessing.js';
 import { writeThumbnails } from './thumbnailFiles.js';
 import type { StoredMetadata } from '../fileShapes.js';
 
 export interface WorkerRequest {
   id: number;
   path: string;
+  /** [file_manager] enable_object_processing: add exclude_object lines first (objectProcessing.ts). */
+  processObjects?: boolean;
 }
 
 export interface WorkerResult {
@@ -23,18 +26,27 @@ export interface WorkerResult {
 
 export type WorkerReply = { id: number; result: WorkerResult } | { id: number; error: string; code?: string };
 
-/** Reads the first and last METADATA_READ_SIZE bytes (the whole file when small) and parses them. */
-export async function readMetadata(path: string): Promise<WorkerResult> {
-  const read = await readEnds(path);
+/**
+ * Reads the first and last METADATA_READ_SIZE bytes (the whole file when small) and parses them;
+ * with `processObjects`, the file gets its exclude_object lines first and is read again if it changed.
+ */
+export async function readMetadata(path: string, withObjects = false): Promise<WorkerResult> {
+  let read = await readEnds(path);
+  const processors: string[] = [];
+  if (withObjects && (await processObjects(path, read.headText))) {
+    processors.push(OBJECT_PROCESSOR);
+    read = await readEnds(path);
+  }
   const { thumbnails, ...parsed } = read.metadata;
   // As Moonraker: a fresh uuid per parse (clients key their caches on it), and the processors
-  // that ran on the file (none here yet).
-  const fields = { uuid: randomUUID(), file_processors: [] as string[], ...parsed };
-  if (!thumbnails) return { ...read, metadata: fields };
+  // that ran on the file (or had before).
+  const fields = { uuid: randomUUID(), file_processors: processors, ...parsed };
+  const stat = { size: read.size, modified: read.modified };
+  if (!thumbnails) return { ...stat, metadata: fields };
   // Moonraker lists the miniature it makes first.
   const miniature = makeMiniature(thumbnails);
   const all = miniature ? [miniature, ...thumbnails] : thumbnails;
-  return { ...read, metadata: { ...fields, thumbnails: await writeThumbnails(path, all) } };
+  return { ...stat, metadata: { ...fields, thumbnails: await writeThumbnails(path, all) } };
 }
 
 async function readEnds(path: string) {
@@ -54,7 +66,7 @@ async function readEnds(path: string) {
     }
     const headText = head.toString('latin1');
     const tailText = tail === head ? headText : tail.toString('latin1');
-    return { size, modified: st.mtimeMs / 1000, metadata: extractMetadata(headText, tailText, size) };
+    return { size, modified: st.mtimeMs / 1000, headText, metadata: extractMetadata(headText, tailText, size) };
   } finally {
     await fh.close();
   }
@@ -63,7 +75,7 @@ async function readEnds(path: string) {
 if (parentPort) {
   const port = parentPort;
   port.on('message', (req: WorkerRequest) => {
-    readMetadata(req.path).then(
+    readMetadata(req.path, req.processObjects).then(
       (result) => port.postMessage({ id: req.id, result } satisfies WorkerReply),
       (err: NodeJS.ErrnoException) => port.postMessage({ id: req.id, error: err.message, code: err.code } satisfies WorkerReply),
     );
