@@ -4,6 +4,7 @@
 import { parentPort } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
 import { open } from 'node:fs/promises';
+import { gcodeStartByte } from './gcodeBounds.js';
 import { extractMetadata, METADATA_READ_SIZE } from './gcodeMetadata.js';
 import { makeMiniature } from './miniature.js';
 import { OBJECT_PROCESSOR, processObjects } from './objectProcessing.js';
@@ -23,6 +24,9 @@ export interface WorkerResult {
   modified: number;
   metadata: Omit<StoredMetadata, 'size' | 'modified'>;
 }
+
+/** How far the header is read when it holds no command yet (Moonraker reads 1 MiB of it). */
+const MAX_HEAD_SIZE = 4 * METADATA_READ_SIZE;
 
 export type WorkerReply = { id: number; result: WorkerResult } | { id: number; error: string; code?: string };
 
@@ -55,16 +59,27 @@ async function readEnds(path: string) {
     const st = await fh.stat();
     if (!st.isFile()) throw Object.assign(new Error(`not a file: ${path}`), { code: 'EISDIR' });
     const size = st.size;
-    const headLen = Math.min(size, METADATA_READ_SIZE);
-    const head = Buffer.alloc(headLen);
+    let headLen = Math.min(size, METADATA_READ_SIZE);
+    let head = Buffer.alloc(headLen);
     await fh.read(head, 0, headLen, 0);
+    // Large thumbnails can push the first command past the usual read: read on (to a limit), so
+    // the header's thumbnails and gcode_start_byte are not lost.
+    let headText = head.toString('latin1');
+    while (headLen < size && headLen < MAX_HEAD_SIZE && gcodeStartByte(headText, size) === undefined) {
+      const more = Math.min(size, MAX_HEAD_SIZE, headLen * 2);
+      const grown = Buffer.alloc(more);
+      head.copy(grown);
+      await fh.read(grown, headLen, more - headLen, headLen);
+      head = grown;
+      headLen = more;
+      headText = head.toString('latin1');
+    }
     let tail = head;
     if (size > headLen) {
       const tailLen = Math.min(size, METADATA_READ_SIZE);
       tail = Buffer.alloc(tailLen);
       await fh.read(tail, 0, tailLen, size - tailLen);
     }
-    const headText = head.toString('latin1');
     const tailText = tail === head ? headText : tail.toString('latin1');
     return { size, modified: st.mtimeMs / 1000, headText, metadata: extractMetadata(headText, tailText, size) };
   } finally {
