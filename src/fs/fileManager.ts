@@ -364,7 +364,7 @@ export class FileManager {
    */
   async jobMetadata(filename: string): Promise<Record<string, unknown> | undefined> {
     try {
-      const meta = await this.fileMetadata(filename);
+      const { filename: _name, ...meta } = await this.fileMetadata(filename);
       return historyMetadata(meta);
     } catch {
       return undefined;

@@ -182,7 +182,7 @@ test('a job carries the file\'s metadata as Moonraker stores it; the file\'s met
   assert.equal(m.estimated_time, 1634);
   assert.equal(m.filament_weight_total, 4.91);
   assert.equal(m.gcode_start_byte, 9778);
-  assert.ok(!('print_start_time' in m) && !('job_id' in m), 'the file\'s own print fields are not copied into the job');
+  assert.ok(!('print_start_time' in m) && !('job_id' in m) && !('filename' in m), 'the file\'s own print fields are not copied into the job');
   assert.deepEqual(m.thumbnails.map((t) => t.relative_path), ['.thumbs/sign-32x32.png', '.thumbs/sign-16x16.png', '.thumbs/sign-220x124.png']);
   for (const t of m.thumbnails) {
     assert.deepEqual(Object.keys(t).sort(), ['height', 'relative_path', 'size', 'width'], 'no inline data');
