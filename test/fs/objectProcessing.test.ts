@@ -177,6 +177,10 @@ test('the metadata of a processed file lists the processor and describes the new
   assert.deepEqual(r.metadata.file_processors, ['preprocess_cancellation']);
   assert.equal(r.size, readFileSync(path).length);
   assert.equal(r.metadata.slicer, 'Cura');
-  const plain = await readMetadata(path, false);
-  assert.deepEqual(plain.metadata.file_processors, [], 'without the option nothing is claimed');
+  // Processed before: listed whether or not processing is on now (as Moonraker); never claimed otherwise.
+  assert.deepEqual((await readMetadata(path, false)).metadata.file_processors, ['preprocess_cancellation']);
+  const fresh = join(dir, 'fresh.gcode');
+  copyFileSync(sample('cura-5.9.1.gcode'), fresh);
+  assert.deepEqual((await readMetadata(fresh, false)).metadata.file_processors, []);
+  assert.ok(readFileSync(fresh).equals(readFileSync(sample('cura-5.9.1.gcode'))), 'untouched without the option');
 });

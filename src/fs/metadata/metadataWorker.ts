@@ -7,7 +7,7 @@ import { open } from 'node:fs/promises';
 import { gcodeStartByte } from './gcodeBounds.js';
 import { extractMetadata, METADATA_READ_SIZE } from './gcodeMetadata.js';
 import { makeMiniature } from './miniature.js';
-import { OBJECT_PROCESSOR, processObjects } from './objectProcessing.js';
+import { OBJECT_PROCESSOR, objectLabels, processObjects } from './objectProcessing.js';
 import { writeThumbnails } from './thumbnailFiles.js';
 import type { StoredMetadata } from '../fileShapes.js';
 
@@ -37,9 +37,14 @@ export type WorkerReply = { id: number; result: WorkerResult } | { id: number; e
 export async function readMetadata(path: string, withObjects = false): Promise<WorkerResult> {
   let read = await readEnds(path);
   const processors: string[] = [];
-  if (withObjects && (await processObjects(path, read.headText))) {
+  if (withObjects) {
+    if (await processObjects(path, read.headText)) {
+      processors.push(OBJECT_PROCESSOR);
+      read = await readEnds(path);
+    }
+  } else if (objectLabels(read.headText) === 'done') {
+    // Processed before (here or elsewhere): Moonraker lists it whether or not it would process.
     processors.push(OBJECT_PROCESSOR);
-    read = await readEnds(path);
   }
   const { thumbnails, ...parsed } = read.metadata;
   // As Moonraker: a fresh uuid per parse (clients key their caches on it), and the processors
