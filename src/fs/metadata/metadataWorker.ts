@@ -7,7 +7,7 @@ import { open } from 'node:fs/promises';
 import { gcodeStartByte } from './gcodeBounds.js';
 import { extractMetadata, METADATA_READ_SIZE } from './gcodeMetadata.js';
 import { makeMiniature } from './miniature.js';
-import { OBJECT_PROCESSOR, objectLabels, processObjects } from './objectProcessing.js';
+import { OBJECT_PROCESSOR, processedBefore, processObjects } from './objectProcessing.js';
 import { writeThumbnails } from './thumbnailFiles.js';
 import type { StoredMetadata } from '../fileShapes.js';
 
@@ -42,7 +42,7 @@ export async function readMetadata(path: string, withObjects = false): Promise<W
       processors.push(OBJECT_PROCESSOR);
       read = await readEnds(path);
     }
-  } else if (objectLabels(read.headText) === 'done') {
+  } else if (processedBefore(read.headText)) {
     // Processed before (here or elsewhere): Moonraker lists it whether or not it would process.
     processors.push(OBJECT_PROCESSOR);
   }

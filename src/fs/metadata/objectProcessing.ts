@@ -28,13 +28,18 @@ const DECLARED = /\n(?:DEFINE_OBJECT|EXCLUDE_OBJECT_DEFINE) NAME=/;
 
 type Style = 'slicer' | 'cura' | 'ideamaker' | 'm486';
 
+/** True if the file was processed before, by us or by preprocess_cancellation (a plain search first: it runs on every parse). */
+export function processedBefore(head: string): boolean {
+  return head.includes('; Pre-Processed for Cancel-Object support by ') && PROCESSED.test(head);
+}
+
 /**
  * What object processing would do with a file, from its first bytes: 'done' when it was processed
  * before (it counts as processed), 'declared' when it declares its objects itself, else the label
  * style to process, or undefined when it labels no objects.
  */
 export function objectLabels(head: string): 'done' | 'declared' | Style | undefined {
-  if (PROCESSED.test(head)) return 'done';
+  if (processedBefore(head)) return 'done';
   if (DECLARED.test(head)) return 'declared';
   if (/\nM486 /.test(head)) return 'm486';
   if (/\n; printing object /.test(head)) return 'slicer';
