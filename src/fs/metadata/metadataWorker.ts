@@ -38,7 +38,8 @@ export async function readMetadata(path: string, withObjects = false): Promise<W
   let read = await readEnds(path);
   const processors: string[] = [];
   if (withObjects) {
-    if (await processObjects(path, read.headText)) {
+    // A file that cannot be processed (it changed meanwhile, the disk is full) keeps its metadata.
+    if (await processObjects(path, read.headText).catch(() => false)) {
       processors.push(OBJECT_PROCESSOR);
       read = await readEnds(path);
     }
