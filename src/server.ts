@@ -154,7 +154,13 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
   });
   const resolveGcode = (filename: string) => files.resolveGcode(filename);
   const printControl = new PrintControl(klippy, printJob, resolveGcode);
-  const history = new PrintHistory({ database, jobEvents: printJob.events$, gcodesPath: () => files.roots.pathOf('gcodes') });
+  const history = new PrintHistory({
+    database,
+    jobEvents: printJob.events$,
+    gcodesPath: () => files.roots.pathOf('gcodes'),
+    metadata: (f) => files.jobMetadata(f),
+    jobRecorded: (f, start, id) => files.jobRecorded(f, start, id),
+  });
   const jobQueue = new JobQueue({
     database,
     klippy,

@@ -98,10 +98,12 @@ export interface HistoryOptions {
   /** Absolute path of the gcodes root (it may come from Klippy, so it is asked each time). */
   gcodesPath: () => string | undefined;
   /**
-   * Metadata recorded with each job. The default records the file's size and modified time;
-   * the file manager's metadata can be plugged in here.
+   * Metadata recorded with each job: the file manager's (thumbnails, slicer, estimate…). Without
+   * it, or for a file it has none of, the file's size and modified time.
    */
   metadata?: MetadataSource;
+  /** Told of each job written with its file (start time and job id), for the file's metadata. */
+  jobRecorded?: (filename: string, startTime: number, jobId: string) => Promise<void>;
 }
 
 export class PrintHistory {
@@ -126,7 +128,8 @@ export class PrintHistory {
   constructor(private readonly opts: HistoryOptions) {
     this.db = opts.database;
     this.gcodesPath = opts.gcodesPath;
-    this.metadataFor = opts.metadata ?? ((f) => this.fileStat(f));
+    const source = opts.metadata;
+    this.metadataFor = source ? async (f) => (await source(f)) ?? (await this.fileStat(f)) : (f) => this.fileStat(f);
     this.totalsValue = this.loadTotals();
     const interrupted: string[] = [];
     for (const [key, value] of Object.entries(this.db.namespace(HISTORY_NAMESPACE))) {
@@ -195,6 +198,7 @@ export class PrintHistory {
     }
     this.write(id, entry);
     this.currentId = id;
+    await this.tellFile(entry, id);
     this.changesSubject.next({ action: 'added', job: await this.view(id, entry) });
   }
 
@@ -232,6 +236,7 @@ export class PrintHistory {
       auxiliary_data: before?.auxiliary_data ?? [],
     };
     this.write(id, entry);
+    await this.tellFile(entry, id);
     this.count(entry);
     this.changesSubject.next({ action: 'finished', job: await this.view(id, entry) });
   }
@@ -359,6 +364,10 @@ export class PrintHistory {
   }
 
   // --- files -----------------------------------------------------------------------------
+
+  private async tellFile(entry: StoredJob, id: number): Promise<void> {
+    await this.opts.jobRecorded?.(entry.filename, entry.start_time, formatJobId(id)).catch((err: unknown) => log.debug(`file metadata of a job: ${String(err)}`));
+  }
 
   private async fileStat(filename: string): Promise<Record<string, unknown> | undefined> {
     const root = this.gcodesPath();

@@ -5,10 +5,10 @@
 import type { IncomingMessage } from 'node:http';
 import { rawHttp, rpc, type Endpoint } from '../transport/endpointRegistry.js';
 import { param } from '../transport/params.js';
-import { ApiError } from '../transport/apiError.js';
+import { ApiError, invalidParams } from '../transport/apiError.js';
 import { logSink } from '../logger.js';
 import type { FileManager } from '../fs/fileManager.js';
-import { deleteReply, directoryReply, listEntry, metadataReply, mutationReply, rootsReply, thumbnailsReply } from '../fs/fileShapes.js';
+import { deleteReply, directoryReply, listEntry, metadataReply, mutationReply, rootsReply, thumbnailsReply, zipReply } from '../fs/fileShapes.js';
 import { sendFile } from '../fs/download.js';
 import { handleUpload } from '../fs/upload.js';
 import type { Dialect } from '../transport/requestContext.js';
@@ -35,7 +35,12 @@ export function fileEndpoints(s: Services, files: FileManager): Endpoint[] {
   const upload = (req: Parameters<typeof handleUpload>[0], res: Parameters<typeof handleUpload>[1], ctx: { dialect: Dialect }) =>
     handleUpload(req, res, ctx.dialect, {
       files,
-      startPrint: (rel) => s.printControl.startIfIdle(rel),
+      startPrint: async (rel) => {
+        // With object processing the file is rewritten after its upload: print it once that is
+        // done (as Moonraker), not the version about to be replaced.
+        if (files.processesObjects) await files.fileMetadata(rel).catch(() => undefined);
+        return s.printControl.startIfIdle(rel);
+      },
       maxBytes: s.config.server.max_upload_size * 1024 * 1024,
     });
   return [
@@ -128,6 +133,17 @@ export function fileEndpoints(s: Services, files: FileManager): Endpoint[] {
       handler: async ({ source, dest }, ctx) => mutationReply(await files.copy(source, dest), ctx.dialect),
     }),
     rpc({
+      method: 'server.files.zip',
+      description: 'Zip files and folders ("root/path" items) into an archive (dest, default config/collection-<time>.zip)',
+      http: { verbs: ['POST'], path: '/server/files/zip' },
+      params: {
+        items: param.any({ required: true }),
+        dest: param.string(),
+        store_only: param.boolean({ default: false }),
+      },
+      handler: async ({ items, dest, store_only }) => zipReply(await files.zip(zipItems(items), dest, store_only)),
+    }),
+    rpc({
       method: 'server.files.delete_file',
       description: 'Delete a file ("gcodes/sub/x.gcode")',
       params: { path: param.string({ required: true }) },
@@ -183,4 +199,13 @@ export function fileEndpoints(s: Services, files: FileManager): Endpoint[] {
       },
     }),
   ];
+}
+
+/** The zip's items: a JSON list of strings, or (from a query string) one comma-separated string. */
+function zipItems(items: unknown): string[] {
+  const list = typeof items === 'string' ? items.split(',') : items;
+  if (!Array.isArray(list) || !list.every((i) => typeof i === 'string')) {
+    throw invalidParams('Invalid argument "items": a list of "root/path" strings');
+  }
+  return list.map((i) => i.trim()).filter((i) => i !== '');
 }

@@ -96,6 +96,8 @@ export const CONFIG_SCHEMA = {
     config_path: opt.optionalPath(),
     /** Moonraker's switch: false makes the `config` root read-only. */
     enable_config_write_access: opt.bool(true),
+    /** Add Klipper's exclude_object lines to uploaded gcode whose slicer labels objects. */
+    enable_object_processing: opt.bool(false),
   },
   /** The `gcodes` root, when it should not be the folder Klippy's [virtual_sdcard] reports. */
   virtual_sdcard: {

@@ -15,11 +15,12 @@ import { getLogger } from '../logger.js';
 import { ApiError } from '../transport/apiError.js';
 import { FileInUse, type PrintStatsSource } from './fileInUse.js';
 import { FileRoots, isWatchedRoot, type Root, type RootName, type RootPath } from './fileRoots.js';
-import type { DirectoryListing, FileChange, FileStat, StoredMetadata } from './fileShapes.js';
+import { historyMetadata, type DirectoryListing, type FileChange, type FileStat, type StoredMetadata } from './fileShapes.js';
 import { GcodeMetadataStore, isGcodeFile } from './metadata/metadataStore.js';
-import { MetadataWorkerPool } from './metadata/metadataWorkerPool.js';
+import { MetadataWorkerPool, OBJECT_PROCESSING_TIMEOUT_MS } from './metadata/metadataWorkerPool.js';
 import { RootWatcher, type WatchEvent } from './rootWatcher.js';
 import { isUploadTemp, isWithin } from './safePath.js';
+import { writeZip, type ZipEntry } from './zipFiles.js';
 
 const log = getLogger('files');
 
@@ -65,13 +66,15 @@ export class FileManager {
   readonly metadata$ = new Subject<{ filename: string; metadata: StoredMetadata }>();
   /** Klippy's log file (info.log_file), served as klippy.log. */
   klippyLogFile: string | undefined;
-  private readonly pool = new MetadataWorkerPool();
+  private readonly pool: MetadataWorkerPool;
   private readonly watchers = new Map<RootName, RootWatcher>();
   private readonly watcherStarts = new Map<RootName, Promise<void>>();
   private readonly subs: Subscription[] = [];
   private closed = false;
 
   constructor(private readonly opts: FileManagerOptions) {
+    const objects = opts.config.file_manager.enable_object_processing;
+    this.pool = objects ? new MetadataWorkerPool(OBJECT_PROCESSING_TIMEOUT_MS, true) : new MetadataWorkerPool();
     this.inUse = new FileInUse(opts.printStats);
     this.metadata = new GcodeMetadataStore(
       opts.database,
@@ -79,6 +82,11 @@ export class FileManager {
       (filename, metadata) => this.metadata$.next({ filename, metadata }),
       () => this.roots.pathOf('gcodes'),
     );
+  }
+
+  /** [file_manager] enable_object_processing: gcode files are rewritten when first parsed. */
+  get processesObjects(): boolean {
+    return this.opts.config.file_manager.enable_object_processing;
   }
 
   /** Sets the roots known from the config and starts following Klippy and the disk. */
@@ -353,6 +361,25 @@ export class FileManager {
     return { ...meta, filename: p.rel };
   }
 
+  /**
+   * The metadata a history job records for `filename` (relative to gcodes), parsed now if need be;
+   * undefined when the file is not a gcode file we can read.
+   */
+  async jobMetadata(filename: string): Promise<Record<string, unknown> | undefined> {
+    try {
+      const { filename: _name, ...meta } = await this.fileMetadata(filename);
+      return historyMetadata(meta);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A print of `filename` started as history job `jobId`: its metadata says so (Moonraker's). */
+  async jobRecorded(filename: string, printStartTime: number, jobId: string): Promise<void> {
+    const p = await this.roots.resolve('gcodes', filename, { what: 'filename' }).catch(() => undefined);
+    if (p) await this.metadata.markPrinted(p.rel, printStartTime, jobId);
+  }
+
   /** server.files.metascan: parses a gcode file again, whatever the cache holds. */
   async metascan(filename: string): Promise<StoredMetadata & { filename: string }> {
     const p = await this.roots.resolve('gcodes', filename, { what: 'filename' });
@@ -549,6 +576,58 @@ export class FileManager {
     return change;
   }
 
+  /**
+   * server.files.zip: the files named by `items` ("root/path"; a folder gives the files directly
+   * in it, as Moonraker), streamed into a zip at `dest` (default config/collection-<time>.zip).
+   * Every item and every file of a folder goes through the roots' safe-path checks: a link that
+   * leads out of its root is refused as an item and left out of a folder.
+   */
+  async zip(items: string[], dest: string | undefined, storeOnly: boolean): Promise<FileChange> {
+    const dst = await this.roots.resolvePrefixed(dest ?? `config/collection-${localStamp(new Date())}.zip`, { write: true, what: 'dest' });
+    const shown = `${dst.root.name}/${dst.rel}`;
+    const existing = await stat(dst.abs).catch(() => undefined);
+    if (dst.rel === '' || existing?.isDirectory()) throw new ApiError(400, `Cannot create archive at '${shown}': path exists as a directory`);
+    const parent = await stat(join(dst.abs, '..')).catch(() => undefined);
+    if (!parent?.isDirectory()) throw new ApiError(400, `Cannot create archive at '${shown}': parent directory does not exist`);
+    if (items.length === 0) throw new ApiError(400, 'At least one file or directory must be specified');
+
+    const entries: ZipEntry[] = [];
+    const seen = new Set<string>();
+    const add = (p: RootPath, st: { dev: number; ino: number; mtimeMs: number }) => {
+      const id = `${st.dev}:${st.ino}`;
+      if (seen.has(id)) return;
+      seen.add(id);
+      entries.push({ abs: p.abs, name: `${p.root.name}/${p.rel}`, modified: st.mtimeMs / 1000 });
+    };
+    for (const item of items) {
+      const p = await this.roots.resolvePrefixed(item, { what: 'item' });
+      const st = await stat(p.abs).catch(() => undefined);
+      if (!st) throw new ApiError(404, `No file or directory at '${item}'`);
+      if (st.isFile()) {
+        add(p, st);
+        continue;
+      }
+      if (!st.isDirectory()) throw new ApiError(400, `Item at '${item}' is not a file or directory`);
+      const names = await readdir(p.abs).catch(() => [] as string[]);
+      for (const name of names.sort()) {
+        if (isUploadTemp(name)) continue;
+        const child = await this.roots.resolve(p.root.name, [...(p.rel ? p.rel.split('/') : []), name]).catch(() => undefined);
+        const cst = child && (await stat(child.abs).catch(() => undefined));
+        if (child && cst?.isFile()) add(child, cst);
+      }
+    }
+    const release = this.hold([dst]);
+    try {
+      await writeZip(entries, dst.abs, storeOnly);
+    } finally {
+      release();
+    }
+    const st = statOf(await stat(dst.abs));
+    this.watcherFor(dst.root)?.record(dst.rel, { dir: false, ...st });
+    // Moonraker calls it create_file, a replaced archive too.
+    return this.emit({ action: 'create_file', item: { root: dst.root.name, path: dst.rel, ...st } });
+  }
+
   /** Parses (in the background) the gcode files at or under a path that just arrived in gcodes. */
   private refreshMetadataUnder(p: RootPath, isDir: boolean): void {
     const w = this.watcherFor(p.root);
@@ -590,4 +669,10 @@ export class FileManager {
   holdPath(p: RootPath): () => void {
     return this.hold([p]);
   }
+}
+
+/** "20250131-235959" in local time, as Moonraker names a default archive. */
+function localStamp(d: Date): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${two(d.getMonth() + 1)}${two(d.getDate())}-${two(d.getHours())}${two(d.getMinutes())}${two(d.getSeconds())}`;
 }

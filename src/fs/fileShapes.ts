@@ -62,6 +62,13 @@ export interface StoredMetadata extends Omit<SlicerMetadata, 'thumbnails'> {
   size: number;
   /** Unix seconds (float). */
   modified: number;
+  /** A fresh uuid4 per parse, as Moonraker. */
+  uuid?: string;
+  /** The gcode processors that ran on the file (object processing). */
+  file_processors?: string[];
+  /** Unix seconds the last print of this file started, and that print's history job (set at print start). */
+  print_start_time?: number | null;
+  job_id?: string | null;
   thumbnails?: StoredThumbnail[];
 }
 
@@ -172,6 +179,11 @@ export function mutationReply(change: FileChange, dialect: Dialect): unknown {
   return dialect === 'current' ? currentChange(change) : 'ok';
 }
 
+/** server.files.zip (today's API only): the archive as an item, and Moonraker's action name. */
+export function zipReply(change: FileChange): Record<string, unknown> {
+  return { destination: changedItem(change.item), action: 'zip_files' };
+}
+
 /** The reply of a file deletion (HTTP and websocket): the spec's path relative to its root. */
 export function deleteReply(change: FileChange, dialect: Dialect): unknown {
   return dialect === 'current' ? currentChange(change) : change.item.path;
@@ -216,15 +228,39 @@ export function filelistChangedParams(change: FileChange, dialect: Dialect): Rec
 }
 
 function thumbnailsFor(thumbs: StoredThumbnail[], dialect: Dialect) {
-  if (dialect === 'spec') return thumbs.map((t) => ({ width: t.width, height: t.height, size: t.data.length, data: t.data }));
+  // 2020's metadata had the slicer's thumbnails inline, and no miniature.
+  if (dialect === 'spec') return thumbs.flatMap((t) => (t.miniature ? [] : [{ width: t.width, height: t.height, size: t.data.length, data: t.data }]));
   return thumbs.flatMap((t) => (t.relative_path === undefined ? [] : [{ width: t.width, height: t.height, size: t.bytes, relative_path: t.relative_path }]));
 }
 
+/** The fields the 2020 metadata had; the spec dialect sends only these. */
+const SPEC_METADATA_FIELDS = new Set([
+  'slicer',
+  'slicer_version',
+  'first_layer_height',
+  'layer_height',
+  'object_height',
+  'filament_total',
+  'estimated_time',
+  'first_layer_bed_temp',
+  'first_layer_extr_temp',
+]);
+
 function metadataFields(meta: StoredMetadata, dialect: Dialect): Record<string, unknown> {
-  const { size, modified, thumbnails, ...rest } = meta;
+  const { size, modified, thumbnails, ...all } = meta;
+  const rest = dialect === 'spec' ? Object.fromEntries(Object.entries(all).filter(([k]) => SPEC_METADATA_FIELDS.has(k))) : all;
   const out: Record<string, unknown> = { size, modified: modifiedFor(modified, dialect), ...rest };
   if (thumbnails) out.thumbnails = thumbnailsFor(thumbnails, dialect);
   return out;
+}
+
+/**
+ * The metadata a history job carries, as Moonraker stores it: today's shape (thumbnails named by
+ * relative_path, without their data), less the file's own print_start_time and job_id.
+ */
+export function historyMetadata(meta: StoredMetadata): Record<string, unknown> {
+  const { print_start_time: _s, job_id: _j, ...rest } = metadataFields(meta, 'current');
+  return rest;
 }
 
 /** server.files.metadata, server.files.metascan and notify_metadata_update. */

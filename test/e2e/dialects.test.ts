@@ -57,6 +57,21 @@ test('the same changes, each client in its own dialect', async () => {
     assert.equal(readFileSync(join(s.gcodesPath, t.relative_path)).length, t.size);
   }
   const thumbFiles = (metaToday.thumbnails as J[]).map((t) => t.relative_path as string);
+  // Today's list starts with the 32x32 made from the 300x300; 2020's had only the slicer's two.
+  assert.deepEqual(thumbFiles, ['.thumbs/benchy-32x32.png', '.thumbs/benchy-96x96.png', '.thumbs/benchy-300x300.png']);
+  assert.deepEqual((metaOld.thumbnails as J[]).map((t) => `${t.width}x${t.height}`), ['96x96', '300x300']);
+  // Today's fields (values: the golden test); 2020's metadata had only its own.
+  assert.match(metaToday.uuid, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.deepEqual(metaToday.file_processors, []);
+  assert.equal(metaToday.print_start_time, null);
+  assert.equal(metaToday.job_id, null);
+  assert.deepEqual([metaToday.gcode_start_byte, metaToday.gcode_end_byte], [8702, 1751048]);
+  assert.deepEqual([metaToday.nozzle_diameter, metaToday.filament_weight_total, metaToday.layer_count], [0.4, 95.76, 190]);
+  assert.deepEqual(
+    Object.keys(metaOld).sort(),
+    ['estimated_time', 'filament_total', 'filename', 'first_layer_bed_temp', 'first_layer_extr_temp', 'first_layer_height', 'layer_height',
+      'modified', 'object_height', 'size', 'slicer', 'slicer_version', 'thumbnails'],
+  );
 
   // Listings: 2020 never had .thumbs; today's clients list it (Mainsail reads it).
   await s.server.services.files.settled();
@@ -115,10 +130,20 @@ test('the same changes, each client in its own dialect', async () => {
   const again = await today.call('server.files.copy', { source: 'gcodes/parts/benchy.gcode', dest: 'gcodes/copy.gcode' });
   assert.equal(again.action, 'modify_file', 'a copy onto an existing file');
 
-  // metascan parses again and answers the metadata in the caller's dialect, over both transports.
+  // metascan parses again and answers the metadata in the caller's dialect, over both transports;
+  // every client hears of it as of an upload.
+  from = [old.notifications.length, today.notifications.length];
   const scanned = await today.call('server.files.metascan', { filename: 'copy.gcode' });
   assert.equal(scanned.filename, 'copy.gcode');
   assert.equal(typeof scanned.modified, 'number');
+  // (The copy's own parse may be heard too: this parse is the one with the reply's uuid.)
+  const isScan = (p: unknown) => (p as J[] | undefined)?.[0]?.uuid === scanned.uuid;
+  const isCopy = (p: unknown) => (p as J[] | undefined)?.[0]?.filename === 'copy.gcode';
+  const [heardOld] = await Promise.all([
+    old.waitFor('notify_metadata_update', isCopy, 5000, from[0]),
+    today.waitFor('notify_metadata_update', isScan, 5000, from[1]),
+  ]);
+  assert.match((heardOld.params![0] as J).modified, CTIME);
   assert.match((await s.http('POST', '/server/files/metascan?filename=copy.gcode')).body.result.modified, CTIME);
   assert.equal((await s.http('GET', '/server/files/metascan?filename=nope.gcode')).status, 404);
 

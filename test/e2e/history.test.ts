@@ -3,12 +3,14 @@
 // list filters, delete and reset, notify_history_changed, and what a restart does to a job.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startStack, type Stack } from '../helpers/testStack.js';
 import { RpcError, type RpcClient } from '../helpers/rpcClient.js';
 import { startServer } from '../../src/server.js';
 import type { HistoryJob } from '../../src/actors/history.actor.js';
+import { sample } from '../helpers/gcodeSamples.js';
+import { identify } from '../helpers/clientReplay.js';
 
 let s: Stack;
 let ws: RpcClient;
@@ -164,6 +166,45 @@ test('reset_totals returns the last totals and zeroes them; delete one job, then
   // Totals are independent of the entries.
   assert.equal((await ws.call('server.history.totals')).job_totals.total_jobs, 0);
   await assert.rejects(ws.call('server.history.delete_job', {}), (e: unknown) => e instanceof RpcError && e.code === -32602);
+});
+
+test('a job carries the file\'s metadata as Moonraker stores it; the file\'s metadata names the job', async () => {
+  // A real PrusaSlicer header (thumbnails, banner) and config footer around a short print.
+  const sign = readFileSync(sample('prusaslicer-2.7.4_plant-sign.gcode'));
+  const body = Buffer.from(extrudingGcode(30));
+  // 9778 and 534234: the sample's gcode_start_byte and gcode_end_byte (golden test).
+  writeFileSync(join(s.gcodesPath, 'sign.gcode'), Buffer.concat([sign.subarray(0, 9779), body, sign.subarray(534234)]));
+  const since = ws.notifications.length;
+  await ws.call('printer.print.start', { filename: 'sign.gcode' });
+  const added = jobOf(await historyEvent('added', 'sign.gcode', since));
+  const m = added.metadata as Record<string, unknown> & { thumbnails: Array<Record<string, unknown>> };
+  assert.equal(m.slicer, 'PrusaSlicer');
+  assert.equal(m.estimated_time, 1634);
+  assert.equal(m.filament_weight_total, 4.91);
+  assert.equal(m.gcode_start_byte, 9778);
+  assert.ok(!('print_start_time' in m) && !('job_id' in m) && !('filename' in m), 'the file\'s own print fields are not copied into the job');
+  assert.deepEqual(m.thumbnails.map((t) => t.relative_path), ['.thumbs/sign-32x32.png', '.thumbs/sign-16x16.png', '.thumbs/sign-220x124.png']);
+  for (const t of m.thumbnails) {
+    assert.deepEqual(Object.keys(t).sort(), ['height', 'relative_path', 'size', 'width'], 'no inline data');
+    assert.equal(statSync(join(s.gcodesPath, t.relative_path as string)).size, t.size);
+  }
+  // Written before the job is announced: a client that reloads the file sees the job at once.
+  const today = await s.ws();
+  await identify(today, 'mainsail', 'web', '2.18.2');
+  const meta = await today.call('server.files.metadata', { filename: 'sign.gcode' });
+  assert.equal(meta.print_start_time, added.start_time);
+  assert.equal(meta.job_id, added.job_id);
+
+  await ws.call('printer.print.cancel');
+  const done = jobOf(await historyEvent('finished', 'sign.gcode', since));
+  assert.equal(done.metadata.slicer, 'PrusaSlicer');
+  assert.equal(done.exists, true);
+  assert.deepEqual((await ws.call('server.history.get_job', { uid: done.job_id })).job.metadata, done.metadata);
+  // Leave the history as the next test expects it: empty, totals zero.
+  await ws.call('server.history.delete_job', { all: true });
+  await ws.call('server.history.reset_totals');
+  // The cancel turned the heaters off; the next print extrudes.
+  await ws.call('printer.gcode.script', { script: 'M109 S200' });
 });
 
 test('a restart mid-print: the entry is interrupted at startup, taken up again while the print goes on, and stays interrupted if it does not', async () => {

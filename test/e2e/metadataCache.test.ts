@@ -55,7 +55,7 @@ test('a restart reads the cache instead of parsing; a changed or deleted file is
   writeFileSync(join(gcodes, 'b.gcode'), readFileSync(sample('kirimoto-3.0.gcode')));
   const meta = async (f: string) => (await fetch(`${server.url}/server/files/metadata?filename=${f}`)).json() as Promise<{ result: { slicer: string } }>;
   assert.equal((await meta('a.gcode')).result.slicer, 'Cura');
-  assert.equal((await meta('b.gcode')).result.slicer, 'KiriMoto');
+  assert.equal((await meta('b.gcode')).result.slicer, 'Kiri:Moto');
   await eventually(() => server.services.database.keys(METADATA_NAMESPACE).includes('b.gcode'), 5000, 'b cached');
   await server.close();
 

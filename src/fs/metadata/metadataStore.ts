@@ -13,8 +13,11 @@ import { moveThumbnails, removeThumbnails } from './thumbnailFiles.js';
 const log = getLogger('metadata');
 
 export const METADATA_NAMESPACE = 'gcode_metadata';
-/** Bumped when the parser learns something new, so cached entries are read again (2: thumbnail files). */
-export const PARSER_VERSION = 2;
+/**
+ * Bumped when the parser learns something new, so cached entries are read again (2: thumbnail
+ * files; 3: today's Moonraker fields, gcode_start_byte and the rest).
+ */
+export const PARSER_VERSION = 3;
 
 export const GCODE_EXTENSIONS = ['.gcode', '.g', '.gco'];
 export const isGcodeFile = (name: string) => {
@@ -73,11 +76,14 @@ export class GcodeMetadataStore {
     return job;
   }
 
-  /** Parses `rel` again even if its cache entry is current (server.files.metascan). */
+  /**
+   * Parses `rel` again even if its cache entry is current (server.files.metascan); clients hear of
+   * the result as of an upload's (notify_metadata_update).
+   */
   async rescan(rel: string, abs: string, st: { size: number; modified: number }): Promise<StoredMetadata | undefined> {
     const running = this.running.get(rel);
     if (running) await running.catch(() => undefined);
-    const job = this.parse(rel, abs, st, false).finally(() => this.running.delete(rel));
+    const job = this.parse(rel, abs, st, true).finally(() => this.running.delete(rel));
     this.running.set(rel, job);
     return job;
   }
@@ -92,18 +98,29 @@ export class GcodeMetadataStore {
     let meta: StoredMetadata;
     try {
       const r = await this.pool.parse(abs);
-      meta = { size: r.size, modified: r.modified, ...r.metadata };
+      // No print of this version of the file yet: the history sets both when one starts.
+      meta = { size: r.size, modified: r.modified, ...r.metadata, print_start_time: null, job_id: null };
     } catch (err) {
       if (err instanceof MetadataFileError && (err.code === 'ENOENT' || err.code === 'EISDIR' || err.code === 'ENOTDIR')) return undefined;
       if (!(err instanceof MetadataFileError)) throw err;
       // A file we cannot read or parse in time still gets the basics.
       log.warn(`metadata of ${rel}: ${err.message}`);
-      meta = { size: st.size, modified: st.modified, slicer: 'Unknown' };
+      meta = { size: st.size, modified: st.modified, slicer: 'Unknown', print_start_time: null, job_id: null };
     }
     const record: CacheRecord = { ...meta, parser: PARSER_VERSION };
     await this.db.putAsync(METADATA_NAMESPACE, rel, record);
     if (notify) this.updated(rel, meta);
     return meta;
+  }
+
+  /**
+   * A print of `rel` started (history job `jobId`): its cached metadata records when and which
+   * job, as Moonraker's does, until the file changes and is parsed again.
+   */
+  async markPrinted(rel: string, printStartTime: number, jobId: string): Promise<void> {
+    const rec = this.read(rel);
+    if (!rec) return;
+    await this.db.putAsync(METADATA_NAMESPACE, rel, { ...rec, print_start_time: printStartTime, job_id: jobId });
   }
 
   /** Drops the entry of `rel` and deletes its thumbnail files. */

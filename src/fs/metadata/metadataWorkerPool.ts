@@ -9,6 +9,8 @@ const log = getLogger('metadata');
 
 /** Moonraker's default_metadata_parser_timeout. */
 const DEFAULT_TIMEOUT_MS = 20_000;
+/** With object processing the whole file is read twice and written once: Moonraker's 300 s then. */
+export const OBJECT_PROCESSING_TIMEOUT_MS = 300_000;
 
 interface Job {
   path: string;
@@ -46,7 +48,11 @@ export class MetadataWorkerPool {
   private nextId = 1;
   private closed = false;
 
-  constructor(private readonly timeoutMs = DEFAULT_TIMEOUT_MS) {}
+  constructor(
+    private readonly timeoutMs = DEFAULT_TIMEOUT_MS,
+    /** [file_manager] enable_object_processing. */
+    private readonly processObjects = false,
+  ) {}
 
   /** Extracts the metadata of the file at `path` (absolute). */
   parse(path: string): Promise<WorkerResult> {
@@ -109,7 +115,7 @@ export class MetadataWorkerPool {
     }, this.timeoutMs);
     timer.unref();
     this.current = { ...job, id, timer };
-    this.ensureWorker().postMessage({ id, path: job.path } satisfies WorkerRequest);
+    this.ensureWorker().postMessage({ id, path: job.path, processObjects: this.processObjects } satisfies WorkerRequest);
   }
 
   private replaceWorkerQuietly(): void {

@@ -17,7 +17,7 @@ export async function writeThumbnails(gcodePath: string, thumbs: Thumbnail[]): P
   return Promise.all(
     thumbs.map(async (t): Promise<StoredThumbnail> => {
       if (!made) return t;
-      const relative_path = `${THUMBS_DIR}/${stem}-${t.width}x${t.height}.${t.format}`;
+      const relative_path = `${THUMBS_DIR}/${stem}-${t.miniature ? '32x32' : `${t.width}x${t.height}`}.${t.format}`;
       const bytes = Buffer.from(t.data, 'base64');
       try {
         await writeFile(join(dirname(gcodePath), relative_path), bytes);
