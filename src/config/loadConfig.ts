@@ -68,13 +68,14 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
     out[sectionName] = values;
   }
   for (const section of sections.values()) {
-    const known = schema[section.name];
+    // Section and option names come from the file: `[constructor]` is unknown, not Object's.
+    const known = Object.hasOwn(schema, section.name) ? schema[section.name] : undefined;
     if (!known) {
       warnings.push(`${sourceName}:${section.line}: unknown section [${section.name}] ignored`);
       continue;
     }
     for (const [optName, v] of section.options) {
-      if (!(optName in known)) {
+      if (!Object.hasOwn(known, optName)) {
         warnings.push(`${sourceName}:${v.line}: unknown option "${optName}" in [${section.name}] ignored`);
       }
     }

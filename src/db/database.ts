@@ -10,6 +10,7 @@ import { closeSync, copyFileSync, mkdirSync, openSync, readSync, renameSync, rmS
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ApiError } from '../transport/apiError.js';
+import { isPrototypeName } from '../transport/clientJson.js';
 
 export type ItemKey = string | string[];
 
@@ -19,21 +20,31 @@ export type ItemKey = string | string[];
  */
 const MAX_KEY_PART_BYTES = 512;
 
-/** `key` comes from clients as any JSON value: only a string or a list of strings and numbers is a key. */
+/**
+ * `key` comes from clients as any JSON value: only a string or a list of strings and numbers is a
+ * key. Its parts become property names inside a stored record, so the names that lead to a
+ * prototype (`a.__proto__.x` would write into Object.prototype for the whole process) are refused.
+ */
 export function splitKey(key: ItemKey): string[] {
   const valid = typeof key === 'string' || (Array.isArray(key) && key.every((p) => typeof p === 'string' || typeof p === 'number'));
   const parts = !valid ? [] : Array.isArray(key) ? key.map(String) : key.split('.');
   if (parts.length === 0 || parts.some((p) => p === '' || Buffer.byteLength(p) > MAX_KEY_PART_BYTES)) {
     throw new ApiError(400, `Invalid key: ${JSON.stringify(key)?.slice(0, 100)}`);
   }
+  const bad = parts.find(isPrototypeName);
+  if (bad !== undefined) throw new ApiError(400, `Invalid key: "${bad}" is not allowed as a key name`);
   return parts;
 }
 
-/** The namespace part of a key, checked like the key's parts. */
+/** The namespace part of a key, checked like the key's parts (it names a record in replies). */
 function checkNamespace(ns: string): string {
   if (Buffer.byteLength(ns) > MAX_KEY_PART_BYTES) throw new ApiError(400, `Namespace name longer than ${MAX_KEY_PART_BYTES} bytes`);
+  if (isPrototypeName(ns)) throw new ApiError(400, `Invalid namespace: "${ns}" is not allowed as a namespace name`);
   return ns;
 }
+
+/** A record's own entry `name`, never one inherited from a prototype. */
+const own = (record: Record<string, unknown>, name: string): unknown => (Object.hasOwn(record, name) ? record[name] : undefined);
 
 const keyText = (parts: string[]) => parts.join('.');
 
@@ -158,7 +169,8 @@ export class Database {
   namespace(ns: string): Record<string, unknown> {
     checkNamespace(ns);
     const out: Record<string, unknown> = {};
-    for (const { key, value } of this.db.getRange({ start: [ns, ''], end: [ns, '\uffff'] })) out[key[1]] = value;
+    // Keys stored before prototype names were refused are skipped rather than assigned.
+    for (const { key, value } of this.db.getRange({ start: [ns, ''], end: [ns, '\uffff'] })) if (!isPrototypeName(key[1])) out[key[1]] = value;
     return out;
   }
 
@@ -172,7 +184,7 @@ export class Database {
     const parts = splitKey(key);
     let value: unknown = this.db.get([ns, parts[0]!]);
     for (const p of parts.slice(1)) {
-      value = isRecord(value) ? value[p] : undefined;
+      value = isRecord(value) ? own(value, p) : undefined;
     }
     if (value === undefined) throw new ApiError(404, `Key '${keyText(parts)}' in namespace '${ns}' not found`);
     return value;
@@ -193,7 +205,7 @@ export class Database {
       const record = isRecord(current) ? structuredClone(current) : {};
       let cursor = record;
       for (const p of parts.slice(1, -1)) {
-        if (!isRecord(cursor[p])) cursor[p] = {};
+        if (!isRecord(own(cursor, p))) cursor[p] = {};
         cursor = cursor[p] as Record<string, unknown>;
       }
       cursor[parts.at(-1)!] = value;
@@ -216,9 +228,12 @@ export class Database {
       }
       const record = isRecord(current) ? structuredClone(current) : undefined;
       let cursor: Record<string, unknown> | undefined = record;
-      for (const p of parts.slice(1, -1)) cursor = cursor && isRecord(cursor[p]) ? (cursor[p]) : undefined;
+      for (const p of parts.slice(1, -1)) {
+        const next = cursor ? own(cursor, p) : undefined;
+        cursor = isRecord(next) ? next : undefined;
+      }
       const last = parts.at(-1)!;
-      if (!cursor || !(last in cursor)) throw new ApiError(404, `Key '${keyText(parts)}' in namespace '${ns}' not found`);
+      if (!cursor || !Object.hasOwn(cursor, last)) throw new ApiError(404, `Key '${keyText(parts)}' in namespace '${ns}' not found`);
       const removed = cursor[last];
       delete cursor[last];
       this.db.putSync([ns, top], record);
