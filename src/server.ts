@@ -117,6 +117,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
   const subscriptions = new StatusSubscriptions(klippy);
   const connections = new ConnectionRegistry();
   const database = new Database(dirs.database);
+  config.warnings.push(...database.startupWarnings);
   const printJob = new PrintJobTracker(klippy, subscriptions, { inspect: inspection.inspector('printJob') });
   const files = new FileManager({
     config,

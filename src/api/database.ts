@@ -66,10 +66,13 @@ export function databaseEndpoints(s: Services): Endpoint[] {
       description: 'Stores an item; nested keys create their parents',
       http: { verbs: ['POST'], path: '/server/database/item' },
       params: { namespace: param.string({ required: true }), key: keyParam(true), value: param.any() },
-      handler: ({ namespace, key, value }) => {
+      handler: async ({ namespace, key, value }) => {
         writable(namespace);
         if (value === undefined) throw new ApiError(400, 'Missing argument "value"', -32602);
-        return { namespace, key, value: db.put(namespace, key as ItemKey, value) };
+        const stored = db.put(namespace, key as ItemKey, value);
+        // Acknowledged only once on the disk.
+        await db.flushed();
+        return { namespace, key, value: stored };
       },
     }),
     rpc({
@@ -77,9 +80,11 @@ export function databaseEndpoints(s: Services): Endpoint[] {
       description: 'Removes an item and returns it',
       http: { verbs: ['DELETE'], path: '/server/database/item' },
       params: { namespace: param.string({ required: true }), key: keyParam(true) },
-      handler: ({ namespace, key }) => {
+      handler: async ({ namespace, key }) => {
         writable(namespace);
-        return { namespace, key, value: db.delete(namespace, key as ItemKey) };
+        const removed = db.delete(namespace, key as ItemKey);
+        await db.flushed();
+        return { namespace, key, value: removed };
       },
     }),
     rpc({
@@ -101,7 +106,7 @@ export function databaseEndpoints(s: Services): Endpoint[] {
         notWhilePrinting('back up the database');
         mkdirSync(backupDir, { recursive: true });
         const path = join(backupDir, backupName(filename ?? `lmdb-backup-${timespec()}.mdb`));
-        rmSync(path, { force: true });
+        // An existing backup of that name is replaced in one rename, once the new one is whole.
         await db.backup(path);
         return { backup_path: path };
       },

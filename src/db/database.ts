@@ -6,11 +6,15 @@
 // Each top-level key of a namespace is one record; a dotted key (`a.b.c`) reads or writes inside
 // that record's JSON value, in one transaction.
 import { open, type Database as LmdbDatabase, type RootDatabase } from 'lmdb';
-import { closeSync, copyFileSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, statfsSync } from 'node:fs';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { ApiError } from '../transport/apiError.js';
 import { isPrototypeName } from '../transport/clientJson.js';
+import { durableReplace, probeNamespaces, storeFileProblem } from './storeFile.js';
+import { getLogger } from '../logger.js';
+
+const log = getLogger('database');
 
 export type ItemKey = string | string[];
 
@@ -48,42 +52,31 @@ const own = (record: Record<string, unknown>, name: string): unknown => (Object.
 
 const keyText = (parts: string[]) => parts.join('.');
 
-/**
- * LMDB's first meta page holds this magic number right after the page header, whose size
- * differs between LMDB versions (16 bytes in 0.9, 24 in the build lmdb-js ships).
- */
-const LMDB_MAGIC = 0xbeefc0de;
+/** A hidden scratch folder beside `file` (backup listings skip names that start with a dot). */
+const scratchFor = (file: string) => join(dirname(file), `.${basename(file)}.partial`);
 
-function hasLmdbMagic(file: string): boolean {
-  const buf = Buffer.alloc(64);
-  const fd = openSync(file, 'r');
-  try {
-    if (readSync(fd, buf, 0, 64, 0) < 64) return false;
-  } finally {
-    closeSync(fd);
+/**
+ * A failed write to the store's disk as the client's answer: 507 when the disk is full. LMDB
+ * reports a short write as EIO, so EIO counts as a full disk when the folder has no room left.
+ */
+function storeWriteError(err: unknown, folder: string): ApiError | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  const full = () => new ApiError(507, 'Database write failed: no space left on the device');
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 28 || code === 122) return full();
+  if (code === 'EIO' || code === 5) {
+    try {
+      const fs = statfsSync(folder);
+      if (fs.bavail * fs.bsize < LOW_SPACE_BYTES) return full();
+    } catch {
+      /* the folder itself is unreadable: report the original error */
+    }
   }
-  return [16, 24, 32].some((offset) => buf.readUInt32LE(offset) === LMDB_MAGIC);
+  return undefined;
 }
 
-/**
- * Opens a candidate store in a throwaway process and lists its namespaces. lmdb's native code
- * can crash the whole process on a damaged file, and a restore must never take the server down.
- */
-function probeNamespaces(dir: string): string[] {
-  const lmdbUrl = import.meta.resolve('lmdb');
-  const code = `
-    const { open } = await import(${JSON.stringify(lmdbUrl)});
-    const root = open({ path: ${JSON.stringify(dir)}, maxDbs: 8, encoding: 'json', readOnly: false });
-    const items = root.openDB({ name: 'items', encoding: 'json' });
-    const seen = new Set();
-    // Reading every value, not just the keys, finds damaged data pages before we trust them.
-    for (const { key } of items.getRange({})) if (Array.isArray(key)) seen.add(String(key[0]));
-    process.stdout.write(JSON.stringify([...seen]));
-    await root.close();`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', timeout: 30_000 });
-  if (r.status !== 0) throw new Error(r.signal ? `the file crashed the database reader (${r.signal})` : r.stderr.trim().split('\n').pop() ?? 'unreadable');
-  return JSON.parse(r.stdout) as string[];
-}
+/** Below this much free space a failed commit is put down to a full disk. */
+const LOW_SPACE_BYTES = 4 * 1024 * 1024;
+
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export class Database {
@@ -96,9 +89,47 @@ export class Database {
   /** Set while the LMDB environment is closed to be swapped for a compacted or restored one. */
   private swapping: Promise<void> | undefined;
 
+  /** Problems found when the store was opened (a damaged file moved aside), for server.info. */
+  readonly startupWarnings: string[] = [];
+
   constructor(readonly path: string) {
     mkdirSync(path, { recursive: true });
+    this.recoverOnOpen();
     this.openEnv();
+  }
+
+  /**
+   * Before LMDB maps the file: removes what a killed backup, compaction or restore left behind,
+   * and moves a damaged data file aside (kept, never deleted) instead of letting LMDB crash the
+   * process on it at every start or take a 0-byte file for an empty store.
+   */
+  private recoverOnOpen(): void {
+    rmSync(this.restoreScratch, { recursive: true, force: true });
+    rmSync(this.compactFile, { force: true });
+    rmSync(scratchFor(this.compactFile), { recursive: true, force: true });
+    if (!existsSync(this.dataFile)) return;
+    const problem = storeFileProblem(this.dataFile);
+    if (problem === undefined) return;
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const aside = `${this.dataFile}.damaged-${stamp}`;
+    renameSync(this.dataFile, aside);
+    rmSync(join(this.path, 'lock.mdb'), { force: true });
+    const warning =
+      `The database file could not be opened (${problem}); it was moved aside to ` +
+      `database/${basename(aside)} and the server starts with an empty database. ` +
+      'Restore a backup with server.database.restore.';
+    log.error(warning);
+    this.startupWarnings.push(warning);
+  }
+
+  /** Where a restore prepares its file. No extension: lmdb-js reads "x.restore" as a single-file store. */
+  private get restoreScratch(): string {
+    return `${this.path}-restore`;
+  }
+
+  /** Where a compaction writes the compacted copy before it replaces the data file. */
+  private get compactFile(): string {
+    return join(this.path, 'data.mdb.compact');
   }
 
   /**
@@ -122,12 +153,12 @@ export class Database {
   }
 
   /** Closes the environment, lets `replace` change its file, and opens it again. */
-  private async swap(replace: () => void): Promise<void> {
+  private async swap(replace: () => Promise<void>): Promise<void> {
     let done!: () => void;
     this.swapping = new Promise((resolve) => (done = resolve));
     try {
       await this.root.close();
-      replace();
+      await replace();
     } finally {
       this.openEnv();
       this.swapping = undefined;
@@ -138,6 +169,25 @@ export class Database {
   private openEnv(): void {
     this.root = open({ path: this.path, maxDbs: 8, encoding: 'json' });
     this.items = this.root.openDB<unknown, [string, string]>({ name: 'items', encoding: 'json' });
+  }
+
+  /** One write transaction; a full disk is a 507, as for uploads. */
+  private write<T>(txn: () => T): T {
+    try {
+      return this.db.transactionSync(txn);
+    } catch (err) {
+      throw storeWriteError(err, this.path) ?? err;
+    }
+  }
+
+  /**
+   * Resolves once every write committed so far is flushed to the disk. LMDB commits a
+   * synchronous transaction at once and flushes it on a background thread (lmdb-js's
+   * overlappingSync), so writers that acknowledge a write to a client wait for this first:
+   * an acknowledged write survives a power cut, and the event loop never waits on the disk.
+   */
+  async flushed(): Promise<void> {
+    await this.root.flushed;
   }
 
   /** LMDB keeps everything in one file in the database folder. */
@@ -195,7 +245,7 @@ export class Database {
     checkNamespace(ns);
     if (value === undefined) throw new ApiError(400, 'A value is required');
     const parts = splitKey(key);
-    this.db.transactionSync(() => {
+    this.write(() => {
       const top = parts[0]!;
       if (parts.length === 1) {
         this.db.putSync([ns, top], value);
@@ -218,7 +268,7 @@ export class Database {
   delete(ns: string, key: ItemKey): unknown {
     checkNamespace(ns);
     const parts = splitKey(key);
-    return this.db.transactionSync(() => {
+    return this.write(() => {
       const top = parts[0]!;
       const current = this.db.get([ns, top]);
       if (parts.length === 1) {
@@ -244,28 +294,31 @@ export class Database {
   /** Removes every item of a namespace. */
   clearNamespace(ns: string): void {
     checkNamespace(ns);
-    this.db.transactionSync(() => {
+    this.write(() => {
       for (const key of this.db.getKeys({ start: [ns, ''], end: [ns, '\uffff'] })) this.db.removeSync(key);
     });
   }
 
   /**
-   * A consistent, compacted copy of the whole store in one file at `file`. LMDB copies into a
-   * folder (our store is a folder), so the copy is made in a scratch folder and moved.
+   * A consistent, compacted copy of the whole store in one file at `file`, put in place durably
+   * (a kill leaves the previous file of that name or the complete new one). LMDB copies into a
+   * folder (our store is a folder), so the copy is made in a hidden scratch folder and moved.
    */
   backup(file: string): Promise<void> {
     return this.exclusive(() => this.backupNow(file));
   }
 
   private async backupNow(file: string): Promise<void> {
-    const scratch = `${file}.partial`;
-    rmSync(scratch, { recursive: true, force: true });
-    mkdirSync(scratch, { recursive: true });
+    const scratch = scratchFor(file);
+    await rm(scratch, { recursive: true, force: true });
+    await mkdir(scratch, { recursive: true });
     try {
       await this.root.backup(scratch, true);
-      renameSync(join(scratch, 'data.mdb'), file);
+      await durableReplace(join(scratch, 'data.mdb'), file, dirname(file));
+    } catch (err) {
+      throw storeWriteError(err, dirname(file)) ?? err;
     } finally {
-      rmSync(scratch, { recursive: true, force: true });
+      await rm(scratch, { recursive: true, force: true });
     }
   }
 
@@ -273,41 +326,57 @@ export class Database {
   compact(): Promise<{ previous_size: number; new_size: number }> {
     return this.exclusive(async () => {
       const previous = this.sizeBytes;
-      const tmp = join(this.path, 'data.mdb.compact');
-      await this.backupNow(tmp);
-      await this.swap(() => renameSync(tmp, this.dataFile));
+      await this.backupNow(this.compactFile);
+      await this.swap(() => this.replaceDataFile(this.compactFile));
       return { previous_size: previous, new_size: this.sizeBytes };
     });
   }
 
   /**
-   * Replaces the whole store with a backup made by `backup`. The backup is opened first, in a
-   * scratch folder, so a file that is not a database is refused before anything is replaced.
+   * With the environment closed: the new data file takes the old one's place in one rename.
+   * The lock file goes first: it describes the old file's readers and transactions.
+   */
+  private async replaceDataFile(from: string): Promise<void> {
+    await rm(join(this.path, 'lock.mdb'), { force: true });
+    await durableReplace(from, this.dataFile, this.path);
+  }
+
+  /**
+   * Replaces the whole store with a backup made by `backup`. The backup is copied aside and
+   * checked in a separate process first, so a file that is not a sound database is refused
+   * before anything is replaced; then it takes the store's place in one rename. A kill at any
+   * point leaves the old store or the restored one, whole. The copy and the check run off the
+   * event loop.
    */
   restore(backupFile: string): Promise<string[]> {
     return this.exclusive(() => this.restoreNow(backupFile));
   }
 
   private async restoreNow(backupFile: string): Promise<string[]> {
-    // No extension: lmdb-js would read "x.restore" as a single-file store, not a folder.
-    const scratch = `${this.path}-restore`;
-    rmSync(scratch, { recursive: true, force: true });
-    mkdirSync(scratch, { recursive: true });
+    const scratch = this.restoreScratch;
+    const candidate = join(scratch, 'data.mdb');
+    await rm(scratch, { recursive: true, force: true });
+    await mkdir(scratch, { recursive: true });
     try {
-      if (!hasLmdbMagic(backupFile)) throw new Error('no LMDB header');
-      copyFileSync(backupFile, join(scratch, 'data.mdb'));
-      const namespaces = probeNamespaces(scratch);
-      // A damaged file can open as an empty store; restoring it would silently wipe everything.
-      if (namespaces.length === 0) throw new Error('it holds no data');
-      await this.swap(() => {
-        copyFileSync(join(scratch, 'data.mdb'), this.dataFile);
-        rmSync(join(this.path, 'lock.mdb'), { force: true });
+      const notABackup = (why: string) => new ApiError(400, `Not a database backup: ${why}`);
+      const problem = storeFileProblem(backupFile);
+      if (problem !== undefined) throw notABackup(problem);
+      try {
+        await copyFile(backupFile, candidate);
+      } catch (err) {
+        throw storeWriteError(err, scratch) ?? err;
+      }
+      const namespaces = await probeNamespaces(scratch).catch((err: Error) => {
+        throw notABackup(err.message);
       });
+      // A damaged file can open as an empty store; restoring it would silently wipe everything.
+      if (namespaces.length === 0) throw notABackup('it holds no data');
+      // The probe opened it read-write: its lock file belongs to no one now.
+      await rm(join(scratch, 'lock.mdb'), { force: true });
+      await this.swap(() => this.replaceDataFile(candidate));
       return namespaces;
-    } catch (err) {
-      throw new ApiError(400, `Not a database backup: ${(err as Error).message}`);
     } finally {
-      rmSync(scratch, { recursive: true, force: true });
+      await rm(scratch, { recursive: true, force: true });
     }
   }
 
@@ -325,13 +394,17 @@ export class Database {
    */
   async putAsync(ns: string, topKey: string, value: unknown): Promise<void> {
     await this.swapping;
-    await this.db.put([ns, topKey], value);
+    await this.db.put([ns, topKey], value).catch((err: unknown) => {
+      throw storeWriteError(err, this.path) ?? err;
+    });
   }
 
   /** Removes one top-level item without blocking; absent items are no error. */
   async removeAsync(ns: string, topKey: string): Promise<void> {
     await this.swapping;
-    await this.db.remove([ns, topKey]);
+    await this.db.remove([ns, topKey]).catch((err: unknown) => {
+      throw storeWriteError(err, this.path) ?? err;
+    });
   }
 
   close(): Promise<void> {
