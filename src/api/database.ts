@@ -66,13 +66,11 @@ export function databaseEndpoints(s: Services): Endpoint[] {
       description: 'Stores an item; nested keys create their parents',
       http: { verbs: ['POST'], path: '/server/database/item' },
       params: { namespace: param.string({ required: true }), key: keyParam(true), value: param.any() },
-      handler: async ({ namespace, key, value }) => {
+      handler: ({ namespace, key, value }) => {
         writable(namespace);
         if (value === undefined) throw new ApiError(400, 'Missing argument "value"', -32602);
-        const stored = db.put(namespace, key as ItemKey, value);
-        // Acknowledged only once on the disk.
-        await db.flushed();
-        return { namespace, key, value: stored };
+        // The store's commit returns once the item is on the disk (see DURABLE_COMMITS).
+        return { namespace, key, value: db.put(namespace, key as ItemKey, value) };
       },
     }),
     rpc({
@@ -80,11 +78,9 @@ export function databaseEndpoints(s: Services): Endpoint[] {
       description: 'Removes an item and returns it',
       http: { verbs: ['DELETE'], path: '/server/database/item' },
       params: { namespace: param.string({ required: true }), key: keyParam(true) },
-      handler: async ({ namespace, key }) => {
+      handler: ({ namespace, key }) => {
         writable(namespace);
-        const removed = db.delete(namespace, key as ItemKey);
-        await db.flushed();
-        return { namespace, key, value: removed };
+        return { namespace, key, value: db.delete(namespace, key as ItemKey) };
       },
     }),
     rpc({

@@ -91,7 +91,7 @@ export function webcamEndpoints(s: Services): Endpoint[] {
         aspect_ratio: param.string({ check: (a) => (/^\d+:\d+$/.test(a) ? undefined : 'must look like 16:9') }),
         extra_data: param.object(),
       },
-      handler: async (p) => {
+      handler: (p) => {
         const existing = p.uid !== undefined ? find(p.uid, undefined) : undefined;
         const fields = Object.fromEntries(Object.entries(p).filter(([k, v]) => v !== undefined && k !== 'uid'));
         const name = (fields.name as string | undefined) ?? existing?.name;
@@ -104,7 +104,6 @@ export function webcamEndpoints(s: Services): Endpoint[] {
         const { source: _s, uid: _u, ...base } = existing ?? { ...DEFAULTS, name, stream_url: stream, source: 'database' as const, uid };
         const stored = { ...base, ...fields, name, stream_url: stream };
         db.put(NAMESPACE, [uid], stored);
-        await db.flushed();
         announce();
         return { webcam: normalise(stored, uid)! };
       },
@@ -114,11 +113,10 @@ export function webcamEndpoints(s: Services): Endpoint[] {
       description: 'Removes a webcam',
       http: { verbs: ['DELETE'], path: '/server/webcams/item' },
       params: lookup,
-      handler: async ({ uid, name }) => {
+      handler: ({ uid, name }) => {
         if (uid === undefined && name === undefined) throw new ApiError(400, 'Missing argument "uid"', -32602);
         const cam = find(uid, name);
         db.delete(NAMESPACE, [cam.uid]);
-        await db.flushed();
         announce();
         return { webcam: cam };
       },

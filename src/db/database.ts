@@ -52,6 +52,17 @@ const own = (record: Record<string, unknown>, name: string): unknown => (Object.
 
 const keyText = (parts: string[]) => parts.join('.');
 
+/**
+ * LMDB's own durable commit: a synchronous transaction returns only after its pages and then its
+ * meta page are fsynced, so a write acknowledged to a client survives kill -9 and a power cut.
+ * lmdb-js's default (overlappingSync) lets a commit return before it is flushed and flushes it
+ * later; and its asynchronous commits, which would keep the fsync off the event loop, reported
+ * a full disk only on the console with their promise never settling (seen on a full tmpfs). So
+ * client writes are synchronous, fully synced transactions: an fsync on the event loop once per
+ * write (settings saves: rare).
+ */
+const DURABLE_COMMITS = { overlappingSync: false, noSync: false, noMetaSync: false } as const;
+
 /** A hidden scratch folder beside `file` (backup listings skip names that start with a dot). */
 const scratchFor = (file: string) => join(dirname(file), `.${basename(file)}.partial`);
 
@@ -167,7 +178,7 @@ export class Database {
   }
 
   private openEnv(): void {
-    this.root = open({ path: this.path, maxDbs: 8, encoding: 'json' });
+    this.root = open({ path: this.path, maxDbs: 8, encoding: 'json', ...DURABLE_COMMITS });
     this.items = this.root.openDB<unknown, [string, string]>({ name: 'items', encoding: 'json' });
   }
 
@@ -178,16 +189,6 @@ export class Database {
     } catch (err) {
       throw storeWriteError(err, this.path) ?? err;
     }
-  }
-
-  /**
-   * Resolves once every write committed so far is flushed to the disk. LMDB commits a
-   * synchronous transaction at once and flushes it on a background thread (lmdb-js's
-   * overlappingSync), so writers that acknowledge a write to a client wait for this first:
-   * an acknowledged write survives a power cut, and the event loop never waits on the disk.
-   */
-  async flushed(): Promise<void> {
-    await this.root.flushed;
   }
 
   /** LMDB keeps everything in one file in the database folder. */
@@ -242,53 +243,61 @@ export class Database {
 
   /** Writes one item, creating intermediate objects for a dotted key. Returns the value stored. */
   put(ns: string, key: ItemKey, value: unknown): unknown {
+    const parts = this.checkPut(ns, key, value);
+    this.write(() => this.putInTxn(ns, parts, value));
+    return value;
+  }
+
+  private checkPut(ns: string, key: ItemKey, value: unknown): string[] {
     checkNamespace(ns);
     if (value === undefined) throw new ApiError(400, 'A value is required');
-    const parts = splitKey(key);
-    this.write(() => {
-      const top = parts[0]!;
-      if (parts.length === 1) {
-        this.db.putSync([ns, top], value);
-        return;
-      }
-      const current = this.db.get([ns, top]);
-      const record = isRecord(current) ? structuredClone(current) : {};
-      let cursor = record;
-      for (const p of parts.slice(1, -1)) {
-        if (!isRecord(own(cursor, p))) cursor[p] = {};
-        cursor = cursor[p] as Record<string, unknown>;
-      }
-      cursor[parts.at(-1)!] = value;
-      this.db.putSync([ns, top], record);
-    });
-    return value;
+    return splitKey(key);
+  }
+
+  private putInTxn(ns: string, parts: string[], value: unknown): void {
+    const top = parts[0]!;
+    if (parts.length === 1) {
+      this.db.putSync([ns, top], value);
+      return;
+    }
+    const current = this.db.get([ns, top]);
+    const record = isRecord(current) ? structuredClone(current) : {};
+    let cursor = record;
+    for (const p of parts.slice(1, -1)) {
+      if (!isRecord(own(cursor, p))) cursor[p] = {};
+      cursor = cursor[p] as Record<string, unknown>;
+    }
+    cursor[parts.at(-1)!] = value;
+    this.db.putSync([ns, top], record);
   }
 
   /** Removes one item (or a nested key inside one) and returns what was there. */
   delete(ns: string, key: ItemKey): unknown {
     checkNamespace(ns);
     const parts = splitKey(key);
-    return this.write(() => {
-      const top = parts[0]!;
-      const current = this.db.get([ns, top]);
-      if (parts.length === 1) {
-        if (current === undefined) throw new ApiError(404, `Key '${keyText(parts)}' in namespace '${ns}' not found`);
-        this.db.removeSync([ns, top]);
-        return current;
-      }
-      const record = isRecord(current) ? structuredClone(current) : undefined;
-      let cursor: Record<string, unknown> | undefined = record;
-      for (const p of parts.slice(1, -1)) {
-        const next = cursor ? own(cursor, p) : undefined;
-        cursor = isRecord(next) ? next : undefined;
-      }
-      const last = parts.at(-1)!;
-      if (!cursor || !Object.hasOwn(cursor, last)) throw new ApiError(404, `Key '${keyText(parts)}' in namespace '${ns}' not found`);
-      const removed = cursor[last];
-      delete cursor[last];
-      this.db.putSync([ns, top], record);
-      return removed;
-    });
+    return this.write(() => this.deleteInTxn(ns, parts));
+  }
+
+  private deleteInTxn(ns: string, parts: string[]): unknown {
+    const top = parts[0]!;
+    const current = this.db.get([ns, top]);
+    if (parts.length === 1) {
+      if (current === undefined) throw new ApiError(404, `Key '${keyText(parts)}' in namespace '${ns}' not found`);
+      this.db.removeSync([ns, top]);
+      return current;
+    }
+    const record = isRecord(current) ? structuredClone(current) : undefined;
+    let cursor: Record<string, unknown> | undefined = record;
+    for (const p of parts.slice(1, -1)) {
+      const next = cursor ? own(cursor, p) : undefined;
+      cursor = isRecord(next) ? next : undefined;
+    }
+    const last = parts.at(-1)!;
+    if (!cursor || !Object.hasOwn(cursor, last)) throw new ApiError(404, `Key '${keyText(parts)}' in namespace '${ns}' not found`);
+    const removed = cursor[last];
+    delete cursor[last];
+    this.db.putSync([ns, top], record);
+    return removed;
   }
 
   /** Removes every item of a namespace. */

@@ -91,7 +91,7 @@ export function probeNamespaces(dir: string): Promise<string[]> {
   const lmdbUrl = import.meta.resolve('lmdb');
   const code = `
     const { open } = await import(${JSON.stringify(lmdbUrl)});
-    const root = open({ path: ${JSON.stringify(dir)}, maxDbs: 8, encoding: 'json', readOnly: false });
+    const root = open({ path: ${JSON.stringify(dir)}, maxDbs: 8, encoding: 'json', readOnly: false, overlappingSync: false });
     const items = root.openDB({ name: 'items', encoding: 'json' });
     const seen = new Set();
     // Reading every value, not just the keys, finds damaged data pages before we trust them.
