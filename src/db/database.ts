@@ -200,6 +200,18 @@ export class Database {
     return statSync(this.dataFile).size;
   }
 
+  /**
+   * The records of one namespace, in key order. The range starts at the namespace itself and
+   * ends where the next one begins: an upper bound such as [ns, '\uffff'] left out top-level
+   * keys that sort after it (emoji and every character beyond U+FFFF; found by the fuzz test).
+   */
+  private *entries(ns: string): Generator<{ key: [string, string]; value: unknown }> {
+    for (const entry of this.db.getRange({ start: [ns] as unknown as [string, string] })) {
+      if (entry.key[0] !== ns) return;
+      yield entry;
+    }
+  }
+
   namespaces(): string[] {
     const out: string[] = [];
     let last: string | undefined;
@@ -212,7 +224,7 @@ export class Database {
 
   hasNamespace(ns: string): boolean {
     checkNamespace(ns);
-    for (const _ of this.db.getKeys({ start: [ns, ''], end: [ns, '\uffff'], limit: 1 })) return true;
+    for (const _ of this.entries(ns)) return true;
     return false;
   }
 
@@ -221,7 +233,7 @@ export class Database {
     checkNamespace(ns);
     const out: Record<string, unknown> = {};
     // Keys stored before prototype names were refused are skipped rather than assigned.
-    for (const { key, value } of this.db.getRange({ start: [ns, ''], end: [ns, '\uffff'] })) if (!isPrototypeName(key[1])) out[key[1]] = value;
+    for (const { key, value } of this.entries(ns)) if (!isPrototypeName(key[1])) out[key[1]] = value;
     return out;
   }
 
@@ -304,7 +316,7 @@ export class Database {
   clearNamespace(ns: string): void {
     checkNamespace(ns);
     this.write(() => {
-      for (const key of this.db.getKeys({ start: [ns, ''], end: [ns, '\uffff'] })) this.db.removeSync(key);
+      for (const { key } of [...this.entries(ns)]) this.db.removeSync(key);
     });
   }
 
@@ -393,7 +405,7 @@ export class Database {
   keys(ns: string): string[] {
     checkNamespace(ns);
     const out: string[] = [];
-    for (const key of this.db.getKeys({ start: [ns, ''], end: [ns, '\uffff'] })) out.push(key[1]);
+    for (const { key } of this.entries(ns)) out.push(key[1]);
     return out;
   }
 
