@@ -38,6 +38,10 @@ function timespec(d = new Date()): string {
 export function databaseEndpoints(s: Services): Endpoint[] {
   const db = s.database;
   const backupDir = join(s.paths.data, 'backup', 'database');
+  // Scratch folders of backups a kill interrupted: hidden from the listing, so removed here.
+  if (existsSync(backupDir)) {
+    for (const f of readdirSync(backupDir)) if (f.startsWith('.') && f.endsWith('.partial')) rmSync(join(backupDir, f), { recursive: true, force: true });
+  }
   const backups = () => (existsSync(backupDir) ? readdirSync(backupDir).filter((f) => !f.startsWith('.')).sort() : []);
   const notWhilePrinting = (what: string) => {
     if (s.printJob.state === 'printing' || s.printJob.state === 'paused') throw new ApiError(409, `Cannot ${what} while printing`);

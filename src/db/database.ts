@@ -6,12 +6,12 @@
 // Each top-level key of a namespace is one record; a dotted key (`a.b.c`) reads or writes inside
 // that record's JSON value, in one transaction.
 import { open, type Database as LmdbDatabase, type RootDatabase } from 'lmdb';
-import { existsSync, mkdirSync, renameSync, rmSync, statSync, statfsSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ApiError } from '../transport/apiError.js';
 import { isPrototypeName } from '../transport/clientJson.js';
-import { durableReplace, probeNamespaces, storeFileProblem } from './storeFile.js';
+import { durableReplace, probeNamespaces, probeProblemSync, storeFileProblem } from './storeFile.js';
 import { getLogger } from '../logger.js';
 
 const log = getLogger('database');
@@ -63,6 +63,14 @@ const keyText = (parts: string[]) => parts.join('.');
  */
 const DURABLE_COMMITS = { overlappingSync: false, noSync: false, noMetaSync: false } as const;
 
+/**
+ * LMDB's errors that mean the data file itself is damaged or not an LMDB file of this build
+ * (MDB_PAGE_NOTFOUND, MDB_CORRUPTED, MDB_VERSION_MISMATCH, MDB_INVALID), as opposed to the
+ * folder being unreadable, which moving the file would not help.
+ */
+const LMDB_DATA_ERRORS = new Set([-30797, -30796, -30794, -30793]);
+const isLmdbDataError = (err: unknown) => LMDB_DATA_ERRORS.has((err as { code?: unknown } | null)?.code as number);
+
 /** A hidden scratch folder beside `file` (backup listings skip names that start with a dot). */
 const scratchFor = (file: string) => join(dirname(file), `.${basename(file)}.partial`);
 
@@ -106,7 +114,14 @@ export class Database {
   constructor(readonly path: string) {
     mkdirSync(path, { recursive: true });
     this.recoverOnOpen();
-    this.openEnv();
+    try {
+      this.openEnv();
+    } catch (err) {
+      // A file that passed the checks but that LMDB itself calls damaged or foreign.
+      if (!isLmdbDataError(err)) throw err;
+      this.moveAside((err as Error).message);
+      this.openEnv();
+    }
   }
 
   /**
@@ -120,7 +135,26 @@ export class Database {
     rmSync(scratchFor(this.compactFile), { recursive: true, force: true });
     if (!existsSync(this.dataFile)) return;
     const problem = storeFileProblem(this.dataFile);
-    if (problem === undefined) return;
+    if (problem !== undefined) {
+      this.moveAside(problem);
+      return;
+    }
+    // After a crash (no mark left by close), LMDB's own reading is tried first in a throwaway
+    // process: a file that passes the checks above can still crash LMDB's native code.
+    if (!existsSync(this.cleanMark)) {
+      const crashed = probeProblemSync(this.path);
+      if (crashed !== undefined) this.moveAside(crashed);
+    }
+    rmSync(this.cleanMark, { force: true });
+  }
+
+  /** Present only while the store is closed after a clean close (see recoverOnOpen). */
+  private get cleanMark(): string {
+    return join(this.path, 'closed-cleanly');
+  }
+
+  /** Keeps a data file that cannot be opened beside the store, and says so loudly. */
+  private moveAside(problem: string): void {
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const aside = `${this.dataFile}.damaged-${stamp}`;
     renameSync(this.dataFile, aside);
@@ -428,7 +462,8 @@ export class Database {
     });
   }
 
-  close(): Promise<void> {
-    return this.root.close();
+  async close(): Promise<void> {
+    await this.root.close();
+    writeFileSync(this.cleanMark, '');
   }
 }

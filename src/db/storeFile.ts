@@ -5,14 +5,18 @@
 // for a new, empty store. Both are caught here before LMDB sees the file.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open as openFile, rename } from 'node:fs/promises';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 
 /** LMDB's meta pages start with this magic number, right after the page header. */
 const LMDB_MAGIC = 0xbeefc0de;
 /** Page header sizes of the LMDB builds we may meet (0.9: 16 bytes; lmdb-js's build: 24). */
 const HEADER_SIZES = [16, 24, 32];
 
+/** The data format version lmdb-js's LMDB writes; another one crashed the process (SIGSEGV) on open. */
+const LMDB_DATA_VERSIONS = new Set([1, 2]);
+
 interface Meta {
+  version: number;
   pageSize: number;
   lastPage: bigint;
   txnId: bigint;
@@ -27,7 +31,7 @@ function readMeta(buf: Buffer, at: number): Meta | undefined {
   for (const h of HEADER_SIZES) {
     const m = at + h;
     if (m + 136 > buf.length || buf.readUInt32LE(m) !== LMDB_MAGIC) continue;
-    return { pageSize: buf.readUInt32LE(m + 24), lastPage: buf.readBigUInt64LE(m + 120), txnId: buf.readBigUInt64LE(m + 128) };
+    return { version: buf.readUInt32LE(m + 4), pageSize: buf.readUInt32LE(m + 24), lastPage: buf.readBigUInt64LE(m + 120), txnId: buf.readBigUInt64LE(m + 128) };
   }
   return undefined;
 }
@@ -45,6 +49,7 @@ export function storeFileProblem(file: string): string | undefined {
     readSync(fd, head, 0, head.length, 0);
     const first = readMeta(head, 0);
     if (!first) return 'no LMDB header';
+    if (!LMDB_DATA_VERSIONS.has(first.version)) return `unknown LMDB format version ${first.version}`;
     const ps = first.pageSize;
     if (ps < 512 || ps > 65536 || (ps & (ps - 1)) !== 0) return 'invalid page size in the header';
     if (size < 2 * ps) return `the file is cut short (${size} bytes)`;
@@ -87,9 +92,9 @@ export async function durableReplace(from: string, to: string, folder: string): 
  * start may take the server down. Asynchronous: reading a large store takes a while, and the
  * event loop keeps serving meanwhile.
  */
-export function probeNamespaces(dir: string): Promise<string[]> {
+function probeCode(dir: string): string {
   const lmdbUrl = import.meta.resolve('lmdb');
-  const code = `
+  return `
     const { open } = await import(${JSON.stringify(lmdbUrl)});
     const root = open({ path: ${JSON.stringify(dir)}, maxDbs: 8, encoding: 'json', readOnly: false, overlappingSync: false });
     const items = root.openDB({ name: 'items', encoding: 'json' });
@@ -98,6 +103,10 @@ export function probeNamespaces(dir: string): Promise<string[]> {
     for (const { key } of items.getRange({})) if (Array.isArray(key)) seen.add(String(key[0]));
     process.stdout.write(JSON.stringify([...seen]));
     await root.close();`;
+}
+
+export function probeNamespaces(dir: string): Promise<string[]> {
+  const code = probeCode(dir);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
     let out = '';
@@ -117,4 +126,15 @@ export function probeNamespaces(dir: string): Promise<string[]> {
       }
     });
   });
+}
+
+/**
+ * The same check, synchronously, for the start after a crash: nothing is served yet, and the
+ * store must not be opened in this process before it is known to be sound. Returns the problem
+ * found, or undefined.
+ */
+export function probeProblemSync(dir: string): string | undefined {
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', probeCode(dir)], { stdio: ['ignore', 'ignore', 'ignore'], timeout: 300_000 });
+  if (r.status === 0) return undefined;
+  return r.signal ? `the file crashed the database reader (${r.signal})` : 'the database reader could not read it';
 }

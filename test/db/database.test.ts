@@ -110,6 +110,15 @@ test('a damaged data file is moved aside at open, never mapped: empty, garbage, 
     ['garbage', (f) => writeFileSync(f, Buffer.alloc(64 * 1024, 0x5a))],
     ['cut short', (f) => truncateSync(f, Math.floor(statSync(f).size / 2))],
     ['second meta page gone', (f) => truncateSync(f, 4096)],
+    // LMDB itself crashed the process (SIGSEGV) on a format version it does not know.
+    [
+      'another LMDB format version',
+      (f) => {
+        const b = readFileSync(f);
+        for (const page of [0, 4096]) b.writeUInt32LE(99, page + 28);
+        writeFileSync(f, b);
+      },
+    ],
   ];
   for (const [name, damage] of damages) {
     const dir = join(mkdtempSync(join(tmpdir(), 'db-')), 'database');
@@ -146,5 +155,25 @@ test('leftovers of a killed compaction or restore are removed at open; the store
   assert.equal(existsSync(`${dir}-restore`), false);
   assert.equal(existsSync(join(dir, 'data.mdb.compact')), false);
   assert.equal(reopened.get('ns', 'k'), 'kept');
+  await reopened.close();
+});
+
+test('after a crash, a file sound in shape but with garbage pages is found by a throwaway reader and kept aside', async () => {
+  const { readFileSync, writeFileSync, readdirSync, rmSync: rm } = await import('node:fs');
+  const dir = join(mkdtempSync(join(tmpdir(), 'db-')), 'database');
+  const db = new Database(dir);
+  for (let i = 0; i < 30; i++) db.put('ns', `k${i}`, 'v'.repeat(10_000));
+  await db.close();
+  // Both meta pages and the length intact: only reading the pages shows the damage.
+  const bytes = readFileSync(join(dir, 'data.mdb'));
+  bytes.fill(0xff, 2 * 4096);
+  writeFileSync(join(dir, 'data.mdb'), bytes);
+  // A clean close leaves a mark that spares the next start the full read; a crash leaves none.
+  rm(join(dir, 'closed-cleanly'));
+  const reopened = new Database(dir);
+  assert.match(reopened.startupWarnings[0] ?? '', /could not be opened \(the file crashed the database reader|could not be opened \(the database reader could not read it/);
+  assert.equal(readdirSync(dir).filter((f) => f.startsWith('data.mdb.damaged-')).length, 1);
+  reopened.put('ns', 'fresh', 1);
+  assert.deepEqual(reopened.keys('ns'), ['fresh']);
   await reopened.close();
 });

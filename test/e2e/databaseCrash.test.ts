@@ -49,7 +49,7 @@ async function call(p: ServerProcess, method: string, path: string, body?: unkno
   return { status: res.status, json: await res.json() };
 }
 
-const BULK_ITEMS = 24;
+const BULK_ITEMS = 12;
 const PAD = 'x'.repeat(1024 * 1024);
 
 /**
