@@ -192,7 +192,15 @@ export class Database {
    * under the first one's copy, which crashed the process (found by the fuzz test).
    */
   private exclusive<T>(job: () => Promise<T>): Promise<T> {
-    const run = this.maintenance.then(job, job);
+    // File-system errors name server paths: they go to the log, the client gets their code.
+    const guarded = () =>
+      job().catch((err: unknown) => {
+        if (err instanceof ApiError) throw err;
+        log.error(`database maintenance failed: ${(err as Error).message}`);
+        const code = (err as { code?: unknown } | null)?.code;
+        throw new ApiError(500, `Database maintenance failed${typeof code === 'string' ? ` (${code})` : ''}`);
+      });
+    const run = this.maintenance.then(guarded, guarded);
     this.maintenance = run.catch(() => undefined);
     return run;
   }
