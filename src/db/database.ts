@@ -472,6 +472,11 @@ export class Database {
 
   async close(): Promise<void> {
     await this.root.close();
-    writeFileSync(this.cleanMark, '');
+    try {
+      writeFileSync(this.cleanMark, '');
+    } catch (err) {
+      // Without the mark the next start reads the store in a throwaway process first: slower, not wrong.
+      log.warn(`could not mark the database closed cleanly: ${(err as Error).message}`);
+    }
   }
 }
