@@ -9,7 +9,7 @@ import { open, type Database as LmdbDatabase, type RootDatabase } from 'lmdb';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { ApiError } from '../transport/apiError.js';
+import { ApiError, clientFsError } from '../transport/apiError.js';
 import { isPrototypeName } from '../transport/clientJson.js';
 import { durableReplace, probeNamespaces, probeProblemSync, storeFileProblem } from './storeFile.js';
 import { getLogger } from '../logger.js';
@@ -72,7 +72,7 @@ const LMDB_DATA_ERRORS = new Set([-30797, -30796, -30794, -30793]);
 const isLmdbDataError = (err: unknown) => LMDB_DATA_ERRORS.has((err as { code?: unknown } | null)?.code as number);
 
 /** A hidden scratch folder beside `file` (backup listings skip names that start with a dot). */
-const scratchFor = (file: string) => join(dirname(file), `.${basename(file)}.partial`);
+const scratchFor = (file: string) => join(dirname(file), `.${basename(file).slice(0, 200)}.partial`);
 
 /**
  * A failed write to the store's disk as the client's answer: 507 when the disk is full. LMDB
@@ -196,6 +196,8 @@ export class Database {
     const guarded = () =>
       job().catch((err: unknown) => {
         if (err instanceof ApiError) throw err;
+        const clientError = clientFsError(err);
+        if (clientError) throw clientError;
         log.error(`database maintenance failed: ${(err as Error).message}`);
         const code = (err as { code?: unknown } | null)?.code;
         throw new ApiError(500, `Database maintenance failed${typeof code === 'string' ? ` (${code})` : ''}`);
@@ -422,11 +424,15 @@ export class Database {
     await mkdir(scratch, { recursive: true });
     try {
       const notABackup = (why: string) => new ApiError(400, `Not a database backup: ${why}`);
+      // Deleted since the request was checked (it waited for another backup or restore).
+      const gone = () => new ApiError(404, `Backup file ${basename(backupFile)} not found`);
+      if (!existsSync(backupFile)) throw gone();
       const problem = storeFileProblem(backupFile);
       if (problem !== undefined) throw notABackup(problem);
       try {
         await copyFile(backupFile, candidate);
       } catch (err) {
+        if ((err as { code?: unknown }).code === 'ENOENT' && !existsSync(backupFile)) throw gone();
         throw storeWriteError(err, scratch) ?? err;
       }
       const namespaces = await probeNamespaces(scratch).catch((err: Error) => {

@@ -43,7 +43,9 @@ function readMeta(buf: Buffer, at: number): Meta | undefined {
 export function storeFileProblem(file: string): string | undefined {
   const fd = openSync(file, 'r');
   try {
-    const size = fstatSync(fd).size;
+    const st = fstatSync(fd);
+    if (!st.isFile()) return 'not a file';
+    const size = st.size;
     if (size === 0) return 'the file is empty';
     const head = Buffer.alloc(Math.min(size, 2 * 65536));
     readSync(fd, head, 0, head.length, 0);
