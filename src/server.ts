@@ -142,6 +142,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
   const subscriptions = new StatusSubscriptions(klippy, { inspect: inspection.inspector('statusSubscription') });
   const connections = new ConnectionRegistry(config.server.max_websocket_backlog_total * 1024);
   const database = new Database(dirs.database);
+  config.warnings.push(...database.startupWarnings);
   const printJob = new PrintJobTracker(klippy, subscriptions, { inspect: inspection.inspector('printJob') });
   const files = new FileManager({
     config,

@@ -38,6 +38,10 @@ function timespec(d = new Date()): string {
 export function databaseEndpoints(s: Services): Endpoint[] {
   const db = s.database;
   const backupDir = join(s.paths.data, 'backup', 'database');
+  // Scratch folders of backups a kill interrupted: hidden from the listing, so removed here.
+  if (existsSync(backupDir)) {
+    for (const f of readdirSync(backupDir)) if (f.startsWith('.') && f.endsWith('.partial')) rmSync(join(backupDir, f), { recursive: true, force: true });
+  }
   const backups = () => (existsSync(backupDir) ? readdirSync(backupDir).filter((f) => !f.startsWith('.')).sort() : []);
   const notWhilePrinting = (what: string) => {
     if (s.printJob.jobActive) throw new ApiError(409, `Cannot ${what} while printing`);
@@ -69,6 +73,7 @@ export function databaseEndpoints(s: Services): Endpoint[] {
       handler: ({ namespace, key, value }) => {
         writable(namespace);
         if (value === undefined) throw new ApiError(400, 'Missing argument "value"', -32602);
+        // The store's commit returns once the item is on the disk (see DURABLE_COMMITS).
         return { namespace, key, value: db.put(namespace, key as ItemKey, value) };
       },
     }),
@@ -101,7 +106,7 @@ export function databaseEndpoints(s: Services): Endpoint[] {
         notWhilePrinting('back up the database');
         mkdirSync(backupDir, { recursive: true });
         const path = join(backupDir, backupName(filename ?? `lmdb-backup-${timespec()}.mdb`));
-        rmSync(path, { force: true });
+        // An existing backup of that name is replaced in one rename, once the new one is whole.
         await db.backup(path);
         return { backup_path: path };
       },

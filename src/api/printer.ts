@@ -79,7 +79,7 @@ export function printerEndpoints(s: Services): Endpoint[] {
       .subscribe(HTTP_BROADCAST_SUBSCRIBER, httpSelection, (status, eventtime) =>
         s.connections.broadcast('notify_status_update', [status, eventtime], (c) => !c.hasOwnSubscription),
       )
-      .then((reply) => ({ eventtime: reply.eventtime, status: Object.fromEntries(Object.entries(reply.status).filter(([k]) => k in sel)) }));
+      .then((reply) => ({ eventtime: reply.eventtime, status: Object.fromEntries(Object.entries(reply.status).filter(([k]) => Object.hasOwn(sel, k))) }));
   };
 
   return [

@@ -6,10 +6,15 @@
 // Each top-level key of a namespace is one record; a dotted key (`a.b.c`) reads or writes inside
 // that record's JSON value, in one transaction.
 import { open, type Database as LmdbDatabase, type RootDatabase } from 'lmdb';
-import { closeSync, copyFileSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { ApiError } from '../transport/apiError.js';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { ApiError, clientFsError } from '../transport/apiError.js';
+import { isPrototypeName } from '../transport/clientJson.js';
+import { durableReplace, probeNamespaces, probeProblemSync, storeFileProblem } from './storeFile.js';
+import { getLogger } from '../logger.js';
+
+const log = getLogger('database');
 
 export type ItemKey = string | string[];
 
@@ -19,60 +24,78 @@ export type ItemKey = string | string[];
  */
 const MAX_KEY_PART_BYTES = 512;
 
-/** `key` comes from clients as any JSON value: only a string or a list of strings and numbers is a key. */
+/**
+ * `key` comes from clients as any JSON value: only a string or a list of strings and numbers is a
+ * key. Its parts become property names inside a stored record, so the names that lead to a
+ * prototype (`a.__proto__.x` would write into Object.prototype for the whole process) are refused.
+ */
 export function splitKey(key: ItemKey): string[] {
   const valid = typeof key === 'string' || (Array.isArray(key) && key.every((p) => typeof p === 'string' || typeof p === 'number'));
   const parts = !valid ? [] : Array.isArray(key) ? key.map(String) : key.split('.');
   if (parts.length === 0 || parts.some((p) => p === '' || Buffer.byteLength(p) > MAX_KEY_PART_BYTES)) {
     throw new ApiError(400, `Invalid key: ${JSON.stringify(key)?.slice(0, 100)}`);
   }
+  const bad = parts.find(isPrototypeName);
+  if (bad !== undefined) throw new ApiError(400, `Invalid key: "${bad}" is not allowed as a key name`);
   return parts;
 }
 
-/** The namespace part of a key, checked like the key's parts. */
+/** The namespace part of a key, checked like the key's parts (it names a record in replies). */
 function checkNamespace(ns: string): string {
   if (Buffer.byteLength(ns) > MAX_KEY_PART_BYTES) throw new ApiError(400, `Namespace name longer than ${MAX_KEY_PART_BYTES} bytes`);
+  if (isPrototypeName(ns)) throw new ApiError(400, `Invalid namespace: "${ns}" is not allowed as a namespace name`);
   return ns;
 }
+
+/** A record's own entry `name`, never one inherited from a prototype. */
+const own = (record: Record<string, unknown>, name: string): unknown => (Object.hasOwn(record, name) ? record[name] : undefined);
 
 const keyText = (parts: string[]) => parts.join('.');
 
 /**
- * LMDB's first meta page holds this magic number right after the page header, whose size
- * differs between LMDB versions (16 bytes in 0.9, 24 in the build lmdb-js ships).
+ * LMDB's own durable commit: a synchronous transaction returns only after its pages and then its
+ * meta page are fsynced, so a write acknowledged to a client survives kill -9 and a power cut.
+ * lmdb-js's default (overlappingSync) lets a commit return before it is flushed and flushes it
+ * later; and its asynchronous commits, which would keep the fsync off the event loop, reported
+ * a full disk only on the console with their promise never settling (seen on a full tmpfs). So
+ * client writes are synchronous, fully synced transactions: an fsync on the event loop once per
+ * write (settings saves: rare).
  */
-const LMDB_MAGIC = 0xbeefc0de;
-
-function hasLmdbMagic(file: string): boolean {
-  const buf = Buffer.alloc(64);
-  const fd = openSync(file, 'r');
-  try {
-    if (readSync(fd, buf, 0, 64, 0) < 64) return false;
-  } finally {
-    closeSync(fd);
-  }
-  return [16, 24, 32].some((offset) => buf.readUInt32LE(offset) === LMDB_MAGIC);
-}
+const DURABLE_COMMITS = { overlappingSync: false, noSync: false, noMetaSync: false } as const;
 
 /**
- * Opens a candidate store in a throwaway process and lists its namespaces. lmdb's native code
- * can crash the whole process on a damaged file, and a restore must never take the server down.
+ * LMDB's errors that mean the data file itself is damaged or not an LMDB file of this build
+ * (MDB_PAGE_NOTFOUND, MDB_CORRUPTED, MDB_VERSION_MISMATCH, MDB_INVALID), as opposed to the
+ * folder being unreadable, which moving the file would not help.
  */
-function probeNamespaces(dir: string): string[] {
-  const lmdbUrl = import.meta.resolve('lmdb');
-  const code = `
-    const { open } = await import(${JSON.stringify(lmdbUrl)});
-    const root = open({ path: ${JSON.stringify(dir)}, maxDbs: 8, encoding: 'json', readOnly: false });
-    const items = root.openDB({ name: 'items', encoding: 'json' });
-    const seen = new Set();
-    // Reading every value, not just the keys, finds damaged data pages before we trust them.
-    for (const { key } of items.getRange({})) if (Array.isArray(key)) seen.add(String(key[0]));
-    process.stdout.write(JSON.stringify([...seen]));
-    await root.close();`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', timeout: 30_000 });
-  if (r.status !== 0) throw new Error(r.signal ? `the file crashed the database reader (${r.signal})` : r.stderr.trim().split('\n').pop() ?? 'unreadable');
-  return JSON.parse(r.stdout) as string[];
+const LMDB_DATA_ERRORS = new Set([-30797, -30796, -30794, -30793]);
+const isLmdbDataError = (err: unknown) => LMDB_DATA_ERRORS.has((err as { code?: unknown } | null)?.code as number);
+
+/** A hidden scratch folder beside `file` (backup listings skip names that start with a dot). */
+const scratchFor = (file: string) => join(dirname(file), `.${basename(file).slice(0, 200)}.partial`);
+
+/**
+ * A failed write to the store's disk as the client's answer: 507 when the disk is full. LMDB
+ * reports a short write as EIO, so EIO counts as a full disk when the folder has no room left.
+ */
+function storeWriteError(err: unknown, folder: string): ApiError | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  const full = () => new ApiError(507, 'Database write failed: no space left on the device');
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 28 || code === 122) return full();
+  if (code === 'EIO' || code === 5) {
+    try {
+      const fs = statfsSync(folder);
+      if (fs.bavail * fs.bsize < LOW_SPACE_BYTES) return full();
+    } catch {
+      /* the folder itself is unreadable: report the original error */
+    }
+  }
+  return undefined;
 }
+
+/** Below this much free space a failed commit is put down to a full disk. */
+const LOW_SPACE_BYTES = 4 * 1024 * 1024;
+
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export class Database {
@@ -85,9 +108,73 @@ export class Database {
   /** Set while the LMDB environment is closed to be swapped for a compacted or restored one. */
   private swapping: Promise<void> | undefined;
 
+  /** Problems found when the store was opened (a damaged file moved aside), for server.info. */
+  readonly startupWarnings: string[] = [];
+
   constructor(readonly path: string) {
     mkdirSync(path, { recursive: true });
-    this.openEnv();
+    this.recoverOnOpen();
+    try {
+      this.openEnv();
+    } catch (err) {
+      // A file that passed the checks but that LMDB itself calls damaged or foreign.
+      if (!isLmdbDataError(err)) throw err;
+      this.moveAside((err as Error).message);
+      this.openEnv();
+    }
+  }
+
+  /**
+   * Before LMDB maps the file: removes what a killed backup, compaction or restore left behind,
+   * and moves a damaged data file aside (kept, never deleted) instead of letting LMDB crash the
+   * process on it at every start or take a 0-byte file for an empty store.
+   */
+  private recoverOnOpen(): void {
+    rmSync(this.restoreScratch, { recursive: true, force: true });
+    rmSync(this.compactFile, { force: true });
+    rmSync(scratchFor(this.compactFile), { recursive: true, force: true });
+    if (!existsSync(this.dataFile)) return;
+    const problem = storeFileProblem(this.dataFile);
+    if (problem !== undefined) {
+      this.moveAside(problem);
+      return;
+    }
+    // After a crash (no mark left by close), LMDB's own reading is tried first in a throwaway
+    // process: a file that passes the checks above can still crash LMDB's native code.
+    if (!existsSync(this.cleanMark)) {
+      const crashed = probeProblemSync(this.path);
+      if (crashed !== undefined) this.moveAside(crashed);
+    }
+    rmSync(this.cleanMark, { force: true });
+  }
+
+  /** Present only while the store is closed after a clean close (see recoverOnOpen). */
+  private get cleanMark(): string {
+    return join(this.path, 'closed-cleanly');
+  }
+
+  /** Keeps a data file that cannot be opened beside the store, and says so loudly. */
+  private moveAside(problem: string): void {
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const aside = `${this.dataFile}.damaged-${stamp}`;
+    renameSync(this.dataFile, aside);
+    rmSync(join(this.path, 'lock.mdb'), { force: true });
+    const warning =
+      `The database file could not be opened (${problem}); it was moved aside to ` +
+      `database/${basename(aside)} and the server starts with an empty database. ` +
+      'Restore a backup with server.database.restore.';
+    log.error(warning);
+    this.startupWarnings.push(warning);
+  }
+
+  /** Where a restore prepares its file. No extension: lmdb-js reads "x.restore" as a single-file store. */
+  private get restoreScratch(): string {
+    return `${this.path}-restore`;
+  }
+
+  /** Where a compaction writes the compacted copy before it replaces the data file. */
+  private get compactFile(): string {
+    return join(this.path, 'data.mdb.compact');
   }
 
   /**
@@ -105,18 +192,28 @@ export class Database {
    * under the first one's copy, which crashed the process (found by the fuzz test).
    */
   private exclusive<T>(job: () => Promise<T>): Promise<T> {
-    const run = this.maintenance.then(job, job);
+    // File-system errors name server paths: they go to the log, the client gets their code.
+    const guarded = () =>
+      job().catch((err: unknown) => {
+        if (err instanceof ApiError) throw err;
+        const clientError = clientFsError(err);
+        if (clientError) throw clientError;
+        log.error(`database maintenance failed: ${(err as Error).message}`);
+        const code = (err as { code?: unknown } | null)?.code;
+        throw new ApiError(500, `Database maintenance failed${typeof code === 'string' ? ` (${code})` : ''}`);
+      });
+    const run = this.maintenance.then(guarded, guarded);
     this.maintenance = run.catch(() => undefined);
     return run;
   }
 
   /** Closes the environment, lets `replace` change its file, and opens it again. */
-  private async swap(replace: () => void): Promise<void> {
+  private async swap(replace: () => Promise<void>): Promise<void> {
     let done!: () => void;
     this.swapping = new Promise((resolve) => (done = resolve));
     try {
       await this.root.close();
-      replace();
+      await replace();
     } finally {
       this.openEnv();
       this.swapping = undefined;
@@ -125,8 +222,17 @@ export class Database {
   }
 
   private openEnv(): void {
-    this.root = open({ path: this.path, maxDbs: 8, encoding: 'json' });
+    this.root = open({ path: this.path, maxDbs: 8, encoding: 'json', ...DURABLE_COMMITS });
     this.items = this.root.openDB<unknown, [string, string]>({ name: 'items', encoding: 'json' });
+  }
+
+  /** One write transaction; a full disk is a 507, as for uploads. */
+  private write<T>(txn: () => T): T {
+    try {
+      return this.db.transactionSync(txn);
+    } catch (err) {
+      throw storeWriteError(err, this.path) ?? err;
+    }
   }
 
   /** LMDB keeps everything in one file in the database folder. */
@@ -136,6 +242,18 @@ export class Database {
 
   get sizeBytes(): number {
     return statSync(this.dataFile).size;
+  }
+
+  /**
+   * The records of one namespace, in key order. The range starts at the namespace itself and
+   * ends where the next one begins: an upper bound such as [ns, '\uffff'] left out top-level
+   * keys that sort after it (emoji and every character beyond U+FFFF; found by the fuzz test).
+   */
+  private *entries(ns: string): Generator<{ key: [string, string]; value: unknown }> {
+    for (const entry of this.db.getRange({ start: [ns] as unknown as [string, string] })) {
+      if (entry.key[0] !== ns) return;
+      yield entry;
+    }
   }
 
   namespaces(): string[] {
@@ -150,7 +268,7 @@ export class Database {
 
   hasNamespace(ns: string): boolean {
     checkNamespace(ns);
-    for (const _ of this.db.getKeys({ start: [ns, ''], end: [ns, '\uffff'], limit: 1 })) return true;
+    for (const _ of this.entries(ns)) return true;
     return false;
   }
 
@@ -158,7 +276,8 @@ export class Database {
   namespace(ns: string): Record<string, unknown> {
     checkNamespace(ns);
     const out: Record<string, unknown> = {};
-    for (const { key, value } of this.db.getRange({ start: [ns, ''], end: [ns, '\uffff'] })) out[key[1]] = value;
+    // Keys stored before prototype names were refused are skipped rather than assigned.
+    for (const { key, value } of this.entries(ns)) if (!isPrototypeName(key[1])) out[key[1]] = value;
     return out;
   }
 
@@ -172,7 +291,7 @@ export class Database {
     const parts = splitKey(key);
     let value: unknown = this.db.get([ns, parts[0]!]);
     for (const p of parts.slice(1)) {
-      value = isRecord(value) ? value[p] : undefined;
+      value = isRecord(value) ? own(value, p) : undefined;
     }
     if (value === undefined) throw new ApiError(404, `Key '${keyText(parts)}' in namespace '${ns}' not found`);
     return value;
@@ -180,77 +299,91 @@ export class Database {
 
   /** Writes one item, creating intermediate objects for a dotted key. Returns the value stored. */
   put(ns: string, key: ItemKey, value: unknown): unknown {
+    const parts = this.checkPut(ns, key, value);
+    this.write(() => this.putInTxn(ns, parts, value));
+    return value;
+  }
+
+  private checkPut(ns: string, key: ItemKey, value: unknown): string[] {
     checkNamespace(ns);
     if (value === undefined) throw new ApiError(400, 'A value is required');
-    const parts = splitKey(key);
-    this.db.transactionSync(() => {
-      const top = parts[0]!;
-      if (parts.length === 1) {
-        this.db.putSync([ns, top], value);
-        return;
-      }
-      const current = this.db.get([ns, top]);
-      const record = isRecord(current) ? structuredClone(current) : {};
-      let cursor = record;
-      for (const p of parts.slice(1, -1)) {
-        if (!isRecord(cursor[p])) cursor[p] = {};
-        cursor = cursor[p] as Record<string, unknown>;
-      }
-      cursor[parts.at(-1)!] = value;
-      this.db.putSync([ns, top], record);
-    });
-    return value;
+    return splitKey(key);
+  }
+
+  private putInTxn(ns: string, parts: string[], value: unknown): void {
+    const top = parts[0]!;
+    if (parts.length === 1) {
+      this.db.putSync([ns, top], value);
+      return;
+    }
+    const current = this.db.get([ns, top]);
+    const record = isRecord(current) ? structuredClone(current) : {};
+    let cursor = record;
+    for (const p of parts.slice(1, -1)) {
+      if (!isRecord(own(cursor, p))) cursor[p] = {};
+      cursor = cursor[p] as Record<string, unknown>;
+    }
+    cursor[parts.at(-1)!] = value;
+    this.db.putSync([ns, top], record);
   }
 
   /** Removes one item (or a nested key inside one) and returns what was there. */
   delete(ns: string, key: ItemKey): unknown {
     checkNamespace(ns);
     const parts = splitKey(key);
-    return this.db.transactionSync(() => {
-      const top = parts[0]!;
-      const current = this.db.get([ns, top]);
-      if (parts.length === 1) {
-        if (current === undefined) throw new ApiError(404, `Key '${keyText(parts)}' in namespace '${ns}' not found`);
-        this.db.removeSync([ns, top]);
-        return current;
-      }
-      const record = isRecord(current) ? structuredClone(current) : undefined;
-      let cursor: Record<string, unknown> | undefined = record;
-      for (const p of parts.slice(1, -1)) cursor = cursor && isRecord(cursor[p]) ? (cursor[p]) : undefined;
-      const last = parts.at(-1)!;
-      if (!cursor || !(last in cursor)) throw new ApiError(404, `Key '${keyText(parts)}' in namespace '${ns}' not found`);
-      const removed = cursor[last];
-      delete cursor[last];
-      this.db.putSync([ns, top], record);
-      return removed;
-    });
+    return this.write(() => this.deleteInTxn(ns, parts));
+  }
+
+  private deleteInTxn(ns: string, parts: string[]): unknown {
+    const top = parts[0]!;
+    const current = this.db.get([ns, top]);
+    if (parts.length === 1) {
+      if (current === undefined) throw new ApiError(404, `Key '${keyText(parts)}' in namespace '${ns}' not found`);
+      this.db.removeSync([ns, top]);
+      return current;
+    }
+    const record = isRecord(current) ? structuredClone(current) : undefined;
+    let cursor: Record<string, unknown> | undefined = record;
+    for (const p of parts.slice(1, -1)) {
+      const next = cursor ? own(cursor, p) : undefined;
+      cursor = isRecord(next) ? next : undefined;
+    }
+    const last = parts.at(-1)!;
+    if (!cursor || !Object.hasOwn(cursor, last)) throw new ApiError(404, `Key '${keyText(parts)}' in namespace '${ns}' not found`);
+    const removed = cursor[last];
+    delete cursor[last];
+    this.db.putSync([ns, top], record);
+    return removed;
   }
 
   /** Removes every item of a namespace. */
   clearNamespace(ns: string): void {
     checkNamespace(ns);
-    this.db.transactionSync(() => {
-      for (const key of this.db.getKeys({ start: [ns, ''], end: [ns, '\uffff'] })) this.db.removeSync(key);
+    this.write(() => {
+      for (const { key } of [...this.entries(ns)]) this.db.removeSync(key);
     });
   }
 
   /**
-   * A consistent, compacted copy of the whole store in one file at `file`. LMDB copies into a
-   * folder (our store is a folder), so the copy is made in a scratch folder and moved.
+   * A consistent, compacted copy of the whole store in one file at `file`, put in place durably
+   * (a kill leaves the previous file of that name or the complete new one). LMDB copies into a
+   * folder (our store is a folder), so the copy is made in a hidden scratch folder and moved.
    */
   backup(file: string): Promise<void> {
     return this.exclusive(() => this.backupNow(file));
   }
 
   private async backupNow(file: string): Promise<void> {
-    const scratch = `${file}.partial`;
-    rmSync(scratch, { recursive: true, force: true });
-    mkdirSync(scratch, { recursive: true });
+    const scratch = scratchFor(file);
+    await rm(scratch, { recursive: true, force: true });
+    await mkdir(scratch, { recursive: true });
     try {
       await this.root.backup(scratch, true);
-      renameSync(join(scratch, 'data.mdb'), file);
+      await durableReplace(join(scratch, 'data.mdb'), file, dirname(file));
+    } catch (err) {
+      throw storeWriteError(err, dirname(file)) ?? err;
     } finally {
-      rmSync(scratch, { recursive: true, force: true });
+      await rm(scratch, { recursive: true, force: true });
     }
   }
 
@@ -258,41 +391,61 @@ export class Database {
   compact(): Promise<{ previous_size: number; new_size: number }> {
     return this.exclusive(async () => {
       const previous = this.sizeBytes;
-      const tmp = join(this.path, 'data.mdb.compact');
-      await this.backupNow(tmp);
-      await this.swap(() => renameSync(tmp, this.dataFile));
+      await this.backupNow(this.compactFile);
+      await this.swap(() => this.replaceDataFile(this.compactFile));
       return { previous_size: previous, new_size: this.sizeBytes };
     });
   }
 
   /**
-   * Replaces the whole store with a backup made by `backup`. The backup is opened first, in a
-   * scratch folder, so a file that is not a database is refused before anything is replaced.
+   * With the environment closed: the new data file takes the old one's place in one rename.
+   * The lock file goes first: it describes the old file's readers and transactions.
+   */
+  private async replaceDataFile(from: string): Promise<void> {
+    await rm(join(this.path, 'lock.mdb'), { force: true });
+    await durableReplace(from, this.dataFile, this.path);
+  }
+
+  /**
+   * Replaces the whole store with a backup made by `backup`. The backup is copied aside and
+   * checked in a separate process first, so a file that is not a sound database is refused
+   * before anything is replaced; then it takes the store's place in one rename. A kill at any
+   * point leaves the old store or the restored one, whole. The copy and the check run off the
+   * event loop.
    */
   restore(backupFile: string): Promise<string[]> {
     return this.exclusive(() => this.restoreNow(backupFile));
   }
 
   private async restoreNow(backupFile: string): Promise<string[]> {
-    // No extension: lmdb-js would read "x.restore" as a single-file store, not a folder.
-    const scratch = `${this.path}-restore`;
-    rmSync(scratch, { recursive: true, force: true });
-    mkdirSync(scratch, { recursive: true });
+    const scratch = this.restoreScratch;
+    const candidate = join(scratch, 'data.mdb');
+    await rm(scratch, { recursive: true, force: true });
+    await mkdir(scratch, { recursive: true });
     try {
-      if (!hasLmdbMagic(backupFile)) throw new Error('no LMDB header');
-      copyFileSync(backupFile, join(scratch, 'data.mdb'));
-      const namespaces = probeNamespaces(scratch);
-      // A damaged file can open as an empty store; restoring it would silently wipe everything.
-      if (namespaces.length === 0) throw new Error('it holds no data');
-      await this.swap(() => {
-        copyFileSync(join(scratch, 'data.mdb'), this.dataFile);
-        rmSync(join(this.path, 'lock.mdb'), { force: true });
+      const notABackup = (why: string) => new ApiError(400, `Not a database backup: ${why}`);
+      // Deleted since the request was checked (it waited for another backup or restore).
+      const gone = () => new ApiError(404, `Backup file ${basename(backupFile)} not found`);
+      if (!existsSync(backupFile)) throw gone();
+      const problem = storeFileProblem(backupFile);
+      if (problem !== undefined) throw notABackup(problem);
+      try {
+        await copyFile(backupFile, candidate);
+      } catch (err) {
+        if ((err as { code?: unknown }).code === 'ENOENT' && !existsSync(backupFile)) throw gone();
+        throw storeWriteError(err, scratch) ?? err;
+      }
+      const namespaces = await probeNamespaces(scratch).catch((err: Error) => {
+        throw notABackup(err.message);
       });
+      // A damaged file can open as an empty store; restoring it would silently wipe everything.
+      if (namespaces.length === 0) throw notABackup('it holds no data');
+      // The probe opened it read-write: its lock file belongs to no one now.
+      await rm(join(scratch, 'lock.mdb'), { force: true });
+      await this.swap(() => this.replaceDataFile(candidate));
       return namespaces;
-    } catch (err) {
-      throw new ApiError(400, `Not a database backup: ${(err as Error).message}`);
     } finally {
-      rmSync(scratch, { recursive: true, force: true });
+      await rm(scratch, { recursive: true, force: true });
     }
   }
 
@@ -300,7 +453,7 @@ export class Database {
   keys(ns: string): string[] {
     checkNamespace(ns);
     const out: string[] = [];
-    for (const key of this.db.getKeys({ start: [ns, ''], end: [ns, '\uffff'] })) out.push(key[1]);
+    for (const { key } of this.entries(ns)) out.push(key[1]);
     return out;
   }
 
@@ -310,16 +463,26 @@ export class Database {
    */
   async putAsync(ns: string, topKey: string, value: unknown): Promise<void> {
     await this.swapping;
-    await this.db.put([ns, topKey], value);
+    await this.db.put([ns, topKey], value).catch((err: unknown) => {
+      throw storeWriteError(err, this.path) ?? err;
+    });
   }
 
   /** Removes one top-level item without blocking; absent items are no error. */
   async removeAsync(ns: string, topKey: string): Promise<void> {
     await this.swapping;
-    await this.db.remove([ns, topKey]);
+    await this.db.remove([ns, topKey]).catch((err: unknown) => {
+      throw storeWriteError(err, this.path) ?? err;
+    });
   }
 
-  close(): Promise<void> {
-    return this.root.close();
+  async close(): Promise<void> {
+    await this.root.close();
+    try {
+      writeFileSync(this.cleanMark, '');
+    } catch (err) {
+      // Without the mark the next start reads the store in a throwaway process first: slower, not wrong.
+      log.warn(`could not mark the database closed cleanly: ${(err as Error).message}`);
+    }
   }
 }

@@ -49,6 +49,8 @@ export function dispositionParams(value: string): Record<string, string> {
   const re = /;\s*([A-Za-z0-9_*-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]*))/g;
   for (const m of value.matchAll(re)) {
     const key = m[1]!.toLowerCase();
+    // The name comes from the client: `__proto__` would replace the record's prototype.
+    if (key === '__proto__') continue;
     let v = m[2] !== undefined ? m[2].replace(/\\(["\\])/g, '$1') : m[3]!.trim();
     if (key === 'filename*') {
       const ext = /^([\w-]+)'[^']*'(.*)$/.exec(v);

@@ -169,7 +169,8 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, di
     return;
   }
 
-  const fields: Record<string, string> = {};
+  // Field names come from the client: a null-prototype record, so `fields.checksum` is only ever a field sent.
+  const fields = Object.create(null) as Record<string, string>;
   let sink: TempFileSink | undefined;
   let refusal: ApiError | undefined;
   let fileParts = 0;

@@ -73,7 +73,7 @@ export function pickStatus(
 ): Record<string, JsonObject> | undefined {
   let out: Record<string, JsonObject> | undefined;
   for (const [obj, fields] of sel) {
-    const values = status[obj];
+    const values = has(status, obj) ? status[obj] : undefined;
     if (values === undefined) continue;
     let picked: JsonObject | undefined;
     if (fields === null) picked = values;
@@ -97,7 +97,7 @@ export function answerFromStatus(
 ): Record<string, JsonObject> {
   const out: Record<string, JsonObject> = {};
   for (const [obj, fields] of Object.entries(sel)) {
-    const values = status[obj];
+    const values = has(status, obj) ? status[obj] : undefined;
     if (values === undefined) {
       out[obj] = {};
       continue;

@@ -5,6 +5,7 @@ import type { EndpointRegistry, RpcEndpoint } from './endpointRegistry.js';
 import type { ConnectionRegistry } from './connections.js';
 import { ApiError, badRequest, toApiError } from './apiError.js';
 import { invoke } from './dispatch.js';
+import { checkClientJson } from './clientJson.js';
 import { serializeBounded } from './replySize.js';
 import { normaliseAddress, type Dialect, type RequestContext } from './requestContext.js';
 import { getLogger } from '../logger.js';
@@ -36,11 +37,15 @@ export function sendError(res: Response, err: unknown): void {
   res.status(e.status).json({ error: { code: e.status, message: e.message } });
 }
 
-/** Query arguments as one value per key; a repeated key is ambiguous and refused. */
+/**
+ * Query arguments as one value per key; a repeated key is ambiguous and refused. The record has
+ * no prototype: a client's `?constructor=` or `?__proto__=` is just an argument nobody reads,
+ * and a name nobody sent (`force`) cannot be found on Object.prototype.
+ */
 export function queryArgs(query: URLSearchParams): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  const out = Object.create(null) as Record<string, unknown>;
   for (const [k, v] of query) {
-    if (k in out) throw badRequest(`Invalid query string: "${k}" given more than once`);
+    if (Object.hasOwn(out, k)) throw badRequest(`Invalid query string: "${k}" given more than once`);
     out[k] = v;
   }
   return out;
@@ -63,10 +68,14 @@ function rpcRoute(endpoint: RpcEndpoint, opts: HttpAppOptions) {
   return async (req: Request, res: Response) => {
     try {
       const query = new URL(req.originalUrl, 'http://localhost').searchParams;
-      const raw = endpoint.paramsFromHttpQuery ? endpoint.paramsFromHttpQuery(query) : queryArgs(query);
+      const raw = Object.assign(
+        Object.create(null) as Record<string, unknown>,
+        endpoint.paramsFromHttpQuery ? endpoint.paramsFromHttpQuery(query) : queryArgs(query),
+      );
       const body: unknown = req.body;
       if (body !== undefined && body !== null && typeof body === 'object') {
         if (Array.isArray(body)) throw badRequest('The JSON body must be an object');
+        checkClientJson(body);
         Object.assign(raw, body);
       }
       const ctx = contextFor(req, opts, query);

@@ -8,6 +8,7 @@ import {
   JSONRPC_PARSE_ERROR,
   toApiError,
 } from './apiError.js';
+import { checkClientJson } from './clientJson.js';
 import { serializeBounded } from './replySize.js';
 
 export type RpcId = string | number | null;
@@ -55,6 +56,7 @@ async function handleOne(msg: unknown, call: (c: RpcCall) => Promise<unknown>): 
       : errorReply(id ?? null, JSONRPC_INVALID_PARAMS, 'Invalid params: params must be an object');
   }
   try {
+    checkClientJson(params);
     const result = await call({ method: m.method, params });
     return isNotification ? undefined : { jsonrpc: '2.0', id: id ?? null, result: result === undefined ? 'ok' : result };
   } catch (err) {

@@ -86,7 +86,8 @@ function coerce(name: string, kind: ParamKind, value: unknown): unknown {
 export function readParams<P extends ParamsSpec>(spec: P, raw: Record<string, unknown>): ParamsOf<P> {
   const out: Record<string, unknown> = {};
   for (const [name, s] of Object.entries(spec)) {
-    const value = raw[name];
+    // Own arguments only: a name the client did not send must not be found on a prototype.
+    const value = Object.hasOwn(raw, name) ? raw[name] : undefined;
     if (value === undefined || (value === null && s.kind !== 'any')) {
       if (s.default !== undefined) out[name] = s.default;
       else if (s.required) throw invalidParams(`Missing argument "${name}"`);

@@ -122,3 +122,10 @@ test('command-line overrides win over the file; relative paths resolve against t
 test('a missing config file is a clear error', () => {
   assert.throws(() => loadConfig({ file: '/nonexistent/moonraker.conf', dataPath }), /cannot read config file \/nonexistent/);
 });
+
+test('section and option names that are Object.prototype members are unknown, not special', () => {
+  const text = '[constructor]\nx: 1\n[__proto__]\ny: 2\n[server]\nconstructor: 1\nhasOwnProperty: 2\n';
+  const { warnings } = loadConfig({ text, dataPath });
+  assert.equal(warnings.filter((w) => /unknown (section|option)/.test(w)).length, 4, warnings.join('\n'));
+  assert.deepEqual(Object.getOwnPropertyNames(Object.prototype).includes('y'), false);
+});

@@ -102,3 +102,78 @@ test('keys that are not strings, and names over LMDB\'s key limit, are 400', () 
   assert.throws(() => db.put('ns', 'k'.repeat(600), 1), (e: unknown) => e instanceof ApiError && e.status === 400);
   assert.throws(() => db.get('n'.repeat(600)), (e: unknown) => e instanceof ApiError && e.status === 400);
 });
+
+test('a damaged data file is moved aside at open, never mapped: empty, garbage, cut short', async () => {
+  const { writeFileSync, readFileSync, readdirSync, truncateSync, statSync } = await import('node:fs');
+  const damages: Array<[string, (f: string) => void]> = [
+    ['empty', (f) => truncateSync(f, 0)],
+    ['garbage', (f) => writeFileSync(f, Buffer.alloc(64 * 1024, 0x5a))],
+    ['cut short', (f) => truncateSync(f, Math.floor(statSync(f).size / 2))],
+    ['second meta page gone', (f) => truncateSync(f, 4096)],
+    // LMDB itself crashed the process (SIGSEGV) on a format version it does not know.
+    [
+      'another LMDB format version',
+      (f) => {
+        const b = readFileSync(f);
+        for (const page of [0, 4096]) b.writeUInt32LE(99, page + 28);
+        writeFileSync(f, b);
+      },
+    ],
+  ];
+  for (const [name, damage] of damages) {
+    const dir = join(mkdtempSync(join(tmpdir(), 'db-')), 'database');
+    const db = new Database(dir);
+    for (let i = 0; i < 30; i++) db.put('ns', `k${i}`, 'v'.repeat(10_000));
+    await db.close();
+    damage(join(dir, 'data.mdb'));
+    const bytes = readFileSync(join(dir, 'data.mdb'));
+    const reopened = new Database(dir);
+    assert.equal(reopened.startupWarnings.length, 1, name);
+    assert.match(reopened.startupWarnings[0]!, /could not be opened .* moved aside to database\/data\.mdb\.damaged-/, name);
+    const aside = readdirSync(dir).filter((f) => f.startsWith('data.mdb.damaged-'));
+    assert.deepEqual(readFileSync(join(dir, aside[0]!)), bytes, `${name}: kept byte for byte`);
+    reopened.put('ns', 'fresh', 1);
+    assert.deepEqual(reopened.keys('ns'), ['fresh']);
+    await reopened.close();
+    // A sound store is opened as it is, without warnings.
+    const again = new Database(dir);
+    assert.deepEqual(again.startupWarnings, [], name);
+    await again.close();
+  }
+});
+
+test('leftovers of a killed compaction or restore are removed at open; the store is untouched', async () => {
+  const { mkdirSync, writeFileSync, existsSync } = await import('node:fs');
+  const dir = join(mkdtempSync(join(tmpdir(), 'db-')), 'database');
+  const db = new Database(dir);
+  db.put('ns', 'k', 'kept');
+  await db.close();
+  mkdirSync(`${dir}-restore`);
+  writeFileSync(join(`${dir}-restore`, 'data.mdb'), 'half a copy');
+  writeFileSync(join(dir, 'data.mdb.compact'), 'half a compaction');
+  const reopened = new Database(dir);
+  assert.equal(existsSync(`${dir}-restore`), false);
+  assert.equal(existsSync(join(dir, 'data.mdb.compact')), false);
+  assert.equal(reopened.get('ns', 'k'), 'kept');
+  await reopened.close();
+});
+
+test('after a crash, a file sound in shape but with garbage pages is found by a throwaway reader and kept aside', async () => {
+  const { readFileSync, writeFileSync, readdirSync, rmSync: rm } = await import('node:fs');
+  const dir = join(mkdtempSync(join(tmpdir(), 'db-')), 'database');
+  const db = new Database(dir);
+  for (let i = 0; i < 30; i++) db.put('ns', `k${i}`, 'v'.repeat(10_000));
+  await db.close();
+  // Both meta pages and the length intact: only reading the pages shows the damage.
+  const bytes = readFileSync(join(dir, 'data.mdb'));
+  bytes.fill(0xff, 2 * 4096);
+  writeFileSync(join(dir, 'data.mdb'), bytes);
+  // A clean close leaves a mark that spares the next start the full read; a crash leaves none.
+  rm(join(dir, 'closed-cleanly'));
+  const reopened = new Database(dir);
+  assert.match(reopened.startupWarnings[0] ?? '', /could not be opened \(the file crashed the database reader|could not be opened \(the database reader could not read it/);
+  assert.equal(readdirSync(dir).filter((f) => f.startsWith('data.mdb.damaged-')).length, 1);
+  reopened.put('ns', 'fresh', 1);
+  assert.deepEqual(reopened.keys('ns'), ['fresh']);
+  await reopened.close();
+});

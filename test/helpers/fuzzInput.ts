@@ -133,3 +133,40 @@ export function withInvalidUtf8(rng: Rng, text: string): Buffer {
   const bad = rng.pick([[0xff], [0xc3], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0x80, 0x80]]);
   return Buffer.concat([Buffer.from(text.slice(0, cut)), Buffer.from(bad), Buffer.from(text.slice(cut))]);
 }
+
+/**
+ * Names for the database key space: ordinary ones, the prototype's, dotted paths, unicode in
+ * every plane, control characters, LMDB's separators, and names over the key limit.
+ */
+const DB_NAMES = [
+  'mainsail', 'fluidd', 'a', 'b', 'general', 'x-api-key', 'force', 'token', 'value', '0', '1', '',
+  '__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__',
+  'é', 'ｇｃｏｄｅｓ', '\u{1F600}', '\u{10FFFF}', '\uffff', '\ufffe', '\u0000', '\u0001', '\u001e', '\u001f', '\t', ' ', 'a b',
+  'ä\u0308', '\u202e', '..', '.', 'a.b', 'moonraker', 'history', 'webcams',
+];
+
+export function dbName(rng: Rng): string {
+  if (rng.chance(0.03)) return rng.pick(['k', 'é', '\u{1F600}']).repeat(rng.pick([200, 600, 2000]));
+  if (rng.chance(0.1)) return rng.pick(DB_NAMES) + rng.pick(DB_NAMES);
+  return rng.pick(DB_NAMES);
+}
+
+/** A key as clients send it: a dotted string, a list of parts, or something that is no key. */
+export function dbKey(rng: Rng): unknown {
+  const parts = Array.from({ length: 1 + rng.int(rng.chance(0.1) ? 8 : 3) }, () => dbName(rng));
+  switch (rng.int(10)) {
+    case 0:
+      return parts;
+    case 1:
+      return rng.pick([null, 5, true, {}, [1], [['a']], [], [null]]);
+    default:
+      return parts.join('.');
+  }
+}
+
+/** A value to store: any JSON, now and then deep, huge, or carrying a `__proto__` key (as text). */
+export function dbValue(rng: Rng): unknown {
+  if (rng.chance(0.05)) return DEEP;
+  if (rng.chance(0.02)) return hugeString(rng);
+  return randomValue(rng, 3);
+}

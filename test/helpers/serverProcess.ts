@@ -49,7 +49,12 @@ export class ServerProcess {
   static async start(dataPath: string, opts: ServerProcessOptions = {}): Promise<ServerProcess> {
     const args = opts.config === undefined ? [dataPath] : [dataPath, opts.config];
     const child = forkMain(args, opts);
-    const [msg] = (await once(child, 'message')) as [{ url: string }];
+    // A server that dies while starting (a crash on its own data) is an error, not a hang.
+    const exited = once(child, 'exit').then(([code, signal]) => {
+      throw new Error(`server process exited while starting (${String(signal ?? code)})`);
+    });
+    const [msg] = (await Promise.race([once(child, 'message'), exited])) as [{ url: string }];
+    exited.catch(() => undefined);
     return new ServerProcess(child, msg.url);
   }
 

@@ -57,3 +57,9 @@ test('selectionFromQuery reads the spec example and skips reserved keys', () => 
     extruder: ['target'],
   });
 });
+
+test('object names that are Object.prototype members are unknown objects, not Object\'s members', () => {
+  const status = { toolhead: { homed_axes: 'xyz' } };
+  assert.deepEqual(answerFromStatus(status, { constructor: ['name'], toString: null }), { constructor: {}, toString: {} });
+  assert.equal(pickStatus(status, compileSelection({ constructor: null, hasOwnProperty: ['name'] })), undefined);
+});

@@ -38,3 +38,10 @@ test('missing required and wrongly typed values are invalid params (-32602, HTTP
   check({ filename: { a: 1 } }, /"filename": expected string/);
   check({ filename: 'x', objects: [1] }, /"objects": expected object/);
 });
+
+test('only arguments the client sent are read: nothing is found on a prototype', () => {
+  const inherited = Object.create({ force: true, filename: 'inherited.gcode' }) as Record<string, unknown>;
+  inherited.filename = 'own.gcode';
+  assert.deepEqual(readParams(spec, inherited), { filename: 'own.gcode', force: false });
+  assert.throws(() => readParams(spec, Object.create({ filename: 'x' }) as Record<string, unknown>), /Missing argument "filename"/);
+});
