@@ -187,7 +187,7 @@ async function main(): Promise<void> {
   const direct: number[] = [];
   for (let i = 0; i < 7; i++) {
     const t0 = performance.now();
-    const m = await readMetadata(bigGcode);
+    const m = await readMetadata(bigGcode, gc2);
     direct.push(performance.now() - t0);
     if (m.metadata.slicer !== 'PrusaSlicer') throw new Error('wrong metadata');
   }

@@ -1,5 +1,5 @@
 // The metadata worker thread: reads the two ends of a gcode file, extracts its metadata and
-// writes its thumbnails beside it, off the server's event loop. One message in ({id, path}), one
+// writes its thumbnails beside it, off the server's event loop. One message in ({id, path, root}), one
 // out ({id, result} or {id, error}).
 import { parentPort } from 'node:worker_threads';
 import { open } from 'node:fs/promises';
@@ -10,6 +10,8 @@ import type { StoredMetadata } from '../fileShapes.js';
 export interface WorkerRequest {
   id: number;
   path: string;
+  /** The root the file is in: thumbnails are written only inside it. */
+  root: string;
 }
 
 export interface WorkerResult {
@@ -22,11 +24,11 @@ export interface WorkerResult {
 export type WorkerReply = { id: number; result: WorkerResult } | { id: number; error: string; code?: string };
 
 /** Reads the first and last METADATA_READ_SIZE bytes (the whole file when small) and parses them. */
-export async function readMetadata(path: string): Promise<WorkerResult> {
+export async function readMetadata(path: string, root: string): Promise<WorkerResult> {
   const read = await readEnds(path);
   const { thumbnails, ...fields } = read.metadata;
   if (!thumbnails) return { ...read, metadata: fields };
-  return { ...read, metadata: { ...fields, thumbnails: await writeThumbnails(path, thumbnails) } };
+  return { ...read, metadata: { ...fields, thumbnails: await writeThumbnails(root, path, thumbnails) } };
 }
 
 async function readEnds(path: string) {
@@ -55,7 +57,7 @@ async function readEnds(path: string) {
 if (parentPort) {
   const port = parentPort;
   port.on('message', (req: WorkerRequest) => {
-    readMetadata(req.path).then(
+    readMetadata(req.path, req.root).then(
       (result) => port.postMessage({ id: req.id, result } satisfies WorkerReply),
       (err: NodeJS.ErrnoException) => port.postMessage({ id: req.id, error: err.message, code: err.code } satisfies WorkerReply),
     );

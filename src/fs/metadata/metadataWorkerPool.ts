@@ -12,6 +12,7 @@ const DEFAULT_TIMEOUT_MS = 20_000;
 
 interface Job {
   path: string;
+  root: string;
   promise: Promise<WorkerResult>;
   resolve: (r: WorkerResult) => void;
   reject: (e: Error) => void;
@@ -48,8 +49,8 @@ export class MetadataWorkerPool {
 
   constructor(private readonly timeoutMs = DEFAULT_TIMEOUT_MS) {}
 
-  /** Extracts the metadata of the file at `path` (absolute). */
-  parse(path: string): Promise<WorkerResult> {
+  /** Extracts the metadata of the file at `path` (absolute), in the root at `root`. */
+  parse(path: string, root: string): Promise<WorkerResult> {
     if (this.closed) return Promise.reject(new Error('metadata worker closed'));
     const existing = this.byPath.get(path);
     if (existing) return existing.promise;
@@ -59,7 +60,7 @@ export class MetadataWorkerPool {
       resolve = res;
       reject = rej;
     });
-    const job: Job = { path, promise, resolve, reject };
+    const job: Job = { path, root, promise, resolve, reject };
     this.byPath.set(path, job);
     this.queue.push(job);
     this.pump();
@@ -109,7 +110,7 @@ export class MetadataWorkerPool {
     }, this.timeoutMs);
     timer.unref();
     this.current = { ...job, id, timer };
-    this.ensureWorker().postMessage({ id, path: job.path } satisfies WorkerRequest);
+    this.ensureWorker().postMessage({ id, path: job.path, root: job.root } satisfies WorkerRequest);
   }
 
   private replaceWorkerQuietly(): void {

@@ -1,0 +1,72 @@
+// Writes, renames and deletes the server makes on its own account inside a root (thumbnails in
+// `.thumbs/`, temp files beside an upload): the paths are ours, but the folders they live in are
+// not, and a user with a shell may have planted a symlink anywhere (`.thumbs -> /elsewhere`,
+// `.thumbs/foo-16x16.png -> /elsewhere/victim`). So a derived folder must be a real folder (no
+// symlink) whose real location is inside the root, and a file in it is never written through:
+// it is created beside (O_CREAT|O_EXCL, which refuses any existing name, a symlink included)
+// and renamed over the name, and rename() and unlink() act on a link itself, never its target.
+// Node has no openat(), so a folder swapped for a symlink between the check and the write can
+// still win a race; the check is made right before each use to keep that window short.
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, open, realpath, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isWithin, UPLOAD_TEMP_PREFIX } from './safePath.js';
+
+/** A fresh temp file name: hidden from listings and clients, removed by the start-up sweep. */
+export const tempName = () => `${UPLOAD_TEMP_PREFIX}${randomBytes(8).toString('hex')}.part`;
+
+/**
+ * The folder `dir`/`segs...` for files the server derives, when it is safe to write there:
+ * `dir` (already resolved by the caller) must really lie inside `rootPath`, and each of `segs`
+ * must be a real folder, not a symlink; missing ones are made when `create`. Undefined otherwise.
+ */
+export async function derivedDir(rootPath: string, dir: string, segs: string[], create: boolean): Promise<string | undefined> {
+  const realRoot = await realpath(rootPath).catch(() => undefined);
+  const realDir = await realpath(dir).catch(() => undefined);
+  if (realRoot === undefined || realDir === undefined || !isWithin(realRoot, realDir)) return undefined;
+  let cur = dir;
+  for (const seg of segs) {
+    if (seg === '' || seg === '.' || seg === '..' || seg.includes('/') || seg.includes('\0')) return undefined;
+    cur = join(cur, seg);
+    let st = await lstat(cur).catch(() => undefined);
+    if (!st && create) {
+      await mkdir(cur).catch(() => undefined);
+      st = await lstat(cur).catch(() => undefined);
+    }
+    if (!st || st.isSymbolicLink() || !st.isDirectory()) return undefined;
+  }
+  return cur;
+}
+
+/**
+ * Replaces `dir/name` with `bytes` without ever writing through a link at that name: the bytes
+ * go to a new temp file (exclusive create) that is renamed over the name. `durable` fsyncs the
+ * file before the rename and the folder after it.
+ */
+export async function replaceFile(dir: string, name: string, bytes: Uint8Array, durable = false): Promise<void> {
+  const tmp = join(dir, tempName());
+  const fh = await open(tmp, 'wx');
+  try {
+    try {
+      await fh.writeFile(bytes);
+      if (durable) await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, join(dir, name));
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  if (durable) await syncDir(dir);
+}
+
+/** fsync of a folder, so a rename or a new name in it survives a crash. */
+export async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
