@@ -69,6 +69,8 @@ export class FileManager {
   private readonly watcherStarts = new Map<RootName, Promise<void>>();
   private readonly subs: Subscription[] = [];
   private closed = false;
+  /** Temp files older than this are leftovers of an earlier run. */
+  private readonly startedAt = Date.now();
 
   constructor(private readonly opts: FileManagerOptions) {
     this.inUse = new FileInUse(opts.printStats);
@@ -156,7 +158,10 @@ export class FileManager {
     this.watchers.get(name)?.close();
     this.watchers.delete(name);
     if (this.closed || path === undefined || name === 'config_examples') return;
-    const watcher = new RootWatcher(path, (ev) => this.onOutsideChange(name, ev), { debounceMs: this.opts.watchDebounceMs });
+    const watcher = new RootWatcher(path, (ev) => this.onOutsideChange(name, ev), {
+      debounceMs: this.opts.watchDebounceMs,
+      onTempFile: (rel) => void this.removeStaleTemp(path, rel),
+    });
     this.watchers.set(name, watcher);
     const started = watcher
       .start()
@@ -165,6 +170,21 @@ export class FileManager {
       })
       .catch((err: Error) => log.warn(`cannot watch ${name} (${path}): ${err.message}`));
     this.watcherStarts.set(name, started);
+  }
+
+  /**
+   * A temp file left by an earlier run (a kill mid-upload): removed. One written since this
+   * server started belongs to an upload in progress and is left alone.
+   */
+  private async removeStaleTemp(rootPath: string, rel: string): Promise<void> {
+    const abs = join(rootPath, rel);
+    const st = await lstat(abs).catch(() => undefined);
+    if (!st || st.isDirectory() || st.mtimeMs >= this.startedAt) return;
+    // unlink() removes a link itself, never its target; the watcher only walks real folders.
+    await unlink(abs).then(
+      () => log.info(`removed a temp file left by an interrupted upload: ${rel}`),
+      () => undefined,
+    );
   }
 
   /** Files waiting for (or in) the metadata parser. */

@@ -81,6 +81,9 @@ export interface ResolvedPath {
  */
 export async function resolveInRoot(rootPath: string, rel: string | string[], displayRoot: string, what = 'path'): Promise<ResolvedPath> {
   const segs = Array.isArray(rel) ? rel : relativeSegments(rel, what);
+  // Our temp files are invisible; a client's file of that name would vanish from listings
+  // and be swept away at the next start.
+  if (segs.some(isUploadTemp)) throw new ApiError(400, `Invalid ${what}: names starting with '${UPLOAD_TEMP_PREFIX}' are reserved for the server's temp files`);
   const abs = join(rootPath, ...segs);
   if (!isWithin(rootPath, abs)) throw new ApiError(403, `Invalid ${what}: '${segs.join('/')}' is outside root '${displayRoot}'`);
   let realRoot: string;

@@ -3,11 +3,11 @@
 // finished upload is placed by a rename on the same filesystem. Nothing but a complete,
 // verified upload ever appears under its name: an interrupted, refused, oversized or
 // checksum-failing upload, or a full disk, leaves neither the file nor the temp file behind.
-import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { copyFile, mkdir, open, readlink, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { ApiError, clientFsError } from '../transport/apiError.js';
@@ -15,7 +15,8 @@ import type { Dialect } from '../transport/requestContext.js';
 import { getLogger } from '../logger.js';
 import type { FileManager } from './fileManager.js';
 import { uploadReply } from './fileShapes.js';
-import { relativeSegments, UPLOAD_TEMP_PREFIX } from './safePath.js';
+import { isUploadTemp, relativeSegments } from './safePath.js';
+import { syncDir, tempName } from './safeWrite.js';
 import { boundaryOf, FILE_TOO_LARGE, MultipartReader } from './multipart.js';
 import type { RootPath } from './fileRoots.js';
 
@@ -27,18 +28,24 @@ export interface UploadOptions {
   startPrint(rel: string): Promise<boolean>;
   /** Largest accepted file, in bytes. */
   maxBytes: number;
+  /** fsync each upload and its folder before acknowledging it (default true; off only to measure the cost). */
+  durable?: boolean;
 }
 
 /** The file part's bytes, written to a temp file whose folder is chosen once the part begins. */
 class TempFileSink extends Writable {
   path: string | undefined;
   private fh: FileHandle | undefined;
+  /** The temp file once every byte is written and synced, held open until it is placed. */
+  private written: FileHandle | undefined;
   readonly hash: Hash | undefined;
   bytes = 0;
 
   constructor(
     private readonly chooseDir: () => Promise<string | undefined>,
     withHash: boolean,
+    /** fsync the bytes before the upload is acknowledged. */
+    private readonly durable: boolean,
   ) {
     super({ highWaterMark: 8 * 1024 * 1024 });
     this.hash = withHash ? createHash('sha256') : undefined;
@@ -48,7 +55,7 @@ class TempFileSink extends Writable {
     this.chooseDir().then(
       async (dir) => {
         if (dir === undefined) return cb(); // refused already: the bytes are read and dropped
-        this.path = join(dir, `${UPLOAD_TEMP_PREFIX}${randomBytes(8).toString('hex')}.part`);
+        this.path = join(dir, tempName());
         this.fh = await open(this.path, 'wx');
         cb();
       },
@@ -77,7 +84,8 @@ class TempFileSink extends Writable {
     const fh = this.fh;
     this.fh = undefined;
     if (!fh) return cb();
-    fh.close().then(() => cb(), cb);
+    this.written = fh;
+    (this.durable ? fh.sync() : Promise.resolve()).then(() => cb(), cb);
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
@@ -88,14 +96,41 @@ class TempFileSink extends Writable {
     else done();
   }
 
-  /** Removes the temp file (after a failure). */
+  /**
+   * True while the temp file is still where it was made: a user (or a client's move) may have
+   * moved or deleted its folder during the upload, and then it must not be placed.
+   */
+  async inPlace(): Promise<boolean> {
+    if (!this.written || !this.path) return false;
+    const [mine, there] = await Promise.all([this.written.stat(), stat(this.path).catch(() => undefined)]);
+    return there !== undefined && there.ino === mine.ino && there.dev === mine.dev;
+  }
+
+  /** Closes the placed file. */
+  async release(): Promise<void> {
+    const fh = this.written;
+    this.written = undefined;
+    await fh?.close().catch(() => undefined);
+  }
+
+  /** Removes the temp file (after a failure), wherever its folder went meanwhile. */
   async discard(): Promise<void> {
     await new Promise<void>((res) => {
       if (this.closed || this.destroyed) return res();
       this.once('close', () => res());
       this.destroy();
     });
-    if (this.path) await unlink(this.path).catch(() => undefined);
+    const at = await this.whereNow();
+    await this.release();
+    for (const p of new Set([this.path, at])) if (p !== undefined) await unlink(p).catch(() => undefined);
+  }
+
+  /** Where the open temp file is now; Linux's /proc follows it when its folder moves. */
+  private async whereNow(): Promise<string | undefined> {
+    const fd = (this.written ?? this.fh)?.fd;
+    if (fd === undefined || fd < 0) return undefined;
+    const at = await readlink(`/proc/self/fd/${fd}`).catch(() => undefined);
+    return at !== undefined && at.startsWith('/') && isUploadTemp(basename(at)) ? at : undefined;
   }
 }
 
@@ -126,7 +161,21 @@ function errorFor(err: unknown, maxBytes: number): ApiError {
   if (e.code === 'ECONNRESET' || e.code === 'ERR_STREAM_PREMATURE_CLOSE') return new ApiError(400, 'Upload aborted by the client');
   const clientError = clientFsError(err);
   if (clientError) return new ApiError(clientError.status, `Upload failed: ${clientError.message}`);
-  return new ApiError(500, `Upload failed: ${e.message ?? String(err)}`);
+  // Node's messages name paths on the server: they go to the log, not to the client.
+  log.error(`upload failed: ${e.message ?? String(err)}`);
+  return new ApiError(500, `Upload failed: internal error${typeof e.code === 'string' ? ` (${e.code})` : ''}`);
+}
+
+/** The upload's folder went away (moved or deleted by someone else) before it could be placed. */
+const movedAway = () => new ApiError(409, 'Upload failed: its folder was moved or deleted during the upload');
+
+async function syncFile(path: string): Promise<void> {
+  const fh = await open(path, 'r+');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
 }
 
 async function sha256Of(path: string): Promise<string> {
@@ -157,6 +206,7 @@ function originOf(req: IncomingMessage): string {
 /** Handles one upload request from start to reply. */
 export async function handleUpload(req: IncomingMessage, res: ServerResponse, dialect: Dialect, opts: UploadOptions): Promise<void> {
   const { files, maxBytes } = opts;
+  const durable = opts.durable ?? true;
   const boundary = boundaryOf(req.headers['content-type']);
   if (boundary === undefined) {
     req.resume();
@@ -201,7 +251,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, di
         if (++fileParts > 1) throw new ApiError(400, 'Malformed upload: only one file per upload');
         // Browsers on Windows once sent the whole client path: keep the name.
         originalFilename = part.filename?.slice(part.filename.lastIndexOf('\\') + 1);
-        sink = new TempFileSink(chooseDir, fields.checksum !== undefined);
+        sink = new TempFileSink(chooseDir, fields.checksum !== undefined, durable);
         sink.on('error', (err) => fail(err));
         return sink;
       },
@@ -245,8 +295,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, di
     req.removeAllListeners('data');
     await sink?.discard();
     const e = errorFor(err, maxBytes);
-    if (e.status >= 500) log.error(`upload failed: ${e.message}`);
-    else log.info(`upload refused: ${e.message}`);
+    if (e.status < 500) log.info(`upload refused: ${e.message}`);
     if (!req.complete && !req.destroyed) {
       sendJson(res, e.status, { error: { code: e.status, message: e.message } }, true);
       res.once('finish', () => req.destroy());
@@ -278,6 +327,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, di
     if (existing?.isDirectory()) throw new ApiError(400, `Cannot upload over a directory (${root.name}/${target.rel})`);
     files.inUse.check(root.name, target.rel);
 
+    if (!(await sink.inPlace())) throw movedAway();
     if (fields.checksum !== undefined) {
       const expected = fields.checksum.trim().toLowerCase();
       const calculated = sink.hash ? sink.hash.digest('hex') : await sha256Of(sink.path!);
@@ -285,14 +335,17 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, di
     }
 
     release = files.holdPath(target);
+    if (!(await sink.inPlace())) throw movedAway();
     try {
       await rename(sink.path!, target.abs);
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw movedAway();
       if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
       // The temp file's folder is on another filesystem: copy into place, via a temp there.
-      const near = join(dir.abs, `${UPLOAD_TEMP_PREFIX}${randomBytes(8).toString('hex')}.part`);
+      const near = join(dirname(target.abs), tempName());
       try {
         await copyFile(sink.path!, near);
+        if (durable) await syncFile(near);
         await rename(near, target.abs);
       } catch (e) {
         await unlink(near).catch(() => undefined);
@@ -300,6 +353,9 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, di
       }
       await unlink(sink.path!).catch(() => undefined);
     }
+    // The new name is on disk before the client hears of it.
+    if (durable) await syncDir(dirname(target.abs));
+    await sink.release();
     placed = target;
     const change = await files.commitUpload(target);
     release();
@@ -314,7 +370,6 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, di
     release?.();
     if (!placed) await sink?.discard();
     const e = errorFor(err, maxBytes);
-    if (e.status >= 500) log.error(`upload failed: ${e.message}`);
     sendJson(res, e.status, { error: { code: e.status, message: e.message } });
   }
 }
