@@ -5,7 +5,7 @@
 import { constants } from 'node:fs';
 import { cp, copyFile, lstat, mkdir, readdir, realpath, rename, rm, rmdir, stat, statfs, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Subject, type Subscription } from 'rxjs';
 import type { KlippyConnection } from '../actors/klippyConnection.actor.js';
 import type { StatusSubscriptions } from '../actors/statusSubscriptions.actor.js';
@@ -14,6 +14,7 @@ import type { Database } from '../db/database.js';
 import { getLogger } from '../logger.js';
 import { ApiError } from '../transport/apiError.js';
 import { FileInUse, type PrintStatsSource } from './fileInUse.js';
+import { fsGuard } from './fsErrors.js';
 import { FileRoots, type Root, type RootName, type RootPath } from './fileRoots.js';
 import type { DirectoryListing, FileChange, FileStat, StoredMetadata } from './fileShapes.js';
 import { GcodeMetadataStore, isGcodeFile } from './metadata/metadataStore.js';
@@ -54,6 +55,17 @@ async function isDirectory(p: string): Promise<boolean> {
     (s) => s.isDirectory(),
     () => false,
   );
+}
+
+/**
+ * True when `target` lies in the folder `src`, compared where they really are: an in-root symlink
+ * (alias -> tree) makes `alias/sub` a child of `tree`, and roots may share a disk folder.
+ */
+async function landsInside(src: string, target: string): Promise<boolean> {
+  if (isWithin(src, target)) return true;
+  const realSrc = await realpath(src).catch(() => src);
+  const realParent = await realpath(dirname(target)).catch(() => dirname(target));
+  return isWithin(realSrc, join(realParent, basename(target)));
 }
 
 export class FileManager {
@@ -315,7 +327,11 @@ export class FileManager {
    * `withMetadata`: gcode files carry their cached metadata (never parsed here: a listing of
    * fresh files must not wait for the parser).
    */
-  async directory(prefixed: string, withMetadata = false): Promise<DirectoryListing> {
+  directory(prefixed: string, withMetadata = false): Promise<DirectoryListing> {
+    return fsGuard(this.doDirectory(prefixed, withMetadata));
+  }
+
+  private async doDirectory(prefixed: string, withMetadata = false): Promise<DirectoryListing> {
     const p = await this.roots.resolvePrefixed(prefixed);
     const st = await stat(p.abs).catch(() => undefined);
     if (!st) throw new ApiError(404, `Directory does not exist (${prefixed})`);
@@ -360,7 +376,11 @@ export class FileManager {
   }
 
   /** Metadata of a gcode file (relative to gcodes), waiting for the parser when not cached. */
-  async fileMetadata(filename: string): Promise<StoredMetadata & { filename: string }> {
+  fileMetadata(filename: string): Promise<StoredMetadata & { filename: string }> {
+    return fsGuard(this.doFileMetadata(filename));
+  }
+
+  private async doFileMetadata(filename: string): Promise<StoredMetadata & { filename: string }> {
     const notAvailable = () => new ApiError(404, `Metadata not available for ${filename}`);
     const p = await this.roots.resolve('gcodes', filename, { what: 'filename' });
     const st = await stat(p.abs).catch(() => undefined);
@@ -371,7 +391,11 @@ export class FileManager {
   }
 
   /** server.files.metascan: parses a gcode file again, whatever the cache holds. */
-  async metascan(filename: string): Promise<StoredMetadata & { filename: string }> {
+  metascan(filename: string): Promise<StoredMetadata & { filename: string }> {
+    return fsGuard(this.doMetascan(filename));
+  }
+
+  private async doMetascan(filename: string): Promise<StoredMetadata & { filename: string }> {
     const p = await this.roots.resolve('gcodes', filename, { what: 'filename' });
     const st = await stat(p.abs).catch(() => undefined);
     if (!st?.isFile()) throw new ApiError(404, `File '${filename}' does not exist`);
@@ -416,7 +440,11 @@ export class FileManager {
     return change;
   }
 
-  async makeDirectory(prefixed: string): Promise<FileChange> {
+  makeDirectory(prefixed: string): Promise<FileChange> {
+    return fsGuard(this.doMakeDirectory(prefixed));
+  }
+
+  private async doMakeDirectory(prefixed: string): Promise<FileChange> {
     const p = await this.roots.resolvePrefixed(prefixed, { write: true });
     if (p.rel === '') throw new ApiError(400, `Directory already exists (${prefixed})`);
     try {
@@ -431,7 +459,11 @@ export class FileManager {
     return this.emit({ action: 'create_dir', item: { root: p.root.name, path: p.rel, ...st } });
   }
 
-  async deleteDirectory(prefixed: string, force: boolean): Promise<FileChange> {
+  deleteDirectory(prefixed: string, force: boolean): Promise<FileChange> {
+    return fsGuard(this.doDeleteDirectory(prefixed, force));
+  }
+
+  private async doDeleteDirectory(prefixed: string, force: boolean): Promise<FileChange> {
     const p = await this.roots.resolvePrefixed(prefixed, { write: true });
     if (p.rel === '') throw new ApiError(400, 'Cannot delete root directory');
     const st = await lstat(p.abs).catch(() => undefined);
@@ -470,7 +502,11 @@ export class FileManager {
     return this.deleteResolved(await this.roots.resolve(rootName, rel, { write: true }));
   }
 
-  private async deleteResolved(p: RootPath): Promise<FileChange> {
+  private deleteResolved(p: RootPath): Promise<FileChange> {
+    return fsGuard(this.doDeleteResolved(p));
+  }
+
+  private async doDeleteResolved(p: RootPath): Promise<FileChange> {
     const shown = `${p.root.name}/${p.rel}`;
     const st = await lstat(p.abs).catch(() => undefined);
     if (!st || p.rel === '') throw new ApiError(404, `File does not exist (${shown})`);
@@ -491,7 +527,7 @@ export class FileManager {
     let target = dest;
     if (dstStat?.isDirectory()) target = await this.roots.resolve(dest.root.name, [...(dest.rel ? dest.rel.split('/') : []), basename(src.abs)], { write: true });
     else if (dest.rel === '') throw new ApiError(400, 'Invalid destination: the root itself');
-    if (srcIsDir && src.root.path === target.root.path && isWithin(src.abs, target.abs)) {
+    if (srcIsDir && (await landsInside(src.abs, target.abs))) {
       throw new ApiError(400, `Cannot move or copy a directory into itself (${src.root.name}/${src.rel})`);
     }
     const parent = await stat(join(target.abs, '..')).catch(() => undefined);
@@ -504,7 +540,11 @@ export class FileManager {
     return target;
   }
 
-  async move(source: string, dest: string): Promise<FileChange> {
+  move(source: string, dest: string): Promise<FileChange> {
+    return fsGuard(this.doMove(source, dest));
+  }
+
+  private async doMove(source: string, dest: string): Promise<FileChange> {
     const src = await this.roots.resolvePrefixed(source, { write: true, what: 'source' });
     const dst = await this.roots.resolvePrefixed(dest, { write: true, what: 'dest' });
     if (src.rel === '') throw new ApiError(400, 'Cannot move a root directory');
@@ -540,7 +580,11 @@ export class FileManager {
     return change;
   }
 
-  async copy(source: string, dest: string): Promise<FileChange> {
+  copy(source: string, dest: string): Promise<FileChange> {
+    return fsGuard(this.doCopy(source, dest));
+  }
+
+  private async doCopy(source: string, dest: string): Promise<FileChange> {
     const src = await this.roots.resolvePrefixed(source, { what: 'source' });
     const dst = await this.roots.resolvePrefixed(dest, { write: true, what: 'dest' });
     const st = await stat(src.abs).catch(() => undefined);

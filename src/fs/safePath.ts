@@ -3,7 +3,8 @@
 // whose name starts like the root (gcodes_evil), a NUL byte or a symlink that points away.
 import { lstat, realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
-import { ApiError, clientFsError } from '../transport/apiError.js';
+import { ApiError } from '../transport/apiError.js';
+import { fsApiError } from './fsErrors.js';
 
 /** Names of our in-progress upload files; never listed, watched or served. */
 export const UPLOAD_TEMP_PREFIX = '.moonstate-upload-';
@@ -50,7 +51,7 @@ async function realLocation(abs: string): Promise<string> {
       return join(await realpath(cur), ...[...missing].reverse());
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw clientFsError(err) ?? err;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw fsApiError(err);
       const l = await lstat(cur).catch(() => undefined);
       if (l) {
         // Seen by lstat but not by realpath: either a dangling symlink, or the path (or one of

@@ -10,7 +10,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename, dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
-import { ApiError, clientFsError } from '../transport/apiError.js';
+import { ApiError } from '../transport/apiError.js';
+import { fsApiError } from './fsErrors.js';
 import type { Dialect } from '../transport/requestContext.js';
 import { getLogger } from '../logger.js';
 import type { FileManager } from './fileManager.js';
@@ -159,11 +160,8 @@ function errorFor(err: unknown, maxBytes: number): ApiError {
   if (e.code === 'ENOSPC' || e.code === 'EDQUOT') return new ApiError(507, 'Upload failed: no space left on the device');
   if (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS') return new ApiError(403, `Upload failed: cannot write there (${e.code})`);
   if (e.code === 'ECONNRESET' || e.code === 'ERR_STREAM_PREMATURE_CLOSE') return new ApiError(400, 'Upload aborted by the client');
-  const clientError = clientFsError(err);
-  if (clientError) return new ApiError(clientError.status, `Upload failed: ${clientError.message}`);
-  // Node's messages name paths on the server: they go to the log, not to the client.
-  log.error(`upload failed: ${e.message ?? String(err)}`);
-  return new ApiError(500, `Upload failed: internal error${typeof e.code === 'string' ? ` (${e.code})` : ''}`);
+  const fsError = fsApiError(err);
+  return new ApiError(fsError.status, `Upload failed: ${fsError.message}`);
 }
 
 /** The upload's folder went away (moved or deleted by someone else) before it could be placed. */
