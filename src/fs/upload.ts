@@ -287,6 +287,11 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, di
       req.on('close', () => {
         if (!req.complete) reject(new ApiError(400, 'Upload aborted by the client'));
       });
+      // A reply made for us (the body stalled: src/transport/bodyTimeout.ts) ends the upload; the
+      // request itself may then emit nothing more.
+      res.on('close', () => {
+        if (!req.complete) reject(new ApiError(408, 'Upload stalled'));
+      });
     });
     if (sink && !sink.closed) await finished(sink);
   } catch (err) {

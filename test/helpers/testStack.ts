@@ -33,6 +33,8 @@ export interface StackOptions {
   tokenClock?: TokenClock;
   /** How long the server waits for Klippy's reply to a request that runs no gcode. */
   klippyRequestTimeoutMs?: number;
+  /** How long a request body may send nothing before the server ends it. */
+  bodyIdleTimeoutMs?: number;
 }
 
 export interface Stack {
@@ -78,6 +80,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       logToFile: false,
       ...(opts.tokenClock ? { tokenClock: opts.tokenClock } : {}),
       ...(opts.klippyRequestTimeoutMs !== undefined ? { klippyRequestTimeoutMs: opts.klippyRequestTimeoutMs } : {}),
+      ...(opts.bodyIdleTimeoutMs !== undefined ? { bodyIdleTimeoutMs: opts.bodyIdleTimeoutMs } : {}),
     });
   } catch (err) {
     await sim.stop();
