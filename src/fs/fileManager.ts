@@ -15,6 +15,7 @@ import { getLogger } from '../logger.js';
 import { ApiError } from '../transport/apiError.js';
 import { FileInUse, type PrintStatsSource } from './fileInUse.js';
 import { fsGuard } from './fsErrors.js';
+import { syncDir, syncTree } from './safeWrite.js';
 import { FileRoots, type Root, type RootName, type RootPath } from './fileRoots.js';
 import type { DirectoryListing, FileChange, FileStat, StoredMetadata } from './fileShapes.js';
 import { GcodeMetadataStore, isGcodeFile } from './metadata/metadataStore.js';
@@ -449,6 +450,7 @@ export class FileManager {
     if (p.rel === '') throw new ApiError(400, `Directory already exists (${prefixed})`);
     try {
       await mkdir(p.abs);
+      await syncDir(dirname(p.abs));
     } catch (err) {
       if (errno(err) === 'EEXIST') throw new ApiError(400, `Directory already exists (${prefixed})`);
       if (errno(err) === 'ENOENT') throw new ApiError(404, `Parent directory does not exist (${prefixed})`);
@@ -475,6 +477,7 @@ export class FileManager {
       const release = this.hold([p]);
       try {
         await rm(p.abs, { recursive: true, force: true });
+        await syncDir(dirname(p.abs));
       } finally {
         this.watcherFor(p.root)?.forget(p.rel);
         release();
@@ -482,6 +485,7 @@ export class FileManager {
     } else {
       try {
         await rmdir(p.abs);
+        await syncDir(dirname(p.abs));
       } catch (err) {
         if (errno(err) === 'ENOTEMPTY' || errno(err) === 'EEXIST') {
           throw new ApiError(400, `Directory not empty (${prefixed}): use force=true to delete it with its contents`);
@@ -513,6 +517,7 @@ export class FileManager {
     if (st.isDirectory()) throw new ApiError(400, `${shown} is a directory: use delete_directory`);
     this.inUse.check(p.root.name, p.rel);
     await unlink(p.abs);
+    await syncDir(dirname(p.abs));
     this.watcherFor(p.root)?.forget(p.rel);
     if (p.root.name === 'gcodes') this.metadata.remove(p.rel);
     return this.emit({ action: 'delete_file', item: { root: p.root.name, path: p.rel, ...statOf(st) } });
@@ -561,8 +566,12 @@ export class FileManager {
         if (errno(err) !== 'EXDEV') throw err;
         // Another filesystem: copy, then remove the source.
         await cp(src.abs, target.abs, { recursive: true, preserveTimestamps: true, force: true });
+        await syncTree(target.abs);
         await rm(src.abs, { recursive: true, force: true });
       }
+      // Acknowledged means on disk: both folders' entries are synced.
+      await syncDir(dirname(target.abs));
+      await syncDir(dirname(src.abs));
       this.watcherFor(src.root)?.forget(src.rel);
       await this.recordTree(target.root, target.rel);
     } finally {
@@ -596,6 +605,8 @@ export class FileManager {
     try {
       if (st.isDirectory()) await cp(src.abs, target.abs, { recursive: true, preserveTimestamps: true, errorOnExist: true, force: false });
       else await copyFile(src.abs, target.abs, constants.COPYFILE_FICLONE);
+      await syncTree(target.abs);
+      await syncDir(dirname(target.abs));
       await this.recordTree(target.root, target.rel);
     } finally {
       release();

@@ -8,7 +8,7 @@
 // Node has no openat(), so a folder swapped for a symlink between the check and the write can
 // still win a race; the check is made right before each use to keep that window short.
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, open, realpath, rename, unlink } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, realpath, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isWithin, UPLOAD_TEMP_PREFIX } from './safePath.js';
 
@@ -59,6 +59,27 @@ export async function replaceFile(dir: string, name: string, bytes: Uint8Array, 
     throw err;
   }
   if (durable) await syncDir(dir);
+}
+
+/** fsync of a file's bytes. */
+export async function syncFile(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** fsync of every file and folder of a tree (a copied folder), not following links. */
+export async function syncTree(path: string): Promise<void> {
+  const st = await lstat(path);
+  if (st.isSymbolicLink()) return;
+  if (st.isDirectory()) {
+    for (const name of await readdir(path)) await syncTree(join(path, name));
+    return syncDir(path);
+  }
+  if (st.isFile()) await syncFile(path);
 }
 
 /** fsync of a folder, so a rename or a new name in it survives a crash. */

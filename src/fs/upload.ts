@@ -17,7 +17,7 @@ import { getLogger } from '../logger.js';
 import type { FileManager } from './fileManager.js';
 import { uploadReply } from './fileShapes.js';
 import { isUploadTemp, relativeSegments } from './safePath.js';
-import { syncDir, tempName } from './safeWrite.js';
+import { syncDir, syncFile, tempName } from './safeWrite.js';
 import { boundaryOf, FILE_TOO_LARGE, MultipartReader } from './multipart.js';
 import type { RootPath } from './fileRoots.js';
 
@@ -167,14 +167,6 @@ function errorFor(err: unknown, maxBytes: number): ApiError {
 /** The upload's folder went away (moved or deleted by someone else) before it could be placed. */
 const movedAway = () => new ApiError(409, 'Upload failed: its folder was moved or deleted during the upload');
 
-async function syncFile(path: string): Promise<void> {
-  const fh = await open(path, 'r+');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
 
 async function sha256Of(path: string): Promise<string> {
   const h = createHash('sha256');
