@@ -76,6 +76,8 @@ export interface StartOptions {
   klippyRequestTimeoutMs?: number;
   /** How long a request body may send nothing before it is ended (tests shorten it). */
   bodyIdleTimeoutMs?: number;
+  /** Acknowledge uploads without fsync: unsafe, only for bench:files to measure what fsync costs. */
+  unsafeUploadsWithoutFsync?: boolean;
 }
 
 export async function startServer({ config, logToFile = true, tokenClock, ...opts }: StartOptions): Promise<RunningServer> {
@@ -129,6 +131,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
     paths: dirs,
     embedded: virtualKlippy !== undefined,
     printStats: printStatsFromJob(printJob, klippy),
+    fsyncUploads: opts.unsafeUploadsWithoutFsync !== true,
   });
   const resolveGcode = (filename: string) => files.resolveGcode(filename);
   const printControl = new PrintControl(klippy, printJob, resolveGcode);

@@ -37,6 +37,7 @@ export function fileEndpoints(s: Services, files: FileManager): Endpoint[] {
       files,
       startPrint: (rel) => s.printControl.startIfIdle(rel),
       maxBytes: s.config.server.max_upload_size * 1024 * 1024,
+      durable: files.fsyncUploads,
     });
   return [
     rpc({

@@ -36,6 +36,8 @@ export interface FileManagerOptions {
   /** What Klippy is printing: the source of the "file in use" rule (printStatsFromJob). */
   printStats: PrintStatsSource;
   watchDebounceMs?: number;
+  /** fsync each upload before acknowledging it (default true). */
+  fsyncUploads?: boolean;
 }
 
 export interface ListedFile extends FileStat {
@@ -656,6 +658,11 @@ export class FileManager {
     const change = this.emit({ action: 'create_file', item: { root: p.root.name, path: p.rel, ...st } });
     if (p.root.name === 'gcodes' && isGcodeFile(p.rel)) this.metadata.refresh(p.rel, p.abs, st);
     return change;
+  }
+
+  /** Whether uploads are synced to disk before they are acknowledged. */
+  get fsyncUploads(): boolean {
+    return this.opts.fsyncUploads ?? true;
   }
 
   /** Holds the watcher off a path while an upload is being placed there. */
