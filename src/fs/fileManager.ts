@@ -2,8 +2,7 @@
 // changes made outside the API, and the gcode metadata cache. Operations return plain values
 // (src/fs/fileShapes.ts gives them their wire shape) and report each change on `changes$` right
 // after it happened; metadata arrives on `metadata$` once parsed.
-import { constants } from 'node:fs';
-import { cp, copyFile, lstat, mkdir, readdir, realpath, rename, rm, rmdir, stat, statfs, unlink } from 'node:fs/promises';
+import { cp, lstat, mkdir, readdir, realpath, rename, rm, rmdir, stat, statfs, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Subject, type Subscription } from 'rxjs';
@@ -15,7 +14,7 @@ import { getLogger } from '../logger.js';
 import { ApiError } from '../transport/apiError.js';
 import { FileInUse, type PrintStatsSource } from './fileInUse.js';
 import { fsGuard } from './fsErrors.js';
-import { syncDir, syncTree } from './safeWrite.js';
+import { copyOver, syncDir, syncTree } from './safeWrite.js';
 import { FileRoots, type Root, type RootName, type RootPath } from './fileRoots.js';
 import type { DirectoryListing, FileChange, FileStat, StoredMetadata } from './fileShapes.js';
 import { GcodeMetadataStore, isGcodeFile } from './metadata/metadataStore.js';
@@ -606,9 +605,11 @@ export class FileManager {
     const release = this.hold([target]);
     try {
       if (st.isDirectory()) await cp(src.abs, target.abs, { recursive: true, preserveTimestamps: true, errorOnExist: true, force: false });
-      else await copyFile(src.abs, target.abs, constants.COPYFILE_FICLONE);
-      await syncTree(target.abs);
-      await syncDir(dirname(target.abs));
+      else await copyOver(src.abs, target.abs);
+      if (st.isDirectory()) {
+        await syncTree(target.abs);
+        await syncDir(dirname(target.abs));
+      }
       await this.recordTree(target.root, target.rel);
     } finally {
       release();

@@ -8,8 +8,9 @@
 // Node has no openat(), so a folder swapped for a symlink between the check and the write can
 // still win a race; the check is made right before each use to keep that window short.
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, open, readdir, realpath, rename, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { constants } from 'node:fs';
+import { copyFile, lstat, mkdir, open, readdir, realpath, rename, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { isWithin, UPLOAD_TEMP_PREFIX } from './safePath.js';
 
 /** A fresh temp file name: hidden from listings and clients, removed by the start-up sweep. */
@@ -59,6 +60,24 @@ export async function replaceFile(dir: string, name: string, bytes: Uint8Array, 
     throw err;
   }
   if (durable) await syncDir(dir);
+}
+
+/**
+ * Copies the file `src` to `dest` the same way: into a new temp file beside `dest` (exclusive,
+ * a reflink where the file system can), synced when `durable`, then renamed over `dest`, so a
+ * link planted at `dest` is replaced, never written through.
+ */
+export async function copyOver(src: string, dest: string, durable = true): Promise<void> {
+  const tmp = join(dirname(dest), tempName());
+  try {
+    await copyFile(src, tmp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+    if (durable) await syncFile(tmp);
+    await rename(tmp, dest);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  if (durable) await syncDir(dirname(dest));
 }
 
 /** fsync of a file's bytes. */

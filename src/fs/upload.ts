@@ -5,7 +5,7 @@
 // checksum-failing upload, or a full disk, leaves neither the file nor the temp file behind.
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, open, readlink, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readlink, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename, dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -17,7 +17,7 @@ import { getLogger } from '../logger.js';
 import type { FileManager } from './fileManager.js';
 import { uploadReply } from './fileShapes.js';
 import { isUploadTemp, relativeSegments } from './safePath.js';
-import { syncDir, syncFile, tempName } from './safeWrite.js';
+import { copyOver, syncDir, tempName } from './safeWrite.js';
 import { boundaryOf, FILE_TOO_LARGE, MultipartReader } from './multipart.js';
 import type { RootPath } from './fileRoots.js';
 
@@ -337,15 +337,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, di
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw movedAway();
       if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
       // The temp file's folder is on another filesystem: copy into place, via a temp there.
-      const near = join(dirname(target.abs), tempName());
-      try {
-        await copyFile(sink.path!, near);
-        if (durable) await syncFile(near);
-        await rename(near, target.abs);
-      } catch (e) {
-        await unlink(near).catch(() => undefined);
-        throw e;
-      }
+      await copyOver(sink.path!, target.abs, durable);
       await unlink(sink.path!).catch(() => undefined);
     }
     // The new name is on disk before the client hears of it.
