@@ -33,6 +33,13 @@ export interface UploadOptions {
   durable?: boolean;
 }
 
+/**
+ * While a durable upload streams in, its bytes are pushed to the disk every this many bytes in
+ * the background, so the fsync before the reply waits only for the last stretch instead of the
+ * whole file: the network and the disk work at the same time.
+ */
+const SYNC_EVERY_BYTES = 64 * 1024 * 1024;
+
 /** The file part's bytes, written to a temp file whose folder is chosen once the part begins. */
 class TempFileSink extends Writable {
   path: string | undefined;
@@ -41,6 +48,9 @@ class TempFileSink extends Writable {
   private written: FileHandle | undefined;
   readonly hash: Hash | undefined;
   bytes = 0;
+  private unsynced = 0;
+  private syncing: Promise<void> | undefined;
+  private syncError: Error | undefined;
 
   constructor(
     private readonly chooseDir: () => Promise<string | undefined>,
@@ -68,7 +78,7 @@ class TempFileSink extends Writable {
     this.hash?.update(chunk);
     this.bytes += chunk.length;
     if (!this.fh) return cb();
-    writeAll(this.fh, [chunk]).then(() => cb(), cb);
+    writeAll(this.fh, [chunk]).then(() => this.afterWrite(chunk.length, cb), cb);
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, cb: (err?: Error | null) => void): void {
@@ -78,7 +88,28 @@ class TempFileSink extends Writable {
       this.bytes += b.length;
     }
     if (!this.fh) return cb();
-    writeAll(this.fh, bufs).then(() => cb(), cb);
+    const n = bufs.reduce((a, b) => a + b.length, 0);
+    writeAll(this.fh, bufs).then(() => this.afterWrite(n, cb), cb);
+  }
+
+  /** After a write: starts a background sync when enough has piled up; reports one that failed. */
+  private afterWrite(n: number, cb: (err?: Error | null) => void): void {
+    if (this.syncError) return cb(this.syncError);
+    this.unsynced += n;
+    const fh = this.fh;
+    if (this.durable && fh && !this.syncing && this.unsynced >= SYNC_EVERY_BYTES) {
+      this.unsynced = 0;
+      this.syncing = fh.datasync().then(
+        () => {
+          this.syncing = undefined;
+        },
+        (err: Error) => {
+          this.syncError = err;
+          this.syncing = undefined;
+        },
+      );
+    }
+    cb();
   }
 
   override _final(cb: (err?: Error | null) => void): void {
@@ -86,15 +117,21 @@ class TempFileSink extends Writable {
     this.fh = undefined;
     if (!fh) return cb();
     this.written = fh;
-    (this.durable ? fh.sync() : Promise.resolve()).then(() => cb(), cb);
+    const done = async () => {
+      await this.syncing;
+      if (this.syncError) throw this.syncError;
+      if (this.durable) await fh.sync();
+    };
+    done().then(() => cb(), cb);
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     const fh = this.fh;
     this.fh = undefined;
     const done = () => cb(err);
-    if (fh) fh.close().then(done, done);
-    else done();
+    // A background sync still running holds the file open: close after it.
+    const closing = Promise.resolve(this.syncing).then(() => fh?.close());
+    closing.then(done, done);
   }
 
   /**
@@ -116,12 +153,13 @@ class TempFileSink extends Writable {
 
   /** Removes the temp file (after a failure), wherever its folder went meanwhile. */
   async discard(): Promise<void> {
+    // Asked while the file is still open (destroying the stream closes it).
+    const at = await this.whereNow();
     await new Promise<void>((res) => {
       if (this.closed || this.destroyed) return res();
       this.once('close', () => res());
       this.destroy();
     });
-    const at = await this.whereNow();
     await this.release();
     for (const p of new Set([this.path, at])) if (p !== undefined) await unlink(p).catch(() => undefined);
   }

@@ -94,6 +94,14 @@ test('a folder moved through the API, or deleted, during an upload: 409, nothing
   assert.deepEqual(temps(gcodes), []);
 });
 
+test('a folder moved during an upload whose client then hangs up: the temp file goes too', async () => {
+  mkdirSync(join(gcodes, 'fleeing'));
+  const up = await halfUpload(s.url, gcodes, 'fleeing', 'f.gcode');
+  renameSync(join(gcodes, 'fleeing'), join(gcodes, 'fled'));
+  up.sock.destroy();
+  await eventually(() => temps(gcodes).length === 0, 3000, 'the temp file in the moved folder removed');
+});
+
 const TEMP = '.moonstate-upload-0123456789abcdef.part';
 
 test('a client may not make a file or folder named like our temp files: upload, create, move, copy (400)', async () => {
