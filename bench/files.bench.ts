@@ -1,4 +1,5 @@
-// npm run bench:files — upload throughput (1 GiB, next to dd writing the same bytes), metadata
+// npm run bench:files — upload throughput (1 GiB, fsynced, next to dd conv=fsync writing the same
+// bytes, and both without fsync in the same run), metadata
 // time of a 100 MB gcode, and server.files.list over 10,000 gcode files, with the server's
 // event-loop delay measured inside the server process. Writes bench/results/files.json and
 // bench/results/files.md.
@@ -6,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { ServerProcess } from '../test/helpers/serverProcess.js';
 import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { machineFacts, median, round } from './benchLib.js';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -66,7 +67,15 @@ async function getJson(url: string): Promise<{ ms: number; status: number; body:
   return { ms: performance.now() - t0, status: res.status, body };
 }
 
-const NOTES = `Reading the upload numbers: dd copies a file that sits in the page cache into the page cache, so on
+const NOTES = `Durability: an upload is acknowledged only once it is on disk (fsync of the file before the
+rename, of its folder after). Measured against \`dd conv=fsync\` writing the same bytes, and, in the
+same run, a server started without fsync against plain dd, so the cost of the flush shows apart from
+the machine's mood. A flush only at the end made an upload take its network time plus the whole
+writeback; the upload now asks for an fdatasync in the background every 64 MiB
+(src/fs/upload.ts), so receiving and writeback overlap and the final fsync waits for the tail only.
+On this VM the disk's flush rate, not the server, sets the pace of every durable write.
+
+Reading the upload numbers: dd copies a file that sits in the page cache into the page cache, so on
 this shared VM it runs anywhere from ~0.6 to ~3 GiB/s from one minute to the next (memory speed when
 writeback is not throttling). An upload crosses loopback TCP between two processes (two more copies
 than dd) on two cores; the "loopback ceiling" row is the same client posting to a server that only
@@ -108,6 +117,7 @@ async function main(): Promise<void> {
     })(),
   };
   console.log('machine', facts);
+  const loadAtStart = loadavg();
 
   // ---- 1. Upload of 1 GiB vs dd writing the same bytes -----------------------------------
   const source = join(work, 'source.gcode');
@@ -309,6 +319,7 @@ async function main(): Promise<void> {
 
 \`npm run bench:files\` on ${facts.cpus} × ${facts.cpuModel}, ${facts.memoryGiB} GiB RAM, ${facts.filesystem}, Node ${facts.node}, ${facts.date.slice(0, 10)}.
 The server runs in its own process and measures its own event-loop delay (\`monitorEventLoopDelay\`, 1 ms resolution).
+Load average when the run began: ${loadAtStart.map((l) => l.toFixed(1)).join(' / ')} (1 / 5 / 15 min; other people's work on the same ${facts.cpus} cores shows in every number).
 
 | measure | result | goal | |
 |---|---|---|---|
