@@ -21,8 +21,8 @@ function watchBody(req: IncomingMessage, res: ServerResponse, idleMs: number): v
   const timer = setInterval(() => {
     if (req.complete || socket.destroyed) return stop();
     const now = socket.bytesRead;
-    // Paused by us (back-pressure from the disk): not the client's idleness.
-    if (now !== seen || req.readableFlowing === false) {
+    // Paused by us (back-pressure from the disk) or not read yet: not the client's idleness.
+    if (now !== seen || req.readableFlowing !== true) {
       seen = now;
       return;
     }
