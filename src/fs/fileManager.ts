@@ -565,8 +565,10 @@ export class FileManager {
         await rename(src.abs, target.abs);
       } catch (err) {
         if (errno(err) !== 'EXDEV') throw err;
-        // Another filesystem: copy, then remove the source.
-        await cp(src.abs, target.abs, { recursive: true, preserveTimestamps: true, force: true });
+        // Another filesystem: copy, then remove the source. A file goes through a temp beside
+        // its target (never written through a link there); a folder's target does not exist.
+        if (st.isDirectory()) await cp(src.abs, target.abs, { recursive: true, preserveTimestamps: true, errorOnExist: true, force: false });
+        else await copyOver(src.abs, target.abs);
         await syncTree(target.abs);
         await rm(src.abs, { recursive: true, force: true });
       }
