@@ -5,29 +5,70 @@
 // symlink) whose real location is inside the root, and a file in it is never written through:
 // it is created beside (O_CREAT|O_EXCL, which refuses any existing name, a symlink included)
 // and renamed over the name, and rename() and unlink() act on a link itself, never its target.
-// Node has no openat(), so a folder swapped for a symlink between the check and the write can
-// still win a race; the check is made right before each use to keep that window short.
+// Node has no openat(); on Linux the folder is held open and named through /proc/self/fd, which
+// gives the same guarantee: a folder swapped for a symlink after the check is not followed.
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { copyFile, lstat, mkdir, open, readdir, realpath, rename, unlink } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
+import { copyFile, lstat, mkdir, open, readdir, readlink, realpath, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isWithin, UPLOAD_TEMP_PREFIX } from './safePath.js';
 
 /** A fresh temp file name: hidden from listings and clients, removed by the start-up sweep. */
 export const tempName = () => `${UPLOAD_TEMP_PREFIX}${randomBytes(8).toString('hex')}.part`;
 
+/** A derived folder held open: `path` names it for as long as it is open, wherever it is moved. */
+export interface PinnedDir {
+  path: string;
+  close(): Promise<void>;
+}
+
+const PROC_FD = '/proc/self/fd';
+const hasProcFd = existsSync(PROC_FD);
+const DIR_NOFOLLOW = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+
 /**
  * The folder `dir`/`segs...` for files the server derives, when it is safe to write there:
  * `dir` (already resolved by the caller) must really lie inside `rootPath`, and each of `segs`
  * must be a real folder, not a symlink; missing ones are made when `create`. Undefined otherwise.
+ *
+ * On Linux each folder is opened (the last ones with O_NOFOLLOW) and named through
+ * /proc/self/fd/N afterwards, the way openat() would: what was checked is what is written to,
+ * even if someone swaps a folder on the way for a symlink meanwhile. Close it when done.
  */
-export async function derivedDir(rootPath: string, dir: string, segs: string[], create: boolean): Promise<string | undefined> {
+export async function derivedDir(rootPath: string, dir: string, segs: string[], create: boolean): Promise<PinnedDir | undefined> {
+  if (segs.some((seg) => seg === '' || seg === '.' || seg === '..' || seg.includes('/') || seg.includes('\0'))) return undefined;
   const realRoot = await realpath(rootPath).catch(() => undefined);
+  if (realRoot === undefined) return undefined;
+  if (!hasProcFd) return derivedDirByPath(realRoot, dir, segs, create);
+  let fh: FileHandle | undefined = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY).catch(() => undefined);
+  try {
+    const at = fh && (await readlink(`${PROC_FD}/${fh.fd}`).catch(() => undefined));
+    if (!fh || at === undefined || !isWithin(realRoot, at)) {
+      await fh?.close();
+      return undefined;
+    }
+    for (const seg of segs) {
+      const child: string = `${PROC_FD}/${fh.fd}/${seg}`;
+      if (create) await mkdir(child).catch(() => undefined);
+      const next: FileHandle | undefined = await open(child, DIR_NOFOLLOW).catch(() => undefined);
+      await fh.close();
+      fh = next;
+      if (!fh) return undefined;
+    }
+  } catch {
+    await fh?.close().catch(() => undefined);
+    return undefined;
+  }
+  const held = fh;
+  return { path: `${PROC_FD}/${held.fd}`, close: () => held.close().catch(() => undefined) };
+}
+
+/** derivedDir where /proc is missing: checked by lstat, so a swap right after can still win. */
+async function derivedDirByPath(realRoot: string, dir: string, segs: string[], create: boolean): Promise<PinnedDir | undefined> {
   const realDir = await realpath(dir).catch(() => undefined);
-  if (realRoot === undefined || realDir === undefined || !isWithin(realRoot, realDir)) return undefined;
+  if (realDir === undefined || !isWithin(realRoot, realDir)) return undefined;
   let cur = dir;
   for (const seg of segs) {
-    if (seg === '' || seg === '.' || seg === '..' || seg.includes('/') || seg.includes('\0')) return undefined;
     cur = join(cur, seg);
     let st = await lstat(cur).catch(() => undefined);
     if (!st && create) {
@@ -36,7 +77,7 @@ export async function derivedDir(rootPath: string, dir: string, segs: string[], 
     }
     if (!st || st.isSymbolicLink() || !st.isDirectory()) return undefined;
   }
-  return cur;
+  return { path: cur, close: async () => undefined };
 }
 
 /**

@@ -15,23 +15,27 @@ import { derivedDir, replaceFile } from '../safeWrite.js';
  */
 export async function writeThumbnails(rootPath: string, gcodePath: string, thumbs: Thumbnail[]): Promise<StoredThumbnail[]> {
   const stem = basename(gcodePath, extname(gcodePath));
-  const dir = await derivedDir(rootPath, dirname(gcodePath), [THUMBS_DIR], true).catch(() => undefined);
-  return Promise.all(
-    thumbs.map(async (t): Promise<StoredThumbnail> => {
-      if (dir === undefined) return t;
-      const name = `${stem}-${t.width}x${t.height}.${t.format}`;
-      const bytes = Buffer.from(t.data, 'base64');
-      try {
-        await replaceFile(dir, name, bytes);
-        return { ...t, relative_path: `${THUMBS_DIR}/${name}`, bytes: bytes.length };
-      } catch {
-        return t;
-      }
-    }),
-  );
+  const dir = await derivedDir(rootPath, dirname(gcodePath), [THUMBS_DIR], true);
+  try {
+    return await Promise.all(
+      thumbs.map(async (t): Promise<StoredThumbnail> => {
+        if (dir === undefined) return t;
+        const name = `${stem}-${t.width}x${t.height}.${t.format}`;
+        const bytes = Buffer.from(t.data, 'base64');
+        try {
+          await replaceFile(dir.path, name, bytes);
+          return { ...t, relative_path: `${THUMBS_DIR}/${name}`, bytes: bytes.length };
+        } catch {
+          return t;
+        }
+      }),
+    );
+  } finally {
+    await dir?.close();
+  }
 }
 
-/** The folder segments and file name of a stored thumbnail path; only `.thumbs/<name>` is ours. */
+/** The file name of a stored thumbnail path; only `.thumbs/<name>` is ours. */
 function ownThumb(rel: string): string | undefined {
   const parts = rel.split('/');
   return parts.length === 2 && parts[0] === THUMBS_DIR && parts[1] !== '' && parts[1] !== '.' && parts[1] !== '..' ? parts[1] : undefined;
@@ -47,9 +51,13 @@ const written = (thumbs: StoredThumbnail[] | undefined) =>
 export async function removeThumbnails(rootPath: string, gcodePath: string, thumbs: StoredThumbnail[] | undefined): Promise<void> {
   const names = written(thumbs);
   if (names.length === 0) return;
-  const dir = await derivedDir(rootPath, dirname(gcodePath), [THUMBS_DIR], false).catch(() => undefined);
+  const dir = await derivedDir(rootPath, dirname(gcodePath), [THUMBS_DIR], false);
   if (dir === undefined) return;
-  await Promise.all(names.map((n) => unlink(join(dir, n)).catch(() => undefined)));
+  try {
+    await Promise.all(names.map((n) => unlink(join(dir.path, n)).catch(() => undefined)));
+  } finally {
+    await dir.close();
+  }
 }
 
 /**
@@ -60,8 +68,12 @@ export async function moveThumbnails(rootPath: string, from: string, to: string,
   if (dirname(from) === dirname(to)) return;
   const names = written(thumbs);
   if (names.length === 0) return;
-  const src = await derivedDir(rootPath, dirname(from), [THUMBS_DIR], false).catch(() => undefined);
-  const dst = src === undefined ? undefined : await derivedDir(rootPath, dirname(to), [THUMBS_DIR], true).catch(() => undefined);
-  if (src === undefined || dst === undefined) return;
-  await Promise.all(names.map((n) => rename(join(src, n), join(dst, n)).catch(() => undefined)));
+  const src = await derivedDir(rootPath, dirname(from), [THUMBS_DIR], false);
+  const dst = src === undefined ? undefined : await derivedDir(rootPath, dirname(to), [THUMBS_DIR], true);
+  try {
+    if (src === undefined || dst === undefined) return;
+    await Promise.all(names.map((n) => rename(join(src.path, n), join(dst.path, n)).catch(() => undefined)));
+  } finally {
+    await Promise.all([src?.close(), dst?.close()]);
+  }
 }
