@@ -14,7 +14,7 @@ import { getLogger } from '../logger.js';
 import { ApiError } from '../transport/apiError.js';
 import { FileInUse, type PrintStatsSource } from './fileInUse.js';
 import { fsGuard } from './fsErrors.js';
-import { copyOver, syncDir, syncTree } from './safeWrite.js';
+import { copyOver, syncDir, syncTree, withPinned } from './safeWrite.js';
 import { FileRoots, type Root, type RootName, type RootPath } from './fileRoots.js';
 import type { DirectoryListing, FileChange, FileStat, StoredMetadata } from './fileShapes.js';
 import { GcodeMetadataStore, isGcodeFile } from './metadata/metadataStore.js';
@@ -450,8 +450,10 @@ export class FileManager {
     const p = await this.roots.resolvePrefixed(prefixed, { write: true });
     if (p.rel === '') throw new ApiError(400, `Directory already exists (${prefixed})`);
     try {
-      await mkdir(p.abs);
-      await syncDir(dirname(p.abs));
+      await withPinned(p.root.path, p.abs, async (at) => {
+        await mkdir(at.path);
+        await syncDir(at.dir);
+      });
     } catch (err) {
       if (errno(err) === 'EEXIST') throw new ApiError(400, `Directory already exists (${prefixed})`);
       if (errno(err) === 'ENOENT') throw new ApiError(404, `Parent directory does not exist (${prefixed})`);
@@ -477,16 +479,20 @@ export class FileManager {
       this.inUse.check(p.root.name, p.rel);
       const release = this.hold([p]);
       try {
-        await rm(p.abs, { recursive: true, force: true });
-        await syncDir(dirname(p.abs));
+        await withPinned(p.root.path, p.abs, async (at) => {
+          await rm(at.path, { recursive: true, force: true });
+          await syncDir(at.dir);
+        });
       } finally {
         this.watcherFor(p.root)?.forget(p.rel);
         release();
       }
     } else {
       try {
-        await rmdir(p.abs);
-        await syncDir(dirname(p.abs));
+        await withPinned(p.root.path, p.abs, async (at) => {
+          await rmdir(at.path);
+          await syncDir(at.dir);
+        });
       } catch (err) {
         if (errno(err) === 'ENOTEMPTY' || errno(err) === 'EEXIST') {
           throw new ApiError(400, `Directory not empty (${prefixed}): use force=true to delete it with its contents`);
@@ -517,8 +523,10 @@ export class FileManager {
     if (!st || p.rel === '') throw new ApiError(404, `File does not exist (${shown})`);
     if (st.isDirectory()) throw new ApiError(400, `${shown} is a directory: use delete_directory`);
     this.inUse.check(p.root.name, p.rel);
-    await unlink(p.abs);
-    await syncDir(dirname(p.abs));
+    await withPinned(p.root.path, p.abs, async (at) => {
+      await unlink(at.path);
+      await syncDir(at.dir);
+    });
     this.watcherFor(p.root)?.forget(p.rel);
     if (p.root.name === 'gcodes') this.metadata.remove(p.rel);
     return this.emit({ action: 'delete_file', item: { root: p.root.name, path: p.rel, ...statOf(st) } });
@@ -561,20 +569,25 @@ export class FileManager {
     if (target.root.path === src.root.path && target.rel === src.rel) throw new ApiError(400, 'Source and destination are the same');
     const release = this.hold([src, target]);
     try {
-      try {
-        await rename(src.abs, target.abs);
-      } catch (err) {
-        if (errno(err) !== 'EXDEV') throw err;
-        // Another filesystem: copy, then remove the source. A file goes through a temp beside
-        // its target (never written through a link there); a folder's target does not exist.
-        if (st.isDirectory()) await cp(src.abs, target.abs, { recursive: true, preserveTimestamps: true, errorOnExist: true, force: false });
-        else await copyOver(src.abs, target.abs);
-        await syncTree(target.abs);
-        await rm(src.abs, { recursive: true, force: true });
-      }
-      // Acknowledged means on disk: both folders' entries are synced.
-      await syncDir(dirname(target.abs));
-      await syncDir(dirname(src.abs));
+      // Both ends named through their folders held open (src/fs/safeWrite.ts).
+      await withPinned(src.root.path, src.abs, (from) =>
+        withPinned(target.root.path, target.abs, async (to) => {
+          try {
+            await rename(from.path, to.path);
+          } catch (err) {
+            if (errno(err) !== 'EXDEV') throw err;
+            // Another filesystem: copy, then remove the source. A file goes through a temp beside
+            // its target (never written through a link there); a folder's target does not exist.
+            if (st.isDirectory()) await cp(from.path, to.path, { recursive: true, preserveTimestamps: true, errorOnExist: true, force: false });
+            else await copyOver(from.path, to.path);
+            await syncTree(to.path);
+            await rm(from.path, { recursive: true, force: true });
+          }
+          // Acknowledged means on disk: both folders' entries are synced.
+          await syncDir(to.dir);
+          await syncDir(from.dir);
+        }),
+      );
       this.watcherFor(src.root)?.forget(src.rel);
       await this.recordTree(target.root, target.rel);
     } finally {
@@ -606,12 +619,12 @@ export class FileManager {
     const replaced = (await lstat(target.abs).catch(() => undefined)) !== undefined;
     const release = this.hold([target]);
     try {
-      if (st.isDirectory()) await cp(src.abs, target.abs, { recursive: true, preserveTimestamps: true, errorOnExist: true, force: false });
-      else await copyOver(src.abs, target.abs);
-      if (st.isDirectory()) {
-        await syncTree(target.abs);
-        await syncDir(dirname(target.abs));
-      }
+      await withPinned(target.root.path, target.abs, async (to) => {
+        if (!st.isDirectory()) return copyOver(src.abs, to.path);
+        await cp(src.abs, to.path, { recursive: true, preserveTimestamps: true, errorOnExist: true, force: false });
+        await syncTree(to.path);
+        await syncDir(to.dir);
+      });
       await this.recordTree(target.root, target.rel);
     } finally {
       release();

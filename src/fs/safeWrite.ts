@@ -10,7 +10,8 @@
 import { randomBytes } from 'node:crypto';
 import { constants, existsSync } from 'node:fs';
 import { copyFile, lstat, mkdir, open, readdir, readlink, realpath, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { ApiError } from '../transport/apiError.js';
 import { isWithin, UPLOAD_TEMP_PREFIX } from './safePath.js';
 
 /** A fresh temp file name: hidden from listings and clients, removed by the start-up sweep. */
@@ -61,6 +62,42 @@ export async function derivedDir(rootPath: string, dir: string, segs: string[], 
   }
   const held = fh;
   return { path: `${PROC_FD}/${held.fd}`, close: () => held.close().catch(() => undefined) };
+}
+
+/** A path inside a root whose folder is held open (see derivedDir); `dir` names that folder. */
+export interface PinnedPath {
+  dir: string;
+  path: string;
+  close(): Promise<void>;
+}
+
+/**
+ * `abs` (resolved inside `rootPath` by src/fs/safePath.ts) named through its folder held open,
+ * for the write, rename or delete that follows: a folder on the way swapped for a symlink after
+ * the path was resolved cannot redirect it out of the root. A folder that is missing throws
+ * its errno (ENOENT/ENOTDIR) as before; one that now leads outside the root is refused (403).
+ */
+export async function pinPath(rootPath: string, abs: string): Promise<PinnedPath> {
+  if (!hasProcFd) return { dir: dirname(abs), path: abs, close: async () => undefined };
+  const realRoot = await realpath(rootPath);
+  const fh = await open(dirname(abs), constants.O_RDONLY | constants.O_DIRECTORY);
+  const at = await readlink(`${PROC_FD}/${fh.fd}`).catch(() => undefined);
+  if (at === undefined || !isWithin(realRoot, at)) {
+    await fh.close();
+    throw new ApiError(403, 'Invalid path: a folder on the way now leads outside its root');
+  }
+  const dir = `${PROC_FD}/${fh.fd}`;
+  return { dir, path: `${dir}/${basename(abs)}`, close: () => fh.close().catch(() => undefined) };
+}
+
+/** Runs `op` on `abs` named through its pinned folder (pinPath), and lets the folder go. */
+export async function withPinned<T>(rootPath: string, abs: string, op: (p: PinnedPath) => Promise<T>): Promise<T> {
+  const p = await pinPath(rootPath, abs);
+  try {
+    return await op(p);
+  } finally {
+    await p.close();
+  }
 }
 
 /** derivedDir where /proc is missing: checked by lstat, so a swap right after can still win. */

@@ -7,7 +7,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readlink, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { ApiError } from '../transport/apiError.js';
@@ -17,7 +17,7 @@ import { getLogger } from '../logger.js';
 import type { FileManager } from './fileManager.js';
 import { uploadReply } from './fileShapes.js';
 import { isUploadTemp, relativeSegments } from './safePath.js';
-import { copyOver, syncDir, tempName } from './safeWrite.js';
+import { copyOver, syncDir, tempName, withPinned } from './safeWrite.js';
 import { boundaryOf, FILE_TOO_LARGE, MultipartReader } from './multipart.js';
 import type { RootPath } from './fileRoots.js';
 
@@ -369,17 +369,22 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, di
 
     release = files.holdPath(target);
     if (!(await sink.inPlace())) throw movedAway();
-    try {
-      await rename(sink.path!, target.abs);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw movedAway();
-      if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
-      // The temp file's folder is on another filesystem: copy into place, via a temp there.
-      await copyOver(sink.path!, target.abs, durable);
-      await unlink(sink.path!).catch(() => undefined);
-    }
-    // The new name is on disk before the client hears of it.
-    if (durable) await syncDir(dirname(target.abs));
+    const tempPath = sink.path!;
+    // The target named through its folder held open (src/fs/safeWrite.ts): a folder swapped for
+    // a symlink since the path was resolved cannot send the upload out of the root.
+    await withPinned(root.path, target.abs, async (to) => {
+      try {
+        await rename(tempPath, to.path);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw movedAway();
+        if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+        // The temp file's folder is on another filesystem: copy into place, via a temp there.
+        await copyOver(tempPath, to.path, durable);
+        await unlink(tempPath).catch(() => undefined);
+      }
+      // The new name is on disk before the client hears of it.
+      if (durable) await syncDir(to.dir);
+    });
     await sink.release();
     placed = target;
     const change = await files.commitUpload(target);
