@@ -1,12 +1,13 @@
-// Writes, renames and deletes the server makes on its own account inside a root (thumbnails in
-// `.thumbs/`, temp files beside an upload): the paths are ours, but the folders they live in are
-// not, and a user with a shell may have planted a symlink anywhere (`.thumbs -> /elsewhere`,
-// `.thumbs/foo-16x16.png -> /elsewhere/victim`). So a derived folder must be a real folder (no
-// symlink) whose real location is inside the root, and a file in it is never written through:
-// it is created beside (O_CREAT|O_EXCL, which refuses any existing name, a symlink included)
-// and renamed over the name, and rename() and unlink() act on a link itself, never its target.
-// Node has no openat(); on Linux the folder is held open and named through /proc/self/fd, which
-// gives the same guarantee: a folder swapped for a symlink after the check is not followed.
+// Every write, rename and delete the server makes inside a root goes through here: for a client's
+// path (resolved by src/fs/safePath.ts) and for the server's own files (thumbnails in
+// `.thumbs/`, temp files). A user with a shell may have planted a symlink anywhere
+// (`.thumbs -> /elsewhere`, `.thumbs/foo-16x16.png -> /elsewhere/victim`) or may swap a folder
+// for one after a path was checked. So the folder written in is held open and named through
+// /proc/self/fd/N (what openat() gives in C: the folder checked is the folder written to), a
+// derived folder must be a real folder (opened with O_NOFOLLOW), a file is never written
+// through: it is created beside (O_CREAT|O_EXCL, which refuses any existing name, a symlink
+// included) and renamed over the name, and rename() and unlink() act on a link itself, never on
+// its target. Without /proc (not Linux) the checks are made by path, right before each use.
 import { randomBytes } from 'node:crypto';
 import { constants, existsSync } from 'node:fs';
 import { copyFile, lstat, mkdir, open, readdir, readlink, realpath, rename, unlink, type FileHandle } from 'node:fs/promises';
