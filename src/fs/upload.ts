@@ -53,7 +53,7 @@ class TempFileSink extends Writable {
   private syncError: Error | undefined;
 
   constructor(
-    private readonly chooseDir: () => Promise<string | undefined>,
+    private readonly chooseDir: () => Promise<{ root: string; dir: string } | undefined>,
     withHash: boolean,
     /** fsync the bytes before the upload is acknowledged. */
     private readonly durable: boolean,
@@ -64,10 +64,12 @@ class TempFileSink extends Writable {
 
   override _construct(cb: (err?: Error | null) => void): void {
     this.chooseDir().then(
-      async (dir) => {
-        if (dir === undefined) return cb(); // refused already: the bytes are read and dropped
-        this.path = join(dir, tempName());
-        this.fh = await open(this.path, 'wx');
+      async (where) => {
+        if (where === undefined) return cb(); // refused already: the bytes are read and dropped
+        const name = tempName();
+        // Made in the folder that was checked, even if it was swapped for a link meanwhile.
+        this.fh = await withPinned(where.root, join(where.dir, name), (at) => open(at.path, 'wx'));
+        this.path = join(where.dir, name);
         cb();
       },
       (err: Error) => cb(err),
@@ -254,13 +256,13 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, di
   let originalFilename: string | undefined;
 
   /** The folder for the temp file: the target folder when the fields name it already, else the root. */
-  const chooseDir = async (): Promise<string | undefined> => {
+  const chooseDir = async (): Promise<{ root: string; dir: string } | undefined> => {
     try {
       const root = files.roots.writable((fields.root ?? 'gcodes').toLowerCase());
       const dirSegs = relativeSegments(fields.path ?? '', 'upload path');
       const dir = await files.roots.resolve(root.name, dirSegs, { write: true, what: 'upload path' });
       const st = await stat(dir.abs).catch(() => undefined);
-      return st?.isDirectory() ? dir.abs : root.path;
+      return { root: root.path, dir: st?.isDirectory() ? dir.abs : root.path };
     } catch (err) {
       refusal = errorFor(err, maxBytes);
       return undefined;
