@@ -2,6 +2,7 @@
 // and stops them in reverse order. Reading this file shows how the parts connect.
 import { createServer, type Server } from 'node:http';
 import { answerClientErrors } from './transport/rawHttpError.js';
+import { timeOutIdleBodies } from './transport/bodyTimeout.js';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,6 +84,10 @@ export interface StartOptions {
   onRestart?: () => void;
   /** How long a Klippy request that runs no gcode may go unanswered (tests shorten it). */
   klippyRequestTimeoutMs?: number;
+  /** How long a request body may send nothing before it is ended (tests shorten it). */
+  bodyIdleTimeoutMs?: number;
+  /** Acknowledge uploads without fsync: unsafe, only for bench:files to measure what fsync costs. */
+  unsafeUploadsWithoutFsync?: boolean;
 }
 
 export async function startServer({ config, logToFile = true, tokenClock, ...opts }: StartOptions): Promise<RunningServer> {
@@ -152,6 +157,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
     paths: dirs,
     embedded: virtualKlippy !== undefined,
     printStats: printStatsFromJob(printJob, klippy),
+    fsyncUploads: opts.unsafeUploadsWithoutFsync !== true,
   });
   const resolveGcode = (filename: string) => files.resolveGcode(filename);
   const printControl = new PrintControl(klippy, printJob, resolveGcode);
@@ -226,6 +232,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
   });
   const server: Server = createServer(app);
   answerClientErrors(server);
+  timeOutIdleBodies(server, opts.bodyIdleTimeoutMs);
   const inspectSocket = inspection.enabled ? createInspectSocket(inspection, { maxBacklogBytes: config.server.max_websocket_backlog * 1024, unsent: connections.unsent }) : undefined;
   const wss = attachWebsocket(server, {
     registry,

@@ -42,6 +42,7 @@ export function fileEndpoints(s: Services, files: FileManager): Endpoint[] {
         return s.printControl.startIfIdle(rel);
       },
       maxBytes: s.config.server.max_upload_size * 1024 * 1024,
+      durable: files.fsyncUploads,
     });
   return [
     rpc({

@@ -2,10 +2,9 @@
 // changes made outside the API, and the gcode metadata cache. Operations return plain values
 // (src/fs/fileShapes.ts gives them their wire shape) and report each change on `changes$` right
 // after it happened; metadata arrives on `metadata$` once parsed.
-import { constants } from 'node:fs';
-import { cp, copyFile, lstat, mkdir, readdir, realpath, rename, rm, rmdir, stat, statfs, unlink } from 'node:fs/promises';
+import { cp, lstat, mkdir, readdir, realpath, rename, rm, rmdir, stat, statfs, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Subject, type Subscription } from 'rxjs';
 import type { KlippyConnection } from '../actors/klippyConnection.actor.js';
 import type { StatusSubscriptions } from '../actors/statusSubscriptions.actor.js';
@@ -14,6 +13,8 @@ import type { Database } from '../db/database.js';
 import { getLogger } from '../logger.js';
 import { ApiError } from '../transport/apiError.js';
 import { FileInUse, type PrintStatsSource } from './fileInUse.js';
+import { fsGuard } from './fsErrors.js';
+import { copyOver, syncDir, syncTree, withPinned } from './safeWrite.js';
 import { FileRoots, isWatchedRoot, type Root, type RootName, type RootPath } from './fileRoots.js';
 import { historyMetadata, type DirectoryListing, type FileChange, type FileStat, type StoredMetadata } from './fileShapes.js';
 import { GcodeMetadataStore, isGcodeFile } from './metadata/metadataStore.js';
@@ -36,6 +37,8 @@ export interface FileManagerOptions {
   /** What Klippy is printing: the source of the "file in use" rule (printStatsFromJob). */
   printStats: PrintStatsSource;
   watchDebounceMs?: number;
+  /** fsync each upload before acknowledging it (default true). */
+  fsyncUploads?: boolean;
 }
 
 export interface ListedFile extends FileStat {
@@ -58,6 +61,17 @@ async function isDirectory(p: string): Promise<boolean> {
   );
 }
 
+/**
+ * True when `target` lies in the folder `src`, compared where they really are: an in-root symlink
+ * (alias -> tree) makes `alias/sub` a child of `tree`, and roots may share a disk folder.
+ */
+async function landsInside(src: string, target: string): Promise<boolean> {
+  if (isWithin(src, target)) return true;
+  const realSrc = await realpath(src).catch(() => src);
+  const realParent = await realpath(dirname(target)).catch(() => dirname(target));
+  return isWithin(realSrc, join(realParent, basename(target)));
+}
+
 export class FileManager {
   readonly roots = new FileRoots();
   readonly inUse: FileInUse;
@@ -71,6 +85,8 @@ export class FileManager {
   private readonly watcherStarts = new Map<RootName, Promise<void>>();
   private readonly subs: Subscription[] = [];
   private closed = false;
+  /** Temp files older than this are leftovers of an earlier run. */
+  private readonly startedAt = Date.now();
 
   constructor(private readonly opts: FileManagerOptions) {
     const objects = opts.config.file_manager.enable_object_processing;
@@ -167,7 +183,10 @@ export class FileManager {
     this.watchers.get(name)?.close();
     this.watchers.delete(name);
     if (this.closed || path === undefined || !isWatchedRoot(name)) return;
-    const watcher = new RootWatcher(path, (ev) => this.onOutsideChange(name, ev), { debounceMs: this.opts.watchDebounceMs });
+    const watcher = new RootWatcher(path, (ev) => this.onOutsideChange(name, ev), {
+      debounceMs: this.opts.watchDebounceMs,
+      onTempFile: (rel) => void this.removeStaleTemp(path, rel),
+    });
     this.watchers.set(name, watcher);
     const started = watcher
       .start()
@@ -176,6 +195,21 @@ export class FileManager {
       })
       .catch((err: Error) => log.warn(`cannot watch ${name} (${path}): ${err.message}`));
     this.watcherStarts.set(name, started);
+  }
+
+  /**
+   * A temp file left by an earlier run (a kill mid-upload): removed. One written since this
+   * server started belongs to an upload in progress and is left alone.
+   */
+  private async removeStaleTemp(rootPath: string, rel: string): Promise<void> {
+    const abs = join(rootPath, rel);
+    const st = await lstat(abs).catch(() => undefined);
+    if (!st || st.isDirectory() || st.mtimeMs >= this.startedAt) return;
+    // unlink() removes a link itself, never its target; the watcher only walks real folders.
+    await unlink(abs).then(
+      () => log.info(`removed a temp file left by an interrupted upload: ${rel}`),
+      () => undefined,
+    );
   }
 
   /** Files waiting for (or in) the metadata parser. */
@@ -306,7 +340,11 @@ export class FileManager {
    * `withMetadata`: gcode files carry their cached metadata (never parsed here: a listing of
    * fresh files must not wait for the parser).
    */
-  async directory(prefixed: string, withMetadata = false): Promise<DirectoryListing> {
+  directory(prefixed: string, withMetadata = false): Promise<DirectoryListing> {
+    return fsGuard(this.doDirectory(prefixed, withMetadata));
+  }
+
+  private async doDirectory(prefixed: string, withMetadata = false): Promise<DirectoryListing> {
     const p = await this.roots.resolvePrefixed(prefixed);
     const st = await stat(p.abs).catch(() => undefined);
     if (!st) throw new ApiError(404, `Directory does not exist (${prefixed})`);
@@ -351,7 +389,11 @@ export class FileManager {
   }
 
   /** Metadata of a gcode file (relative to gcodes), waiting for the parser when not cached. */
-  async fileMetadata(filename: string): Promise<StoredMetadata & { filename: string }> {
+  fileMetadata(filename: string): Promise<StoredMetadata & { filename: string }> {
+    return fsGuard(this.doFileMetadata(filename));
+  }
+
+  private async doFileMetadata(filename: string): Promise<StoredMetadata & { filename: string }> {
     const notAvailable = () => new ApiError(404, `Metadata not available for ${filename}`);
     const p = await this.roots.resolve('gcodes', filename, { what: 'filename' });
     const st = await stat(p.abs).catch(() => undefined);
@@ -381,7 +423,11 @@ export class FileManager {
   }
 
   /** server.files.metascan: parses a gcode file again, whatever the cache holds. */
-  async metascan(filename: string): Promise<StoredMetadata & { filename: string }> {
+  metascan(filename: string): Promise<StoredMetadata & { filename: string }> {
+    return fsGuard(this.doMetascan(filename));
+  }
+
+  private async doMetascan(filename: string): Promise<StoredMetadata & { filename: string }> {
     const p = await this.roots.resolve('gcodes', filename, { what: 'filename' });
     const st = await stat(p.abs).catch(() => undefined);
     if (!st?.isFile()) throw new ApiError(404, `File '${filename}' does not exist`);
@@ -426,11 +472,18 @@ export class FileManager {
     return change;
   }
 
-  async makeDirectory(prefixed: string): Promise<FileChange> {
+  makeDirectory(prefixed: string): Promise<FileChange> {
+    return fsGuard(this.doMakeDirectory(prefixed));
+  }
+
+  private async doMakeDirectory(prefixed: string): Promise<FileChange> {
     const p = await this.roots.resolvePrefixed(prefixed, { write: true });
     if (p.rel === '') throw new ApiError(400, `Directory already exists (${prefixed})`);
     try {
-      await mkdir(p.abs);
+      await withPinned(p.root.path, p.abs, async (at) => {
+        await mkdir(at.path);
+        await syncDir(at.dir);
+      });
     } catch (err) {
       if (errno(err) === 'EEXIST') throw new ApiError(400, `Directory already exists (${prefixed})`);
       if (errno(err) === 'ENOENT') throw new ApiError(404, `Parent directory does not exist (${prefixed})`);
@@ -441,7 +494,11 @@ export class FileManager {
     return this.emit({ action: 'create_dir', item: { root: p.root.name, path: p.rel, ...st } });
   }
 
-  async deleteDirectory(prefixed: string, force: boolean): Promise<FileChange> {
+  deleteDirectory(prefixed: string, force: boolean): Promise<FileChange> {
+    return fsGuard(this.doDeleteDirectory(prefixed, force));
+  }
+
+  private async doDeleteDirectory(prefixed: string, force: boolean): Promise<FileChange> {
     const p = await this.roots.resolvePrefixed(prefixed, { write: true });
     if (p.rel === '') throw new ApiError(400, 'Cannot delete root directory');
     const st = await lstat(p.abs).catch(() => undefined);
@@ -452,14 +509,20 @@ export class FileManager {
       this.inUse.check(p.root.name, p.rel);
       const release = this.hold([p]);
       try {
-        await rm(p.abs, { recursive: true, force: true });
+        await withPinned(p.root.path, p.abs, async (at) => {
+          await rm(at.path, { recursive: true, force: true });
+          await syncDir(at.dir);
+        });
       } finally {
         this.watcherFor(p.root)?.forget(p.rel);
         release();
       }
     } else {
       try {
-        await rmdir(p.abs);
+        await withPinned(p.root.path, p.abs, async (at) => {
+          await rmdir(at.path);
+          await syncDir(at.dir);
+        });
       } catch (err) {
         if (errno(err) === 'ENOTEMPTY' || errno(err) === 'EEXIST') {
           throw new ApiError(400, `Directory not empty (${prefixed}): use force=true to delete it with its contents`);
@@ -480,13 +543,20 @@ export class FileManager {
     return this.deleteResolved(await this.roots.resolve(rootName, rel, { write: true }));
   }
 
-  private async deleteResolved(p: RootPath): Promise<FileChange> {
+  private deleteResolved(p: RootPath): Promise<FileChange> {
+    return fsGuard(this.doDeleteResolved(p));
+  }
+
+  private async doDeleteResolved(p: RootPath): Promise<FileChange> {
     const shown = `${p.root.name}/${p.rel}`;
     const st = await lstat(p.abs).catch(() => undefined);
     if (!st || p.rel === '') throw new ApiError(404, `File does not exist (${shown})`);
     if (st.isDirectory()) throw new ApiError(400, `${shown} is a directory: use delete_directory`);
     this.inUse.check(p.root.name, p.rel);
-    await unlink(p.abs);
+    await withPinned(p.root.path, p.abs, async (at) => {
+      await unlink(at.path);
+      await syncDir(at.dir);
+    });
     this.watcherFor(p.root)?.forget(p.rel);
     if (p.root.name === 'gcodes') this.metadata.remove(p.rel);
     return this.emit({ action: 'delete_file', item: { root: p.root.name, path: p.rel, ...statOf(st) } });
@@ -501,7 +571,7 @@ export class FileManager {
     let target = dest;
     if (dstStat?.isDirectory()) target = await this.roots.resolve(dest.root.name, [...(dest.rel ? dest.rel.split('/') : []), basename(src.abs)], { write: true });
     else if (dest.rel === '') throw new ApiError(400, 'Invalid destination: the root itself');
-    if (srcIsDir && src.root.path === target.root.path && isWithin(src.abs, target.abs)) {
+    if (srcIsDir && (await landsInside(src.abs, target.abs))) {
       throw new ApiError(400, `Cannot move or copy a directory into itself (${src.root.name}/${src.rel})`);
     }
     const parent = await stat(join(target.abs, '..')).catch(() => undefined);
@@ -514,7 +584,11 @@ export class FileManager {
     return target;
   }
 
-  async move(source: string, dest: string): Promise<FileChange> {
+  move(source: string, dest: string): Promise<FileChange> {
+    return fsGuard(this.doMove(source, dest));
+  }
+
+  private async doMove(source: string, dest: string): Promise<FileChange> {
     const src = await this.roots.resolvePrefixed(source, { write: true, what: 'source' });
     const dst = await this.roots.resolvePrefixed(dest, { write: true, what: 'dest' });
     if (src.rel === '') throw new ApiError(400, 'Cannot move a root directory');
@@ -525,14 +599,25 @@ export class FileManager {
     if (target.root.path === src.root.path && target.rel === src.rel) throw new ApiError(400, 'Source and destination are the same');
     const release = this.hold([src, target]);
     try {
-      try {
-        await rename(src.abs, target.abs);
-      } catch (err) {
-        if (errno(err) !== 'EXDEV') throw err;
-        // Another filesystem: copy, then remove the source.
-        await cp(src.abs, target.abs, { recursive: true, preserveTimestamps: true, force: true });
-        await rm(src.abs, { recursive: true, force: true });
-      }
+      // Both ends named through their folders held open (src/fs/safeWrite.ts).
+      await withPinned(src.root.path, src.abs, (from) =>
+        withPinned(target.root.path, target.abs, async (to) => {
+          try {
+            await rename(from.path, to.path);
+          } catch (err) {
+            if (errno(err) !== 'EXDEV') throw err;
+            // Another filesystem: copy, then remove the source. A file goes through a temp beside
+            // its target (never written through a link there); a folder's target does not exist.
+            if (st.isDirectory()) await cp(from.path, to.path, { recursive: true, preserveTimestamps: true, errorOnExist: true, force: false });
+            else await copyOver(from.path, to.path);
+            await syncTree(to.path);
+            await rm(from.path, { recursive: true, force: true });
+          }
+          // Acknowledged means on disk: both folders' entries are synced.
+          await syncDir(to.dir);
+          await syncDir(from.dir);
+        }),
+      );
       this.watcherFor(src.root)?.forget(src.rel);
       await this.recordTree(target.root, target.rel);
     } finally {
@@ -550,7 +635,11 @@ export class FileManager {
     return change;
   }
 
-  async copy(source: string, dest: string): Promise<FileChange> {
+  copy(source: string, dest: string): Promise<FileChange> {
+    return fsGuard(this.doCopy(source, dest));
+  }
+
+  private async doCopy(source: string, dest: string): Promise<FileChange> {
     const src = await this.roots.resolvePrefixed(source, { what: 'source' });
     const dst = await this.roots.resolvePrefixed(dest, { write: true, what: 'dest' });
     const st = await stat(src.abs).catch(() => undefined);
@@ -560,8 +649,12 @@ export class FileManager {
     const replaced = (await lstat(target.abs).catch(() => undefined)) !== undefined;
     const release = this.hold([target]);
     try {
-      if (st.isDirectory()) await cp(src.abs, target.abs, { recursive: true, preserveTimestamps: true, errorOnExist: true, force: false });
-      else await copyFile(src.abs, target.abs, constants.COPYFILE_FICLONE);
+      await withPinned(target.root.path, target.abs, async (to) => {
+        if (!st.isDirectory()) return copyOver(src.abs, to.path);
+        await cp(src.abs, to.path, { recursive: true, preserveTimestamps: true, errorOnExist: true, force: false });
+        await syncTree(to.path);
+        await syncDir(to.dir);
+      });
       await this.recordTree(target.root, target.rel);
     } finally {
       release();
@@ -663,6 +756,11 @@ export class FileManager {
     const change = this.emit({ action: 'create_file', item: { root: p.root.name, path: p.rel, ...st } });
     if (p.root.name === 'gcodes' && isGcodeFile(p.rel)) this.metadata.refresh(p.rel, p.abs, st);
     return change;
+  }
+
+  /** Whether uploads are synced to disk before they are acknowledged. */
+  get fsyncUploads(): boolean {
+    return this.opts.fsyncUploads ?? true;
   }
 
   /** Holds the watcher off a path while an upload is being placed there. */

@@ -29,6 +29,8 @@ export type WatchEvent =
 export interface RootWatcherOptions {
   /** Quiet time after the last filesystem event on a path before it is checked. */
   debounceMs?: number;
+  /** Told of each of our temp files (relative path) met while reading the tree at start. */
+  onTempFile?: (rel: string) => void;
 }
 
 const parentOf = (rel: string) => {
@@ -59,14 +61,24 @@ export class RootWatcher {
     opts: RootWatcherOptions = {},
   ) {
     this.debounceMs = opts.debounceMs ?? 150;
+    this.onTempFile = opts.onTempFile;
   }
+
+  private readonly onTempFile: ((rel: string) => void) | undefined;
+  /** True while start() reads the tree for the first time. */
+  private starting = false;
 
   /** Reads the whole tree into the snapshot (reporting nothing) and starts watching. */
   async start(): Promise<void> {
     this.known.set('', { dir: true, size: 0, modified: 0 });
     this.children.set('', new Set());
     this.watchDir('');
-    await this.scanDir('', false);
+    this.starting = true;
+    try {
+      await this.scanDir('', false);
+    } finally {
+      this.starting = false;
+    }
     this.ready = !this.closed;
   }
 
@@ -300,9 +312,12 @@ export class RootWatcher {
     const seen = new Set<string>();
     const fresh: string[] = [];
     for (const name of names) {
-      if (isUploadTemp(name)) continue;
-      seen.add(name);
       const childRel = rel === '' ? name : `${rel}/${name}`;
+      if (isUploadTemp(name)) {
+        if (this.starting) this.onTempFile?.(childRel);
+        continue;
+      }
+      seen.add(name);
       if (!report) fresh.push(childRel);
       else if (!this.known.has(childRel)) this.track(this.check(childRel));
     }

@@ -4,6 +4,7 @@
 import { lstat, realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { ApiError } from '../transport/apiError.js';
+import { fsApiError } from './fsErrors.js';
 
 /** Names of our in-progress upload files; never listed, watched or served. */
 export const UPLOAD_TEMP_PREFIX = '.moonstate-upload-';
@@ -33,6 +34,9 @@ export function isWithin(parent: string, child: string): boolean {
   return r === '' || (!r.startsWith('..' + sep) && r !== '..' && !isAbsolute(r));
 }
 
+/** How often a path that appears between realpath() and lstat() is looked at again. */
+const RACE_RETRIES = 8;
+
 /**
  * The real location of `abs` once symlinks are followed: of the path itself when it exists,
  * else of its nearest existing ancestor with the missing part appended. A dangling symlink on
@@ -41,18 +45,22 @@ export function isWithin(parent: string, child: string): boolean {
 async function realLocation(abs: string): Promise<string> {
   let cur = abs;
   const missing: string[] = [];
+  let retries = 0;
   for (;;) {
     try {
-      return join(await realpath(cur), ...missing.reverse());
+      return join(await realpath(cur), ...[...missing].reverse());
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
-      // ENOENT for a path that lstat sees is a dangling symlink.
-      const exists = await lstat(cur).then(
-        () => true,
-        () => false,
-      );
-      if (exists) throw new ApiError(403, 'Invalid path: a symbolic link on the way leads nowhere');
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw fsApiError(err);
+      const l = await lstat(cur).catch(() => undefined);
+      if (l) {
+        // Seen by lstat but not by realpath: either a dangling symlink, or the path (or one of
+        // its folders) was created by someone else (another upload) between the two calls.
+        // Only a symlink whose target is still missing when asked again is refused.
+        if (retries++ < RACE_RETRIES) continue;
+        if (l.isSymbolicLink() || code === 'ENOENT') throw new ApiError(403, 'Invalid path: a symbolic link on the way leads nowhere');
+        throw err;
+      }
       const parent = dirname(cur);
       if (parent === cur) return join(cur, ...missing.reverse());
       missing.push(cur.slice(parent.length).replace(/^\/+/, ''));
@@ -74,6 +82,9 @@ export interface ResolvedPath {
  */
 export async function resolveInRoot(rootPath: string, rel: string | string[], displayRoot: string, what = 'path'): Promise<ResolvedPath> {
   const segs = Array.isArray(rel) ? rel : relativeSegments(rel, what);
+  // Our temp files are invisible; a client's file of that name would vanish from listings
+  // and be swept away at the next start.
+  if (segs.some(isUploadTemp)) throw new ApiError(400, `Invalid ${what}: names starting with '${UPLOAD_TEMP_PREFIX}' are reserved for the server's temp files`);
   const abs = join(rootPath, ...segs);
   if (!isWithin(rootPath, abs)) throw new ApiError(403, `Invalid ${what}: '${segs.join('/')}' is outside root '${displayRoot}'`);
   let realRoot: string;

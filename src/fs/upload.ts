@@ -3,19 +3,21 @@
 // finished upload is placed by a rename on the same filesystem. Nothing but a complete,
 // verified upload ever appears under its name: an interrupted, refused, oversized or
 // checksum-failing upload, or a full disk, leaves neither the file nor the temp file behind.
-import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readlink, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
-import { ApiError, clientFsError } from '../transport/apiError.js';
+import { ApiError } from '../transport/apiError.js';
+import { fsApiError } from './fsErrors.js';
 import type { Dialect } from '../transport/requestContext.js';
 import { getLogger } from '../logger.js';
 import type { FileManager } from './fileManager.js';
 import { uploadReply } from './fileShapes.js';
-import { relativeSegments, UPLOAD_TEMP_PREFIX } from './safePath.js';
+import { isUploadTemp, relativeSegments } from './safePath.js';
+import { copyOver, syncDir, tempName, withPinned } from './safeWrite.js';
 import { boundaryOf, FILE_TOO_LARGE, MultipartReader } from './multipart.js';
 import type { RootPath } from './fileRoots.js';
 
@@ -27,18 +29,34 @@ export interface UploadOptions {
   startPrint(rel: string): Promise<boolean>;
   /** Largest accepted file, in bytes. */
   maxBytes: number;
+  /** fsync each upload and its folder before acknowledging it (default true; off only to measure the cost). */
+  durable?: boolean;
 }
+
+/**
+ * While a durable upload streams in, its bytes are pushed to the disk every this many bytes in
+ * the background, so the fsync before the reply waits only for the last stretch instead of the
+ * whole file: the network and the disk work at the same time.
+ */
+const SYNC_EVERY_BYTES = 64 * 1024 * 1024;
 
 /** The file part's bytes, written to a temp file whose folder is chosen once the part begins. */
 class TempFileSink extends Writable {
   path: string | undefined;
   private fh: FileHandle | undefined;
+  /** The temp file once every byte is written and synced, held open until it is placed. */
+  private written: FileHandle | undefined;
   readonly hash: Hash | undefined;
   bytes = 0;
+  private unsynced = 0;
+  private syncing: Promise<void> | undefined;
+  private syncError: Error | undefined;
 
   constructor(
-    private readonly chooseDir: () => Promise<string | undefined>,
+    private readonly chooseDir: () => Promise<{ root: string; dir: string } | undefined>,
     withHash: boolean,
+    /** fsync the bytes before the upload is acknowledged. */
+    private readonly durable: boolean,
   ) {
     super({ highWaterMark: 8 * 1024 * 1024 });
     this.hash = withHash ? createHash('sha256') : undefined;
@@ -46,10 +64,12 @@ class TempFileSink extends Writable {
 
   override _construct(cb: (err?: Error | null) => void): void {
     this.chooseDir().then(
-      async (dir) => {
-        if (dir === undefined) return cb(); // refused already: the bytes are read and dropped
-        this.path = join(dir, `${UPLOAD_TEMP_PREFIX}${randomBytes(8).toString('hex')}.part`);
-        this.fh = await open(this.path, 'wx');
+      async (where) => {
+        if (where === undefined) return cb(); // refused already: the bytes are read and dropped
+        const name = tempName();
+        // Made in the folder that was checked, even if it was swapped for a link meanwhile.
+        this.fh = await withPinned(where.root, join(where.dir, name), (at) => open(at.path, 'wx'));
+        this.path = join(where.dir, name);
         cb();
       },
       (err: Error) => cb(err),
@@ -60,7 +80,7 @@ class TempFileSink extends Writable {
     this.hash?.update(chunk);
     this.bytes += chunk.length;
     if (!this.fh) return cb();
-    writeAll(this.fh, [chunk]).then(() => cb(), cb);
+    writeAll(this.fh, [chunk]).then(() => this.afterWrite(chunk.length, cb), cb);
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, cb: (err?: Error | null) => void): void {
@@ -70,32 +90,88 @@ class TempFileSink extends Writable {
       this.bytes += b.length;
     }
     if (!this.fh) return cb();
-    writeAll(this.fh, bufs).then(() => cb(), cb);
+    const n = bufs.reduce((a, b) => a + b.length, 0);
+    writeAll(this.fh, bufs).then(() => this.afterWrite(n, cb), cb);
+  }
+
+  /** After a write: starts a background sync when enough has piled up; reports one that failed. */
+  private afterWrite(n: number, cb: (err?: Error | null) => void): void {
+    if (this.syncError) return cb(this.syncError);
+    this.unsynced += n;
+    const fh = this.fh;
+    if (this.durable && fh && !this.syncing && this.unsynced >= SYNC_EVERY_BYTES) {
+      this.unsynced = 0;
+      this.syncing = fh.datasync().then(
+        () => {
+          this.syncing = undefined;
+        },
+        (err: Error) => {
+          this.syncError = err;
+          this.syncing = undefined;
+        },
+      );
+    }
+    cb();
   }
 
   override _final(cb: (err?: Error | null) => void): void {
     const fh = this.fh;
     this.fh = undefined;
     if (!fh) return cb();
-    fh.close().then(() => cb(), cb);
+    this.written = fh;
+    const done = async () => {
+      await this.syncing;
+      if (this.syncError) throw this.syncError;
+      if (this.durable) await fh.sync();
+    };
+    done().then(() => cb(), cb);
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     const fh = this.fh;
     this.fh = undefined;
     const done = () => cb(err);
-    if (fh) fh.close().then(done, done);
-    else done();
+    // A background sync still running holds the file open: close after it.
+    const closing = Promise.resolve(this.syncing).then(() => fh?.close());
+    closing.then(done, done);
   }
 
-  /** Removes the temp file (after a failure). */
+  /**
+   * True while the temp file is still where it was made: a user (or a client's move) may have
+   * moved or deleted its folder during the upload, and then it must not be placed.
+   */
+  async inPlace(): Promise<boolean> {
+    if (!this.written || !this.path) return false;
+    const [mine, there] = await Promise.all([this.written.stat(), stat(this.path).catch(() => undefined)]);
+    return there !== undefined && there.ino === mine.ino && there.dev === mine.dev;
+  }
+
+  /** Closes the placed file. */
+  async release(): Promise<void> {
+    const fh = this.written;
+    this.written = undefined;
+    await fh?.close().catch(() => undefined);
+  }
+
+  /** Removes the temp file (after a failure), wherever its folder went meanwhile. */
   async discard(): Promise<void> {
+    // Asked while the file is still open (destroying the stream closes it).
+    const at = await this.whereNow();
     await new Promise<void>((res) => {
       if (this.closed || this.destroyed) return res();
       this.once('close', () => res());
       this.destroy();
     });
-    if (this.path) await unlink(this.path).catch(() => undefined);
+    await this.release();
+    for (const p of new Set([this.path, at])) if (p !== undefined) await unlink(p).catch(() => undefined);
+  }
+
+  /** Where the open temp file is now; Linux's /proc follows it when its folder moves. */
+  private async whereNow(): Promise<string | undefined> {
+    const fd = (this.written ?? this.fh)?.fd;
+    if (fd === undefined || fd < 0) return undefined;
+    const at = await readlink(`/proc/self/fd/${fd}`).catch(() => undefined);
+    return at !== undefined && at.startsWith('/') && isUploadTemp(basename(at)) ? at : undefined;
   }
 }
 
@@ -124,10 +200,13 @@ function errorFor(err: unknown, maxBytes: number): ApiError {
   if (e.code === 'ENOSPC' || e.code === 'EDQUOT') return new ApiError(507, 'Upload failed: no space left on the device');
   if (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS') return new ApiError(403, `Upload failed: cannot write there (${e.code})`);
   if (e.code === 'ECONNRESET' || e.code === 'ERR_STREAM_PREMATURE_CLOSE') return new ApiError(400, 'Upload aborted by the client');
-  const clientError = clientFsError(err);
-  if (clientError) return new ApiError(clientError.status, `Upload failed: ${clientError.message}`);
-  return new ApiError(500, `Upload failed: ${e.message ?? String(err)}`);
+  const fsError = fsApiError(err);
+  return new ApiError(fsError.status, `Upload failed: ${fsError.message}`);
 }
+
+/** The upload's folder went away (moved or deleted by someone else) before it could be placed. */
+const movedAway = () => new ApiError(409, 'Upload failed: its folder was moved or deleted during the upload');
+
 
 async function sha256Of(path: string): Promise<string> {
   const h = createHash('sha256');
@@ -157,6 +236,7 @@ function originOf(req: IncomingMessage): string {
 /** Handles one upload request from start to reply. */
 export async function handleUpload(req: IncomingMessage, res: ServerResponse, dialect: Dialect, opts: UploadOptions): Promise<void> {
   const { files, maxBytes } = opts;
+  const durable = opts.durable ?? true;
   const boundary = boundaryOf(req.headers['content-type']);
   if (boundary === undefined) {
     req.resume();
@@ -177,13 +257,13 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, di
   let originalFilename: string | undefined;
 
   /** The folder for the temp file: the target folder when the fields name it already, else the root. */
-  const chooseDir = async (): Promise<string | undefined> => {
+  const chooseDir = async (): Promise<{ root: string; dir: string } | undefined> => {
     try {
       const root = files.roots.writable((fields.root ?? 'gcodes').toLowerCase());
       const dirSegs = relativeSegments(fields.path ?? '', 'upload path');
       const dir = await files.roots.resolve(root.name, dirSegs, { write: true, what: 'upload path' });
       const st = await stat(dir.abs).catch(() => undefined);
-      return st?.isDirectory() ? dir.abs : root.path;
+      return { root: root.path, dir: st?.isDirectory() ? dir.abs : root.path };
     } catch (err) {
       refusal = errorFor(err, maxBytes);
       return undefined;
@@ -202,7 +282,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, di
         if (++fileParts > 1) throw new ApiError(400, 'Malformed upload: only one file per upload');
         // Browsers on Windows once sent the whole client path: keep the name.
         originalFilename = part.filename?.slice(part.filename.lastIndexOf('\\') + 1);
-        sink = new TempFileSink(chooseDir, fields.checksum !== undefined);
+        sink = new TempFileSink(chooseDir, fields.checksum !== undefined, durable);
         sink.on('error', (err) => fail(err));
         return sink;
       },
@@ -240,14 +320,18 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, di
       req.on('close', () => {
         if (!req.complete) reject(new ApiError(400, 'Upload aborted by the client'));
       });
+      // A reply made for us (the body stalled: src/transport/bodyTimeout.ts) ends the upload; the
+      // request itself may then emit nothing more.
+      res.on('close', () => {
+        if (!req.complete) reject(new ApiError(408, 'Upload stalled'));
+      });
     });
     if (sink && !sink.closed) await finished(sink);
   } catch (err) {
     req.removeAllListeners('data');
     await sink?.discard();
     const e = errorFor(err, maxBytes);
-    if (e.status >= 500) log.error(`upload failed: ${e.message}`);
-    else log.info(`upload refused: ${e.message}`);
+    if (e.status < 500) log.info(`upload refused: ${e.message}`);
     if (!req.complete && !req.destroyed) {
       sendJson(res, e.status, { error: { code: e.status, message: e.message } }, true);
       res.once('finish', () => req.destroy());
@@ -279,6 +363,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, di
     if (existing?.isDirectory()) throw new ApiError(400, `Cannot upload over a directory (${root.name}/${target.rel})`);
     files.inUse.check(root.name, target.rel);
 
+    if (!(await sink.inPlace())) throw movedAway();
     if (fields.checksum !== undefined) {
       const expected = fields.checksum.trim().toLowerCase();
       const calculated = sink.hash ? sink.hash.digest('hex') : await sha256Of(sink.path!);
@@ -286,21 +371,24 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, di
     }
 
     release = files.holdPath(target);
-    try {
-      await rename(sink.path!, target.abs);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
-      // The temp file's folder is on another filesystem: copy into place, via a temp there.
-      const near = join(dir.abs, `${UPLOAD_TEMP_PREFIX}${randomBytes(8).toString('hex')}.part`);
+    if (!(await sink.inPlace())) throw movedAway();
+    const tempPath = sink.path!;
+    // The target named through its folder held open (src/fs/safeWrite.ts): a folder swapped for
+    // a symlink since the path was resolved cannot send the upload out of the root.
+    await withPinned(root.path, target.abs, async (to) => {
       try {
-        await copyFile(sink.path!, near);
-        await rename(near, target.abs);
-      } catch (e) {
-        await unlink(near).catch(() => undefined);
-        throw e;
+        await rename(tempPath, to.path);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw movedAway();
+        if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+        // The temp file's folder is on another filesystem: copy into place, via a temp there.
+        await copyOver(tempPath, to.path, durable);
+        await unlink(tempPath).catch(() => undefined);
       }
-      await unlink(sink.path!).catch(() => undefined);
-    }
+      // The new name is on disk before the client hears of it.
+      if (durable) await syncDir(to.dir);
+    });
+    await sink.release();
     placed = target;
     const change = await files.commitUpload(target);
     release();
@@ -315,7 +403,6 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, di
     release?.();
     if (!placed) await sink?.discard();
     const e = errorFor(err, maxBytes);
-    if (e.status >= 500) log.error(`upload failed: ${e.message}`);
     sendJson(res, e.status, { error: { code: e.status, message: e.message } });
   }
 }

@@ -74,6 +74,7 @@ async function refusedRpc(method: string, params: Record<string, unknown>): Prom
     assert.ok(e instanceof RpcError, String(e));
     refusedStatus(e.code, `${method} ${JSON.stringify(params)}`);
     assert.ok(e.message.length > 0);
+    assert.ok(!e.message.includes(s.dir), `${method}: a server path in ${e.message}`);
     return;
   }
   assert.fail(`${method} ${JSON.stringify(params)} was accepted`);
@@ -137,6 +138,7 @@ test('download and HTTP delete URLs: "..", %2e%2e, encoded slashes, NUL, symlink
     assert.ok(!get.text.includes('EVIL') && !get.text.includes('secret\n'), `GET ${url} leaked: ${get.text}`);
     const del = await rawRequest(s.url, 'DELETE', url);
     refusedStatus(del.status, `DELETE ${url}`);
+    for (const r of [get, del]) assert.ok(!r.text.includes(s.dir), `${url}: a server path in ${r.text}`);
   }
   // A sibling folder is no root: nothing there exists for a download (404, Moonraker's answer).
   const sibling = await rawRequest(s.url, 'GET', '/server/files/gcodes_evil/x.gcode');
@@ -170,6 +172,7 @@ test('upload: the path field, the multipart filename and the root field', async 
       const r = await upload(s.url, { ...a, content: 'PWNED\n', fieldsLast });
       refusedStatus(r.status, `upload ${JSON.stringify(a)}`);
       assert.ok(r.json?.error?.message, 'a message says why');
+      assert.ok(!r.text.includes(s.dir), `a server path in ${r.text}`);
     }
   }
   assert.equal(outsideSnapshot(), before);

@@ -27,7 +27,7 @@ test('a header of over 512 KiB: its thumbnail, the miniature and gcode_start_byt
   const body = 'G28\nG1 X10 Y10 Z0.2 E1\nG1 X20 E2\n';
   const path = join(dir, 'big-thumb.gcode');
   writeFileSync(path, header + body + '; layer_height = 0.2\n');
-  const r = await readMetadata(path);
+  const r = await readMetadata(path, dir);
   assert.equal(r.metadata.gcode_start_byte, header.length - 1, 'the line end before G28');
   assert.equal(r.metadata.gcode_end_byte, header.length + body.length);
   assert.deepEqual(r.metadata.thumbnails?.map((t) => `${t.width}x${t.height}`), ['32x32', '500x500']);

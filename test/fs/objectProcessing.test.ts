@@ -173,14 +173,14 @@ test('left alone: a file that declares its objects, one processed before, one wi
 test('the metadata of a processed file lists the processor and describes the new file', async () => {
   const path = join(dir, 'meta.gcode');
   copyFileSync(sample('cura-5.9.1.gcode'), path);
-  const r = await readMetadata(path, true);
+  const r = await readMetadata(path, dir, true);
   assert.deepEqual(r.metadata.file_processors, ['preprocess_cancellation']);
   assert.equal(r.size, readFileSync(path).length);
   assert.equal(r.metadata.slicer, 'Cura');
   // Processed before: listed whether or not processing is on now (as Moonraker); never claimed otherwise.
-  assert.deepEqual((await readMetadata(path, false)).metadata.file_processors, ['preprocess_cancellation']);
+  assert.deepEqual((await readMetadata(path, dir, false)).metadata.file_processors, ['preprocess_cancellation']);
   const fresh = join(dir, 'fresh.gcode');
   copyFileSync(sample('cura-5.9.1.gcode'), fresh);
-  assert.deepEqual((await readMetadata(fresh, false)).metadata.file_processors, []);
+  assert.deepEqual((await readMetadata(fresh, dir, false)).metadata.file_processors, []);
   assert.ok(readFileSync(fresh).equals(readFileSync(sample('cura-5.9.1.gcode'))), 'untouched without the option');
 });

@@ -27,6 +27,8 @@ export interface ServerProcessOptions {
   exposeGc?: boolean;
   /** Shorter Klippy request timeout (MOONSTATE_KLIPPY_TIMEOUT_MS in the child). */
   klippyTimeoutMs?: number;
+  /** Uploads acknowledged without fsync (bench:files measures what fsync costs). */
+  noFsync?: boolean;
 }
 
 const MAIN = join(import.meta.dirname, 'serverProcessMain.ts');
@@ -94,6 +96,10 @@ export class ServerProcess {
 
 function forkMain(args: string[], opts: ServerProcessOptions): ChildProcess {
   const execArgv = ['--import', 'tsx', ...(opts.exposeGc ? ['--expose-gc'] : [])];
-  const env = { ...process.env, ...(opts.klippyTimeoutMs !== undefined ? { MOONSTATE_KLIPPY_TIMEOUT_MS: String(opts.klippyTimeoutMs) } : {}) };
+  const env = {
+    ...process.env,
+    ...(opts.klippyTimeoutMs !== undefined ? { MOONSTATE_KLIPPY_TIMEOUT_MS: String(opts.klippyTimeoutMs) } : {}),
+    ...(opts.noFsync ? { MOONSTATE_BENCH_NO_FSYNC: '1' } : {}),
+  };
   return fork(MAIN, args, { execArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }

@@ -28,7 +28,12 @@ if (process.argv[2] === '--discard') {
 async function serve(dataPath: string, configText: string): Promise<void> {
   const { config } = loadConfig({ text: `[server]\nhost: 127.0.0.1\nport: 0\n${configText}`, dataPath });
   const timeout = process.env.MOONSTATE_KLIPPY_TIMEOUT_MS;
-  const server = await startServer({ config, logToFile: false, ...(timeout ? { klippyRequestTimeoutMs: Number(timeout) } : {}) });
+  const server = await startServer({
+    config,
+    logToFile: false,
+    ...(timeout ? { klippyRequestTimeoutMs: Number(timeout) } : {}),
+    ...(process.env.MOONSTATE_BENCH_NO_FSYNC === '1' ? { unsafeUploadsWithoutFsync: true } : {}),
+  });
   const { klippy, files } = server.services;
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();

@@ -38,6 +38,8 @@ export interface StackOptions {
   tokenClock?: TokenClock;
   /** How long the server waits for Klippy's reply to a request that runs no gcode. */
   klippyRequestTimeoutMs?: number;
+  /** How long a request body may send nothing before the server ends it. */
+  bodyIdleTimeoutMs?: number;
 }
 
 /** What a stack's Klippy can do: start and stop (the virtual Klippy also takes faults). */
@@ -111,6 +113,7 @@ async function startStackWith<K extends KlippyPeer>(dir: string, sim: K, socketP
       logToFile: false,
       ...(opts.tokenClock ? { tokenClock: opts.tokenClock } : {}),
       ...(opts.klippyRequestTimeoutMs !== undefined ? { klippyRequestTimeoutMs: opts.klippyRequestTimeoutMs } : {}),
+      ...(opts.bodyIdleTimeoutMs !== undefined ? { bodyIdleTimeoutMs: opts.bodyIdleTimeoutMs } : {}),
     });
   } catch (err) {
     await sim.stop();

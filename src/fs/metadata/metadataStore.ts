@@ -97,7 +97,9 @@ export class GcodeMetadataStore {
   private async parse(rel: string, abs: string, st: { size: number; modified: number }, notify: boolean): Promise<StoredMetadata | undefined> {
     let meta: StoredMetadata;
     try {
-      const r = await this.pool.parse(abs);
+      const root = this.gcodesPath();
+      if (root === undefined) return undefined;
+      const r = await this.pool.parse(abs, root);
       // No print of this version of the file yet: the history sets both when one starts.
       meta = { size: r.size, modified: r.modified, ...r.metadata, print_start_time: null, job_id: null };
     } catch (err) {
@@ -127,7 +129,7 @@ export class GcodeMetadataStore {
   remove(rel: string): void {
     const rec = this.read(rel);
     const root = this.gcodesPath();
-    if (rec?.thumbnails && root !== undefined) void removeThumbnails(join(root, rel), rec.thumbnails);
+    if (rec?.thumbnails && root !== undefined) void removeThumbnails(root, join(root, rel), rec.thumbnails);
     this.forget(rel);
   }
 
@@ -154,7 +156,7 @@ export class GcodeMetadataStore {
       const dest = to + key.slice(from.length);
       this.forget(key);
       if (!rec) continue;
-      if (key === from && root !== undefined) await moveThumbnails(join(root, from), join(root, to), rec.thumbnails);
+      if (key === from && root !== undefined) await moveThumbnails(root, join(root, from), join(root, to), rec.thumbnails);
       await this.db.putAsync(METADATA_NAMESPACE, dest, rec).catch(() => undefined);
     }
   }

@@ -1,5 +1,5 @@
 // The metadata worker thread: reads the two ends of a gcode file, extracts its metadata and
-// writes its thumbnails beside it, off the server's event loop. One message in ({id, path}), one
+// writes its thumbnails beside it, off the server's event loop. One message in ({id, path, root}), one
 // out ({id, result} or {id, error}).
 import { parentPort } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
@@ -14,6 +14,8 @@ import type { StoredMetadata } from '../fileShapes.js';
 export interface WorkerRequest {
   id: number;
   path: string;
+  /** The root the file is in: thumbnails are written only inside it. */
+  root: string;
   /** [file_manager] enable_object_processing: add exclude_object lines first (objectProcessing.ts). */
   processObjects?: boolean;
 }
@@ -34,7 +36,7 @@ export type WorkerReply = { id: number; result: WorkerResult } | { id: number; e
  * Reads the first and last METADATA_READ_SIZE bytes (the whole file when small) and parses them;
  * with `processObjects`, the file gets its exclude_object lines first and is read again if it changed.
  */
-export async function readMetadata(path: string, withObjects = false): Promise<WorkerResult> {
+export async function readMetadata(path: string, root: string, withObjects = false): Promise<WorkerResult> {
   let read = await readEnds(path);
   const processors: string[] = [];
   if (withObjects) {
@@ -56,7 +58,7 @@ export async function readMetadata(path: string, withObjects = false): Promise<W
   // Moonraker lists the miniature it makes first.
   const miniature = makeMiniature(thumbnails);
   const all = miniature ? [miniature, ...thumbnails] : thumbnails;
-  return { ...stat, metadata: { ...fields, thumbnails: await writeThumbnails(path, all) } };
+  return { ...stat, metadata: { ...fields, thumbnails: await writeThumbnails(root, path, all) } };
 }
 
 async function readEnds(path: string) {
@@ -96,7 +98,7 @@ async function readEnds(path: string) {
 if (parentPort) {
   const port = parentPort;
   port.on('message', (req: WorkerRequest) => {
-    readMetadata(req.path, req.processObjects).then(
+    readMetadata(req.path, req.root, req.processObjects).then(
       (result) => port.postMessage({ id: req.id, result } satisfies WorkerReply),
       (err: NodeJS.ErrnoException) => port.postMessage({ id: req.id, error: err.message, code: err.code } satisfies WorkerReply),
     );

@@ -14,6 +14,7 @@ export const OBJECT_PROCESSING_TIMEOUT_MS = 300_000;
 
 interface Job {
   path: string;
+  root: string;
   promise: Promise<WorkerResult>;
   resolve: (r: WorkerResult) => void;
   reject: (e: Error) => void;
@@ -54,8 +55,8 @@ export class MetadataWorkerPool {
     private readonly processObjects = false,
   ) {}
 
-  /** Extracts the metadata of the file at `path` (absolute). */
-  parse(path: string): Promise<WorkerResult> {
+  /** Extracts the metadata of the file at `path` (absolute), in the root at `root`. */
+  parse(path: string, root: string): Promise<WorkerResult> {
     if (this.closed) return Promise.reject(new Error('metadata worker closed'));
     const existing = this.byPath.get(path);
     if (existing) return existing.promise;
@@ -65,7 +66,7 @@ export class MetadataWorkerPool {
       resolve = res;
       reject = rej;
     });
-    const job: Job = { path, promise, resolve, reject };
+    const job: Job = { path, root, promise, resolve, reject };
     this.byPath.set(path, job);
     this.queue.push(job);
     this.pump();
@@ -115,7 +116,7 @@ export class MetadataWorkerPool {
     }, this.timeoutMs);
     timer.unref();
     this.current = { ...job, id, timer };
-    this.ensureWorker().postMessage({ id, path: job.path, processObjects: this.processObjects } satisfies WorkerRequest);
+    this.ensureWorker().postMessage({ id, path: job.path, root: job.root, processObjects: this.processObjects } satisfies WorkerRequest);
   }
 
   private replaceWorkerQuietly(): void {
