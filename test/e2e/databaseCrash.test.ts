@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ServerProcess } from '../helpers/serverProcess.js';
 import { Database } from '../../src/db/database.js';
+import { moonstateDatabasePath } from '../../src/server.js';
 
 const dirs: string[] = [];
 const running = new Set<ServerProcess>();
@@ -57,7 +58,7 @@ const PAD = 'x'.repeat(1024 * 1024);
  * backup of the "new" set; written here, before the server first starts, to save a start.
  */
 async function prepare(data: string): Promise<void> {
-  const store = new Database(join(data, 'database'));
+  const store = new Database(moonstateDatabasePath(data));
   for (let i = 0; i < BULK_ITEMS; i++) store.put('bulk', `k${i}`, `${i}${PAD}`);
   store.put('marker', 'set', 'new');
   mkdirSync(join(data, 'backup', 'database'), { recursive: true });
@@ -98,7 +99,7 @@ const fileSig = (f: string) => {
 
 test('kill -9 at every stage of a restore leaves the old store or the restored one, whole, and the server starts', async () => {
   const data = dataDir();
-  const db = join(data, 'database');
+  const db = moonstateDatabasePath(data);
   const scratch = `${db}-restore`;
   await prepare(data);
   let p = await start(data);
@@ -153,12 +154,12 @@ test('kill -9 at every stage of a restore leaves the old store or the restored o
 
 test('a store torn at start: a clear warning, the file kept aside, the server up with an empty store', async () => {
   const data = dataDir();
-  const store = new Database(join(data, 'database'));
+  const store = new Database(moonstateDatabasePath(data));
   for (let i = 0; i < 40; i++) store.put('ns', `k${i}`, 'v'.repeat(20_000));
   await store.close();
   // What the old restore left when killed while copying over the live file: LMDB maps the file,
   // and every start died with SIGBUS on the first read past its end.
-  const file = join(data, 'database', 'data.mdb');
+  const file = join(moonstateDatabasePath(data), 'data.mdb');
   truncateSync(file, Math.floor(statSync(file).size / 3));
   const damaged = readFileSync(file);
   const p = await start(data);
@@ -166,9 +167,9 @@ test('a store torn at start: a clear warning, the file kept aside, the server up
   const warning = (info.json.result.warnings as string[]).find((w) => /database file could not be opened/.test(w));
   assert.ok(warning, 'server.info warns');
   assert.ok(!warning.includes(data), 'the warning names no absolute path');
-  const aside = readdirSync(join(data, 'database')).filter((f) => f.startsWith('data.mdb.damaged-'));
+  const aside = readdirSync(moonstateDatabasePath(data)).filter((f) => f.startsWith('data.mdb.damaged-'));
   assert.equal(aside.length, 1);
-  assert.deepEqual(readFileSync(join(data, 'database', aside[0]!)), damaged, 'the original bytes are kept');
+  assert.deepEqual(readFileSync(join(moonstateDatabasePath(data), aside[0]!)), damaged, 'the original bytes are kept');
   assert.equal((await call(p, 'POST', '/server/database/item', { namespace: 'ns', key: 'after', value: 1 })).status, 200);
   assert.equal((await call(p, 'GET', '/server/database/item?namespace=ns&key=after')).json.result.value, 1);
   await p.stop();

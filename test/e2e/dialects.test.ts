@@ -184,7 +184,8 @@ test("a root that moves once Klippy is ready is announced to today's clients onl
   const sim = new VirtualKlippy({ socketPath: late.socketPath, gcodesPath: join(late.dir, 'sdcard'), timeScale: 20, startupDelayMs: 50 });
   t.after(() => sim.stop());
   await sim.start();
-  const n = await current.waitFor('notify_filelist_changed', (p) => (p?.[0] as J)?.action === 'root_update', 10_000);
+  // Klippy's folder brings config_examples and docs too; gcodes is the one that moves.
+  const n = await current.waitFor('notify_filelist_changed', (p) => (p?.[0] as J)?.action === 'root_update' && (p?.[0] as J)?.item?.root === 'gcodes', 10_000);
   const change = n.params![0] as J;
   assert.deepEqual(change.item.root, 'gcodes');
   assert.equal(change.item.path, '');
