@@ -23,11 +23,12 @@ import { PrintMacros } from './objects/printMacros.js';
 import { PrintStats } from './objects/printStats.js';
 import { QueryEndstops } from './objects/queryEndstops.js';
 import { Respond } from './objects/respond.js';
+import { StockCommands } from './objects/stockCommands.js';
 import { StepperEnable } from './objects/stepperEnable.js';
 import { SystemStats } from './objects/systemStats.js';
 import { Toolhead } from './objects/toolhead.js';
 import { VirtualSdcard } from './objects/virtualSdcard.js';
-import { PrinterConfig } from './printerConfig.js';
+import { PrinterConfig, type RawConfig } from './printerConfig.js';
 import { PrinterEvents } from './printerEvents.js';
 import type { StatusSource } from './printerObject.js';
 import { Scheduler } from './scheduler.js';
@@ -55,7 +56,11 @@ export interface PrinterRunOptions {
   log: KlippyLog;
   startArgs: StartArgs;
   thermal: ThermalCarry;
+  /** printer.cfg to load instead of the built-in one. */
+  configSections?: RawConfig | undefined;
   onExit: (result: ExitResult) => void;
+  /** Real ms between status ticks (default 250, Klippy's). */
+  statusTickMs?: number;
 }
 
 export class Printer {
@@ -94,14 +99,15 @@ export class Printer {
     this.thermal = opts.thermal;
     this.onExit = opts.onExit;
     this.scheduler = new Scheduler(this.clock);
-    this.config = new PrinterConfig({ gcodesPath: this.startArgs.gcodesPath });
+    this.config = new PrinterConfig({ gcodesPath: this.startArgs.gcodesPath, sections: opts.configSections });
 
     // Creation order is Klippy's: it decides event handler order and the objects/list order.
     this.gcode = new GCodeDispatch(this);
     this.webhooks = new Webhooks(this);
     new GcodeEndpoints(this);
-    this.subscriptions = new StatusSubscriptions(this);
+    this.subscriptions = new StatusSubscriptions(this, opts.statusTickMs);
     const configfile = new Configfile(this.config);
+    const stock = new StockCommands(this);
     const mcu = new Mcu(this.startArgs.softwareVersion);
     this.stepperEnable = new StepperEnable(this);
     this.heaters = new PrinterHeaters(this);
@@ -116,11 +122,13 @@ export class Printer {
     new GcodeArcs(this);
     this.idleTimeout = new IdleTimeout(this);
     const systemStats = new SystemStats();
+    stock.registerForceMove();
     const queryEndstops = new QueryEndstops(this);
     const motionReport = new MotionReport(this);
     this.toolhead = new Toolhead(this);
     this.extruder = new Extruder(this);
     new Homing(this);
+    stock.registerCalibration();
     const macros = new PrintMacros(this);
 
     const objects: Array<[string, StatusSource]> = [
@@ -143,6 +151,7 @@ export class Printer {
       ['motion_report', motionReport],
       ['toolhead', this.toolhead],
       ['extruder', this.extruder],
+      ['manual_probe', stock.manualProbe],
       ...macros.objects,
     ];
     for (const [name, obj] of objects) this.statusObjects.set(name, obj);

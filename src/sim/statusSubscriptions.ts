@@ -29,7 +29,10 @@ export class StatusSubscriptions {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
-  constructor(private readonly printer: Printer) {
+  constructor(
+    private readonly printer: Printer,
+    private readonly tickMs = SUBSCRIPTION_REFRESH_MS,
+  ) {
     const wh = printer.webhooks;
     wh.registerEndpoint('objects/list', (req) => req.send({ objects: [...printer.statusObjects.keys()] }));
     wh.registerEndpoint('objects/query', (req) => this.handleQuery(req, false));
@@ -118,7 +121,7 @@ export class StatusSubscriptions {
     this.lastQuery = query;
     // Keep ticking only while something was queried; an idle printer costs nothing.
     if (query.size > 0 || this.pending.length > 0) {
-      this.timer = setTimeout(() => this.tick(), SUBSCRIPTION_REFRESH_MS);
+      this.timer = setTimeout(() => this.tick(), this.tickMs);
     }
   }
 

@@ -11,7 +11,7 @@ import type { KlippyState } from '../shared/klippyProtocol.js';
 import { KlippyLog } from './klippyLog.js';
 import type { ThermalCarry } from './objects/heaters.js';
 import { Printer, type ExitResult, type StartArgs } from './printer.js';
-import { PrinterConfig } from './printerConfig.js';
+import { PrinterConfig, type RawConfig } from './printerConfig.js';
 import { ServerSocket } from './serverSocket.js';
 import { SimClock } from './simClock.js';
 
@@ -32,6 +32,10 @@ export interface VirtualKlippyOptions {
   startupDelayMs?: number;
   /** Real ms between dropping the socket on RESTART and listening again (default 1000, as Klippy). */
   restartDelayMs?: number;
+  /** Real ms between status ticks (default Klippy's 250); tests use a slow tick. */
+  statusTickMs?: number;
+  /** A whole printer.cfg (section → option → raw value) instead of the built-in printer. */
+  printerConfig?: RawConfig;
 }
 
 export interface VirtualKlippyFaults {
@@ -97,7 +101,7 @@ export class VirtualKlippy {
     this.log.info(`Args: ${JSON.stringify(process.argv)}\nGit version: '${a.softwareVersion}'\nCPU: ${a.cpuInfo}`);
     if (a.configFile) {
       mkdirSync(dirname(a.configFile), { recursive: true });
-      writeFileSync(a.configFile, new PrinterConfig({ gcodesPath: a.gcodesPath }).text());
+      writeFileSync(a.configFile, new PrinterConfig({ gcodesPath: a.gcodesPath, sections: this.opts.printerConfig }).text());
     }
     await this.run();
   }
@@ -108,7 +112,9 @@ export class VirtualKlippy {
       log: this.log,
       startArgs: this.startArgs,
       thermal: this.thermal,
+      configSections: this.opts.printerConfig,
       onExit: (result) => this.handleExit(printer, result),
+      ...(this.opts.statusTickMs !== undefined ? { statusTickMs: this.opts.statusTickMs } : {}),
     });
     const server = new ServerSocket(this.opts.socketPath, printer, this.log, this.faults);
     this.printer = printer;

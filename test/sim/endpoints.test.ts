@@ -161,14 +161,14 @@ test('gcode/help maps extended commands to their help texts', async (t) => {
 test('query_endstops/status reports open switches, TRIGGERED once homed on them', async (t) => {
   const h = await startSim({ timeScale: 100 });
   t.after(() => h.cleanup());
-  assert.deepEqual(await h.client.result('query_endstops/status'), { x: 'open', y: 'open', z: 'open' });
+  assert.deepEqual(await h.client.result('query_endstops/status'), { stepper_x: 'open', stepper_y: 'open', stepper_z: 'open' });
   await h.client.result('gcode/script', { script: 'G28' });
-  assert.deepEqual(await h.client.result('query_endstops/status'), { x: 'TRIGGERED', y: 'TRIGGERED', z: 'TRIGGERED' });
+  assert.deepEqual(await h.client.result('query_endstops/status'), { stepper_x: 'TRIGGERED', stepper_y: 'TRIGGERED', stepper_z: 'TRIGGERED' });
   assert.deepEqual((await query(h.client, { query_endstops: null })).query_endstops, {
-    last_query: { x: true, y: true, z: true },
+    last_query: { stepper_x: true, stepper_y: true, stepper_z: true },
   });
   await h.client.result('gcode/script', { script: 'G1 X10 F6000' });
-  assert.deepEqual(await h.client.result('query_endstops/status'), { x: 'open', y: 'TRIGGERED', z: 'TRIGGERED' });
+  assert.deepEqual(await h.client.result('query_endstops/status'), { stepper_x: 'open', stepper_y: 'TRIGGERED', stepper_z: 'TRIGGERED' });
 });
 
 test('register_remote_method accepts a template and method name', async (t) => {

@@ -42,7 +42,7 @@ test('prints a real slicer file (CRLF, thumbnails, vendor codes) to "complete" a
   const size = statSync(join(h.gcodes, name)).size;
   await subscribeOutput(c);
   await c.result('gcode/script', { script: `SDCARD_PRINT_FILE FILENAME=${name}` });
-  assert.ok(c.gcodeLines().includes(`File opened: ${name} Size: ${size}`));
+  assert.ok(c.gcodeLines().includes(`File opened:${name} Size:${size}`));
   const during = await printState(c);
   assert.ok(['standby', 'printing'].includes(during.print_stats?.state as string));
   assert.equal(during.print_stats?.filename, name);

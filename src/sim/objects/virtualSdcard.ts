@@ -184,7 +184,7 @@ export class VirtualSdcard implements StatusSource {
       this.printer.log.info(`virtual_sdcard file open: ${filename}`);
       throw gcmd.error('Unable to open file');
     }
-    gcmd.respondRaw(`File opened: ${filename} Size: ${size}`);
+    gcmd.respondRaw(`File opened:${filename} Size:${size}`);
     gcmd.respondRaw('File selected');
     this.current = { path: path ?? filename, handle };
     this.filePosition = 0;
