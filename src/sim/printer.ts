@@ -12,6 +12,7 @@ import { Extruder } from './objects/extruder.js';
 import { Fan } from './objects/fan.js';
 import { GcodeArcs } from './objects/gcodeArcs.js';
 import { GCodeMove } from './objects/gcodeMove.js';
+import { GcodeMacros } from './objects/gcodeMacros.js';
 import { HeaterBed } from './objects/heaterBed.js';
 import { PrinterHeaters, type ThermalCarry } from './objects/heaters.js';
 import { Homing } from './objects/homing.js';
@@ -19,7 +20,6 @@ import { IdleTimeout } from './objects/idleTimeout.js';
 import { Mcu } from './objects/mcu.js';
 import { MotionReport } from './objects/motionReport.js';
 import { PauseResume } from './objects/pauseResume.js';
-import { PrintMacros } from './objects/printMacros.js';
 import { PrintStats } from './objects/printStats.js';
 import { QueryEndstops } from './objects/queryEndstops.js';
 import { Respond } from './objects/respond.js';
@@ -129,7 +129,7 @@ export class Printer {
     this.extruder = new Extruder(this);
     new Homing(this);
     stock.registerCalibration();
-    const macros = new PrintMacros(this);
+    const macros = new GcodeMacros(this);
 
     const objects: Array<[string, StatusSource]> = [
       ['gcode', this.gcode],

@@ -3,12 +3,7 @@
 // configfile object reports it, so what clients show and how the sim behaves cannot disagree.
 
 import type { JsonObject } from '../shared/klippyProtocol.js';
-import {
-  END_MACRO_DESC,
-  END_MACRO_TEMPLATE,
-  START_MACRO_DESC,
-  START_MACRO_TEMPLATE,
-} from './objects/printMacros.js';
+import { NATIVE_MACROS } from './objects/gcodeMacros.js';
 
 /** printer.cfg as Klippy read it: section name → option → raw string (configfile.config). */
 export type RawConfig = Record<string, Record<string, string>>;
@@ -100,18 +95,15 @@ function sections(inputs: ConfigInputs): Section[] {
     ['respond', [['default_type', 'command']]],
     ['gcode_arcs', [['resolution', '1.0']]],
     ['idle_timeout', [['timeout', '600']]],
-    ...['START_PRINT', 'PRINT_START'].map((n): Section => [
-      `gcode_macro ${n}`,
+    // What Mainsail and Fluidd check for (they warn without them): PAUSE, RESUME and
+    // CANCEL_PRINT as macros over pause_resume's commands, with virtual_sdcard, pause_resume
+    // and display_status above. The print start/end macros serve slicer output.
+    ...Object.entries(NATIVE_MACROS).map(([name, macro]): Section => [
+      `gcode_macro ${name}`,
       [
-        ['description', START_MACRO_DESC],
-        ['gcode', START_MACRO_TEMPLATE],
-      ],
-    ]),
-    ...['END_PRINT', 'PRINT_END'].map((n): Section => [
-      `gcode_macro ${n}`,
-      [
-        ['description', END_MACRO_DESC],
-        ['gcode', END_MACRO_TEMPLATE],
+        ['description', macro.description],
+        ...(macro.renameExisting ? [['rename_existing', macro.renameExisting] as [string, string]] : []),
+        ['gcode', macro.template],
       ],
     ]),
   ];
@@ -189,6 +181,8 @@ function defaultsFor(section: string, o: JsonObject): JsonObject {
       return { resolution: 1 };
     case 'force_move':
       return { enable_force_move: false };
+    case 'gcode_macro':
+      return { description: 'G-Code macro' };
     default:
       return {};
   }
