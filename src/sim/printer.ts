@@ -14,6 +14,7 @@ import { GcodeArcs } from './objects/gcodeArcs.js';
 import { GCodeMove } from './objects/gcodeMove.js';
 import { GcodeMacros } from './objects/gcodeMacros.js';
 import { HeaterBed } from './objects/heaterBed.js';
+import { HeaterFan } from './objects/heaterFan.js';
 import { PrinterHeaters, type ThermalCarry } from './objects/heaters.js';
 import { Homing } from './objects/homing.js';
 import { IdleTimeout } from './objects/idleTimeout.js';
@@ -140,6 +141,10 @@ export class Printer {
       ['heaters', this.heaters],
       ['heater_bed', this.heaterBed],
       ['fan', fan],
+      ...this.config
+        .sectionNames()
+        .filter((n) => n.startsWith('heater_fan '))
+        .map((n): [string, StatusSource] => [n, new HeaterFan(this, n)]),
       ['gcode_move', this.gcodeMove],
       ['print_stats', this.printStats],
       ['virtual_sdcard', this.virtualSdcard],

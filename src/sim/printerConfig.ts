@@ -88,6 +88,14 @@ function sections(inputs: ConfigInputs): Section[] {
       ],
     ],
     ['fan', [['pin', 'PA8']]],
+    [
+      'heater_fan hotend_fan',
+      [
+        ['pin', 'PB15'],
+        ['heater', 'extruder'],
+        ['heater_temp', '50.0'],
+      ],
+    ],
     ['virtual_sdcard', [['path', inputs.gcodesPath]]],
     ['pause_resume', []],
     ['display_status', []],

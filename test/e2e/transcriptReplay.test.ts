@@ -21,6 +21,7 @@ const KNOWN: Record<string, KnownDifference[]> = {
     { pattern: /toolhead\.max_accel_to_decel: missing/, why: 'today\'s Klipper replaced it with minimum_cruise_ratio' },
     { pattern: /gcode\/help\.SET_EXTRUDER_STEP_DISTANCE: missing/, why: 'renamed SET_EXTRUDER_ROTATION_DISTANCE since' },
     { pattern: /query_endstops\/status\.[xyz]: missing/, why: 'today\'s Klipper names endstops after their steppers (stepper_x)' },
+    { pattern: /extra gcode response "\/\/ Klipper state: Disconnect"/, why: 'the 2020 Klippy closed the socket without announcing it' },
     {
       pattern: /gcode response "\/\/ action:paused" never came/,
       why: 'the 2020 CANCEL_PRINT was PAUSE then CLEAR_PAUSE, so it announced a pause first',
