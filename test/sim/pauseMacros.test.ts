@@ -40,7 +40,7 @@ test('configfile has the macros and sections Mainsail and Fluidd check for', asy
     assert.ok(s, `gcode_macro ${macro} in configfile.settings`);
     assert.equal(s.rename_existing, base);
     assert.equal(typeof s.gcode, 'string');
-    assert.match(String(s.gcode), new RegExp(`^${base}`), 'the macro runs the command it renamed');
+    assert.match(String(s.gcode), new RegExp(`^${base}\b`, 'm'), 'the macro runs the command it renamed');
   }
   for (const section of ['virtual_sdcard', 'pause_resume', 'display_status']) assert.ok(settings[section], section);
   // Mainsail looks for lower-cased names in settings (above); Fluidd for these names in config.
@@ -88,6 +88,15 @@ test('PAUSE parks the head, RESUME brings it back, CANCEL_PRINT stops, turns off
   assert.equal(cancelled.heater_bed!.target, 0);
   assert.equal(cancelled.fan!.speed, 0);
   assert.deepEqual((cancelled.toolhead!.position as number[]).slice(0, 3), [230, 230, 6]);
+
+  // Cancelling a paused print leaves the head where the pause parked it: no second lift.
+  await c.result('gcode/script', { script: 'SDCARD_PRINT_FILE FILENAME=long.gcode' });
+  await waitFor(() => state(c), (s) => s.print_stats!.state === 'printing' && (s.toolhead!.position as number[])[2] === 1, 'printing again');
+  await c.result('gcode/script', { script: 'PAUSE' });
+  await c.result('gcode/script', { script: 'CANCEL_PRINT' });
+  const again = await state(c);
+  assert.equal(again.print_stats!.state, 'cancelled');
+  assert.deepEqual((again.toolhead!.position as number[]).slice(0, 3), [230, 230, 6]);
 });
 
 test('the webhooks endpoints run the macros too, and an unhomed printer pauses without moving', async (t) => {

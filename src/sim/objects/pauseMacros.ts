@@ -3,7 +3,7 @@
 // renamed BASE_*, and adds what a person at the printer wants. Pausing lifts the nozzle off the
 // part and parks it at the back corner so the print can be inspected; resuming lets BASE_RESUME
 // carry the head back to where the pause saved it; cancelling stops the file, turns off heaters
-// and the part fan, and parks. Moves happen only on a homed printer (a head that was never homed
+// and the part fan, and parks (a paused head stays where the pause parked it). Moves happen only on a homed printer (a head that was never homed
 // has nowhere known to go). As with every macro here the sim runs the native version of the
 // template the config shows.
 
@@ -62,10 +62,20 @@ const resume: NativeMacro = {
 const cancel: NativeMacro = {
   description: 'Cancel the print, turn off heaters and part fan, park the head',
   renameExisting: 'BASE_CANCEL_PRINT',
-  template: ['BASE_CANCEL_PRINT', 'TURN_OFF_HEATERS', 'M107', ...PARK_TEMPLATE].join('\n'),
+  template: [
+    // Read before BASE_CANCEL_PRINT clears it: a paused head is parked already.
+    '{% set was_paused = printer.pause_resume.is_paused %}',
+    'BASE_CANCEL_PRINT',
+    'TURN_OFF_HEATERS',
+    'M107',
+    '{% if not was_paused %}',
+    ...PARK_TEMPLATE,
+    '{% endif %}',
+  ].join('\n'),
   async run(printer: Printer) {
+    const wasPaused = printer.pauseResume.paused;
     await printer.gcode.runScriptFromCommand(['BASE_CANCEL_PRINT', 'TURN_OFF_HEATERS', 'M107'].join('\n'));
-    await park(printer);
+    if (!wasPaused) await park(printer);
   },
 };
 
