@@ -40,7 +40,7 @@ test('configfile has the macros and sections Mainsail and Fluidd check for', asy
     assert.ok(s, `gcode_macro ${macro} in configfile.settings`);
     assert.equal(s.rename_existing, base);
     assert.equal(typeof s.gcode, 'string');
-    assert.match(String(s.gcode), new RegExp(`^${base}\b`, 'm'), 'the macro runs the command it renamed');
+    assert.match(String(s.gcode), new RegExp(`^${base}\\b`, 'm'), 'the macro runs the command it renamed');
   }
   for (const section of ['virtual_sdcard', 'pause_resume', 'display_status']) assert.ok(settings[section], section);
   // Mainsail looks for lower-cased names in settings (above); Fluidd for these names in config.
