@@ -1,8 +1,10 @@
 // Replays a recorded Klippy session (test/fixtures/transcripts) against the virtual Klippy,
 // configured with the recorded printer's own printer.cfg (from its configfile replies), and
 // lists every way the virtual Klippy answered differently: reply fields and JSON types, error
-// texts, gcode responses (numbers masked), the fields and types of status updates, the states
-// each connection went through, and connections Klippy closes.
+// texts, gcode responses (numbers masked), the fields and types of status updates and the
+// envelope of every async message, the order replies come in, the states each connection went
+// through, the recorded printer's objects and endpoints, and connections Klippy closes.
+// REPLAY_DEBUG=1 prints the steps that took long (waits for something that never came).
 //
 // Requests go out in recorded order, and the replay waits for a reply where the recording shows
 // it: pipelined requests stay pipelined. Values are not compared (the sim's clock, temperatures
