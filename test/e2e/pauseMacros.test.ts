@@ -36,6 +36,12 @@ async function printState(want: string): Promise<string> {
 test('PAUSE, RESUME and CANCEL_PRINT sent as gcode change print_stats and the job', async () => {
   assert.equal(await ws.call('printer.print.start', { filename: 'long.gcode' }), 'ok');
   assert.equal(await printState('printing'), 'printing');
+  // Past the file's G1 Z2, so the lift is measured from a known height.
+  const deadline = Date.now() + 10_000;
+  while ((await s.http('GET', '/printer/objects/query?toolhead=position')).body.result.status.toolhead.position[2] !== 2) {
+    assert.ok(Date.now() < deadline, 'the print reaches Z2');
+    await new Promise((r) => setTimeout(r, 50));
+  }
 
   assert.equal((await s.http('POST', '/printer/gcode/script?script=PAUSE')).body.result, 'ok');
   assert.equal(await printState('paused'), 'paused');
@@ -47,7 +53,7 @@ test('PAUSE, RESUME and CANCEL_PRINT sent as gcode change print_stats and the jo
 
   assert.equal(await ws.call('printer.gcode.script', { script: 'CANCEL_PRINT' }), 'ok');
   assert.equal(await printState('cancelled'), 'cancelled');
-  const deadline = Date.now() + 10_000;
-  while (s.server.services.printJob.state !== 'cancelled' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const jobDeadline = Date.now() + 10_000;
+  while (s.server.services.printJob.state !== 'cancelled' && Date.now() < jobDeadline) await new Promise((r) => setTimeout(r, 50));
   assert.equal(s.server.services.printJob.state, 'cancelled');
 });

@@ -64,7 +64,12 @@ test('PAUSE parks the head, RESUME brings it back, CANCEL_PRINT stops, turns off
   writeFileSync(join(h.gcodes, 'long.gcode'), longFile());
   await subscribeOutput(c);
   await c.result('gcode/script', { script: 'SDCARD_PRINT_FILE FILENAME=long.gcode' });
-  await waitFor(() => state(c), (s) => s.print_stats!.state === 'printing' && (s.fan!.speed as number) > 0, 'printing with the fan on');
+  // Printing past the file's G1 Z1 (after M106), so the lift is measured from a known height.
+  await waitFor(
+    () => state(c),
+    (s) => s.print_stats!.state === 'printing' && (s.fan!.speed as number) > 0 && (s.toolhead!.position as number[])[2] === 1,
+    'printing at Z1 with the fan on',
+  );
 
   await c.result('gcode/script', { script: 'PAUSE' });
   const paused = await state(c);
