@@ -53,12 +53,12 @@ export interface StartArgs {
 export type ExitResult = 'restart' | 'firmware_restart';
 
 export interface PrinterRunOptions {
+  /** printer.cfg to load instead of the built-in one. */
+  configSections?: RawConfig | undefined;
   clock: SimClock;
   log: KlippyLog;
   startArgs: StartArgs;
   thermal: ThermalCarry;
-  /** printer.cfg to load instead of the built-in one. */
-  configSections?: RawConfig | undefined;
   onExit: (result: ExitResult) => void;
   /** Real ms between status ticks (default 250, Klippy's). */
   statusTickMs?: number;

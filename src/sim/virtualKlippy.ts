@@ -28,14 +28,14 @@ export interface VirtualKlippyOptions {
   logFile?: string;
   /** Where the generated printer.cfg is written; reported as info.config_file. */
   configFile?: string;
+  /** A whole printer.cfg (section → option → raw value) instead of the built-in printer. */
+  printerConfig?: RawConfig;
   /** Real ms spent in state "startup" after (re)start before "ready" (default 500). */
   startupDelayMs?: number;
   /** Real ms between dropping the socket on RESTART and listening again (default 1000, as Klippy). */
   restartDelayMs?: number;
   /** Real ms between status ticks (default Klippy's 250); tests use a slow tick. */
   statusTickMs?: number;
-  /** A whole printer.cfg (section → option → raw value) instead of the built-in printer. */
-  printerConfig?: RawConfig;
 }
 
 export interface VirtualKlippyFaults {
@@ -108,11 +108,11 @@ export class VirtualKlippy {
 
   private async run(): Promise<void> {
     const printer: Printer = new Printer({
+      configSections: this.opts.printerConfig,
       clock: this.clock,
       log: this.log,
       startArgs: this.startArgs,
       thermal: this.thermal,
-      configSections: this.opts.printerConfig,
       onExit: (result) => this.handleExit(printer, result),
       ...(this.opts.statusTickMs !== undefined ? { statusTickMs: this.opts.statusTickMs } : {}),
     });
