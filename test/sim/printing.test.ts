@@ -263,3 +263,25 @@ test('every golden sample file runs to the end state Klippy would reach', async 
     }
   }
 });
+
+test('a cancel goes straight from printing to cancelled: no status tick sees a pause in between', async (t) => {
+  // A tick every millisecond: any gap between the stopped work loop and the cancel shows up.
+  const h = await startSim({ timeScale: 50, statusTickMs: 1 });
+  t.after(() => h.cleanup());
+  const c = h.client;
+  writeFileSync(join(h.gcodes, 'slow.gcode'), slowFile(200));
+  await c.result('objects/subscribe', { objects: { print_stats: ['state'] }, response_template: { method: 'status' } });
+  for (let round = 0; round < 5; round++) {
+    const since = c.messages.length;
+    await c.result('gcode/script', { script: 'SDCARD_PRINT_FILE FILENAME=slow.gcode' });
+    await waitPrintState(c, ['printing']);
+    await c.result('pause_resume/cancel');
+    await waitPrintState(c, ['cancelled']);
+    const states = c.messages
+      .slice(since)
+      .filter((m) => m.method === 'status')
+      .map((m) => ((m.params as { status: Record<string, JsonObject> }).status.print_stats?.state as string | undefined))
+      .filter((s): s is string => s !== undefined);
+    assert.ok(!states.includes('paused'), `round ${round}: ${states.join(' → ')}`);
+  }
+});
