@@ -12,22 +12,24 @@ import { Extruder } from './objects/extruder.js';
 import { Fan } from './objects/fan.js';
 import { GcodeArcs } from './objects/gcodeArcs.js';
 import { GCodeMove } from './objects/gcodeMove.js';
+import { GcodeMacros } from './objects/gcodeMacros.js';
 import { HeaterBed } from './objects/heaterBed.js';
+import { HeaterFan } from './objects/heaterFan.js';
 import { PrinterHeaters, type ThermalCarry } from './objects/heaters.js';
 import { Homing } from './objects/homing.js';
 import { IdleTimeout } from './objects/idleTimeout.js';
 import { Mcu } from './objects/mcu.js';
 import { MotionReport } from './objects/motionReport.js';
 import { PauseResume } from './objects/pauseResume.js';
-import { PrintMacros } from './objects/printMacros.js';
 import { PrintStats } from './objects/printStats.js';
 import { QueryEndstops } from './objects/queryEndstops.js';
 import { Respond } from './objects/respond.js';
+import { StockCommands } from './objects/stockCommands.js';
 import { StepperEnable } from './objects/stepperEnable.js';
 import { SystemStats } from './objects/systemStats.js';
 import { Toolhead } from './objects/toolhead.js';
 import { VirtualSdcard } from './objects/virtualSdcard.js';
-import { PrinterConfig } from './printerConfig.js';
+import { PrinterConfig, type RawConfig } from './printerConfig.js';
 import { PrinterEvents } from './printerEvents.js';
 import type { StatusSource } from './printerObject.js';
 import { Scheduler } from './scheduler.js';
@@ -51,6 +53,8 @@ export interface StartArgs {
 export type ExitResult = 'restart' | 'firmware_restart';
 
 export interface PrinterRunOptions {
+  /** printer.cfg to load instead of the built-in one. */
+  configSections?: RawConfig | undefined;
   clock: SimClock;
   log: KlippyLog;
   startArgs: StartArgs;
@@ -96,7 +100,7 @@ export class Printer {
     this.thermal = opts.thermal;
     this.onExit = opts.onExit;
     this.scheduler = new Scheduler(this.clock);
-    this.config = new PrinterConfig({ gcodesPath: this.startArgs.gcodesPath });
+    this.config = new PrinterConfig({ gcodesPath: this.startArgs.gcodesPath, sections: opts.configSections });
 
     // Creation order is Klippy's: it decides event handler order and the objects/list order.
     this.gcode = new GCodeDispatch(this);
@@ -104,6 +108,7 @@ export class Printer {
     new GcodeEndpoints(this);
     this.subscriptions = new StatusSubscriptions(this, opts.statusTickMs);
     const configfile = new Configfile(this.config);
+    const stock = new StockCommands(this);
     const mcu = new Mcu(this.startArgs.softwareVersion);
     this.stepperEnable = new StepperEnable(this);
     this.heaters = new PrinterHeaters(this);
@@ -118,12 +123,14 @@ export class Printer {
     new GcodeArcs(this);
     this.idleTimeout = new IdleTimeout(this);
     const systemStats = new SystemStats();
+    stock.registerForceMove();
     const queryEndstops = new QueryEndstops(this);
     const motionReport = new MotionReport(this);
     this.toolhead = new Toolhead(this);
     this.extruder = new Extruder(this);
     new Homing(this);
-    const macros = new PrintMacros(this);
+    stock.registerCalibration();
+    const macros = new GcodeMacros(this);
 
     const objects: Array<[string, StatusSource]> = [
       ['gcode', this.gcode],
@@ -134,6 +141,10 @@ export class Printer {
       ['heaters', this.heaters],
       ['heater_bed', this.heaterBed],
       ['fan', fan],
+      ...this.config
+        .sectionNames()
+        .filter((n) => n.startsWith('heater_fan '))
+        .map((n): [string, StatusSource] => [n, new HeaterFan(this, n)]),
       ['gcode_move', this.gcodeMove],
       ['print_stats', this.printStats],
       ['virtual_sdcard', this.virtualSdcard],
@@ -145,6 +156,7 @@ export class Printer {
       ['motion_report', motionReport],
       ['toolhead', this.toolhead],
       ['extruder', this.extruder],
+      ['manual_probe', stock.manualProbe],
       ...macros.objects,
     ];
     for (const [name, obj] of objects) this.statusObjects.set(name, obj);

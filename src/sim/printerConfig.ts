@@ -3,15 +3,18 @@
 // configfile object reports it, so what clients show and how the sim behaves cannot disagree.
 
 import type { JsonObject } from '../shared/klippyProtocol.js';
-import {
-  END_MACRO_DESC,
-  END_MACRO_TEMPLATE,
-  START_MACRO_DESC,
-  START_MACRO_TEMPLATE,
-} from './objects/printMacros.js';
+import { NATIVE_MACROS } from './objects/gcodeMacros.js';
+
+/** printer.cfg as Klippy read it: section name → option → raw string (configfile.config). */
+export type RawConfig = Record<string, Record<string, string>>;
 
 export interface ConfigInputs {
   gcodesPath: string;
+  /**
+   * A whole printer.cfg to load instead of the built-in one (a real printer's configfile.config,
+   * say); its virtual_sdcard path is replaced by gcodesPath, where the sim's files are.
+   */
+  sections?: RawConfig | undefined;
 }
 
 type Section = [name: string, options: Array<[string, string]>];
@@ -85,6 +88,14 @@ function sections(inputs: ConfigInputs): Section[] {
       ],
     ],
     ['fan', [['pin', 'PA8']]],
+    [
+      'heater_fan hotend_fan',
+      [
+        ['pin', 'PB15'],
+        ['heater', 'extruder'],
+        ['heater_temp', '50.0'],
+      ],
+    ],
     ['virtual_sdcard', [['path', inputs.gcodesPath]]],
     ['pause_resume', []],
     ['display_status', []],
@@ -92,36 +103,101 @@ function sections(inputs: ConfigInputs): Section[] {
     ['respond', [['default_type', 'command']]],
     ['gcode_arcs', [['resolution', '1.0']]],
     ['idle_timeout', [['timeout', '600']]],
-    ...['START_PRINT', 'PRINT_START'].map((n): Section => [
-      `gcode_macro ${n}`,
+    // What Mainsail and Fluidd check for (they warn without them): PAUSE, RESUME and
+    // CANCEL_PRINT as macros over pause_resume's commands, with virtual_sdcard, pause_resume
+    // and display_status above. The print start/end macros serve slicer output.
+    ...Object.entries(NATIVE_MACROS).map(([name, macro]): Section => [
+      `gcode_macro ${name}`,
       [
-        ['description', START_MACRO_DESC],
-        ['gcode', START_MACRO_TEMPLATE],
-      ],
-    ]),
-    ...['END_PRINT', 'PRINT_END'].map((n): Section => [
-      `gcode_macro ${n}`,
-      [
-        ['description', END_MACRO_DESC],
-        ['gcode', END_MACRO_TEMPLATE],
+        ['description', macro.description],
+        ...(macro.renameExisting ? [['rename_existing', macro.renameExisting] as [string, string]] : []),
+        ['gcode', macro.template],
       ],
     ]),
   ];
 }
 
-// Options a real Klippy also reports in configfile.settings with their defaults.
-const DEFAULTS: Record<string, JsonObject> = {
-  printer: { minimum_cruise_ratio: 0.5 },
-  stepper_x: { position_min: 0, second_homing_speed: 25, homing_retract_dist: 5, full_steps_per_rotation: 200 },
-  stepper_y: { position_min: 0, second_homing_speed: 25, homing_retract_dist: 5, full_steps_per_rotation: 200 },
-  stepper_z: { position_min: 0, second_homing_speed: 4, homing_retract_dist: 5, full_steps_per_rotation: 200 },
-  extruder: { pressure_advance: 0, pressure_advance_smooth_time: 0.04, smooth_time: 1, max_power: 1 },
-  heater_bed: { smooth_time: 1, max_power: 1 },
-  fan: { max_power: 1, kick_start_time: 0.1, off_below: 0, cycle_time: 0.01 },
-  virtual_sdcard: { on_error_gcode: '\n{% if \'heaters\' in printer %}\n   TURN_OFF_HEATERS\n{% endif %}\n' },
-  pause_resume: { recover_velocity: 50 },
-  mcu: { baud: 250000, restart_method: 'arduino' },
+// Options a real Klippy also reports in configfile.settings with their defaults (as today's
+// Klipper reports them), by section kind; `o` holds the options the file gave, parsed.
+const TURN_OFF_HEATERS = "\n{% if 'heaters' in printer %}\n   TURN_OFF_HEATERS\n{% endif %}\n";
+const heaterDefaults = (o: JsonObject): JsonObject => ({
+  pullup_resistor: 4700,
+  inline_resistor: 0,
+  min_extrude_temp: 170,
+  max_power: 1,
+  smooth_time: 1,
+  ...(o.control === 'watermark' ? { max_delta: 2 } : {}),
+  pwm_cycle_time: 0.1,
+});
+const fanDefaults = { max_power: 1, kick_start_time: 0.1, off_below: 0, cycle_time: 0.01, hardware_pwm: false };
+const stepperDefaults = (o: JsonObject): JsonObject => {
+  const speed = typeof o.homing_speed === 'number' ? o.homing_speed : 5;
+  return {
+    position_min: 0,
+    homing_speed: speed,
+    second_homing_speed: speed / 2,
+    homing_retract_speed: speed,
+    homing_retract_dist: 5,
+    homing_positive_dir: false,
+    full_steps_per_rotation: 200,
+    gear_ratio: [],
+  };
 };
+function defaultsFor(section: string, o: JsonObject): JsonObject {
+  const kind = section.split(' ')[0]!;
+  if (/^stepper_[xyz]$/.test(section)) return stepperDefaults(o);
+  switch (kind) {
+    case 'mcu':
+      return { baud: 250000, restart_method: 'arduino' };
+    case 'printer':
+      return { minimum_cruise_ratio: 0.5, square_corner_velocity: 5 };
+    case 'extruder': {
+      const nozzle = typeof o.nozzle_diameter === 'number' ? o.nozzle_diameter : 0.4;
+      const filament = typeof o.filament_diameter === 'number' ? o.filament_diameter : 1.75;
+      const crossSection = 4 * nozzle * nozzle;
+      // Klippy derives the extrude-only limits from the printer's, scaled to filament length.
+      const ratio = crossSection / (Math.PI * (filament / 2) ** 2);
+      return {
+        ...heaterDefaults(o),
+        max_extrude_cross_section: crossSection,
+        max_extrude_only_velocity: 300 * ratio,
+        max_extrude_only_accel: 3000 * ratio,
+        max_extrude_only_distance: 50,
+        instantaneous_corner_velocity: 1,
+        pressure_advance: 0,
+        pressure_advance_smooth_time: 0.04,
+        ...stepperDefaults(o),
+      };
+    }
+    case 'heater_bed':
+      return heaterDefaults(o);
+    case 'verify_heater':
+      return { hysteresis: 5, max_error: 120, heating_gain: 2, check_gain_time: section.endsWith('heater_bed') ? 60 : 20 };
+    case 'fan':
+      return { ...fanDefaults, shutdown_speed: 0 };
+    case 'heater_fan':
+      return { heater: ['extruder'], heater_temp: 50, ...fanDefaults, shutdown_speed: 1, fan_speed: 1 };
+    case 'virtual_sdcard':
+      return { on_error_gcode: TURN_OFF_HEATERS };
+    case 'pause_resume':
+      return { recover_velocity: 50 };
+    case 'idle_timeout':
+      return { timeout: 600, gcode: `${TURN_OFF_HEATERS}M84\n` };
+    case 'respond':
+      return { default_type: 'echo', default_prefix: 'echo:' };
+    case 'gcode_arcs':
+      return { resolution: 1 };
+    case 'force_move':
+      return { enable_force_move: false };
+    case 'gcode_macro':
+      return { description: 'G-Code macro' };
+    default:
+      return {};
+  }
+}
+
+/** Options Klippy reads as lists: reported as JSON arrays. */
+const LIST_OPTIONS = new Set(['heater_fan.heater']);
 
 function parseValue(raw: string): unknown {
   if (/^[+-]?(\d+\.?\d*|\.\d+)$/.test(raw)) return Number(raw);
@@ -133,7 +209,25 @@ export class PrinterConfig {
   private readonly raw = new Map<string, Map<string, string>>();
 
   constructor(inputs: ConfigInputs) {
-    for (const [name, options] of sections(inputs)) this.raw.set(name, new Map(options));
+    const given = inputs.sections;
+    const list: Section[] = given
+      ? Object.entries(given).map(([name, opts]) => [
+          name,
+          Object.entries(opts).map(([k, v]): [string, string] =>
+            name === 'virtual_sdcard' && k === 'path' ? [k, inputs.gcodesPath] : [k, v],
+          ),
+        ])
+      : sections(inputs);
+    for (const [name, options] of list) this.raw.set(name, new Map(options));
+  }
+
+  has(section: string): boolean {
+    return this.raw.has(section);
+  }
+
+  /** Section names in file order (Klippy creates printer objects in this order). */
+  sectionNames(): string[] {
+    return [...this.raw.keys()];
   }
 
   get(section: string, option: string, dflt?: string): string {
@@ -146,7 +240,7 @@ export class PrinterConfig {
   getFloat(section: string, option: string, dflt?: number): number {
     const v = this.raw.get(section)?.get(option);
     if (v !== undefined) return Number(v);
-    const d = DEFAULTS[section]?.[option];
+    const d = this.settingsOf(section)[option];
     if (typeof d === 'number') return d;
     if (dflt !== undefined) return dflt;
     throw new Error(`Option '${option}' in section '${section}' must be specified`);
@@ -162,12 +256,18 @@ export class PrinterConfig {
   /** configfile.settings: parsed values plus defaults, lower-cased keys. */
   settings(): Record<string, JsonObject> {
     const out: Record<string, JsonObject> = {};
-    for (const [name, opts] of this.raw) {
-      const parsed: JsonObject = { ...(DEFAULTS[name] ?? {}) };
-      for (const [k, v] of opts) parsed[k.toLowerCase()] = parseValue(v);
-      out[name.toLowerCase()] = parsed;
-    }
+    for (const name of this.raw.keys()) out[name.toLowerCase()] = this.settingsOf(name);
     return out;
+  }
+
+  private settingsOf(section: string): JsonObject {
+    const given: JsonObject = {};
+    const kind = section.split(' ')[0]!;
+    for (const [k, v] of this.raw.get(section) ?? []) {
+      const key = k.toLowerCase();
+      given[key] = LIST_OPTIONS.has(`${kind}.${key}`) ? v.split(',').map((x) => x.trim()) : parseValue(v);
+    }
+    return { ...defaultsFor(section, given), ...given };
   }
 
   /** The printer.cfg text (written to configFile for Moonraker's config root). */

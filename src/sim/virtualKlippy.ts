@@ -11,7 +11,7 @@ import type { KlippyState } from '../shared/klippyProtocol.js';
 import { KlippyLog } from './klippyLog.js';
 import type { ThermalCarry } from './objects/heaters.js';
 import { Printer, type ExitResult, type StartArgs } from './printer.js';
-import { PrinterConfig } from './printerConfig.js';
+import { PrinterConfig, type RawConfig } from './printerConfig.js';
 import { ServerSocket } from './serverSocket.js';
 import { SimClock } from './simClock.js';
 
@@ -28,6 +28,8 @@ export interface VirtualKlippyOptions {
   logFile?: string;
   /** Where the generated printer.cfg is written; reported as info.config_file. */
   configFile?: string;
+  /** A whole printer.cfg (section → option → raw value) instead of the built-in printer. */
+  printerConfig?: RawConfig;
   /** Real ms spent in state "startup" after (re)start before "ready" (default 500). */
   startupDelayMs?: number;
   /** Real ms between dropping the socket on RESTART and listening again (default 1000, as Klippy). */
@@ -99,13 +101,14 @@ export class VirtualKlippy {
     this.log.info(`Args: ${JSON.stringify(process.argv)}\nGit version: '${a.softwareVersion}'\nCPU: ${a.cpuInfo}`);
     if (a.configFile) {
       mkdirSync(dirname(a.configFile), { recursive: true });
-      writeFileSync(a.configFile, new PrinterConfig({ gcodesPath: a.gcodesPath }).text());
+      writeFileSync(a.configFile, new PrinterConfig({ gcodesPath: a.gcodesPath, sections: this.opts.printerConfig }).text());
     }
     await this.run();
   }
 
   private async run(): Promise<void> {
     const printer: Printer = new Printer({
+      configSections: this.opts.printerConfig,
       clock: this.clock,
       log: this.log,
       startArgs: this.startArgs,

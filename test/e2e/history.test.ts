@@ -208,6 +208,8 @@ test('a job carries the file\'s metadata as Moonraker stores it; the file\'s met
 });
 
 test('a restart mid-print: the entry is interrupted at startup, taken up again while the print goes on, and stays interrupted if it does not', async () => {
+  // The cancel above ran the printer's CANCEL_PRINT macro, which turns the heaters off.
+  await ws.call('printer.gcode.script', { script: 'M109 S200' });
   const since = ws.notifications.length;
   await ws.call('printer.print.start', { filename: 'long.gcode' });
   const added = jobOf(await historyEvent('added', 'long.gcode', since));

@@ -84,7 +84,7 @@ test('printer.gcode.help and printer.query_endstops.status', async () => {
   assert.ok(Object.keys(help).length > 5);
   for (const v of Object.values(help)) assert.equal(typeof v, 'string');
   const endstops = await ws.call('printer.query_endstops.status');
-  for (const axis of ['x', 'y', 'z']) assert.match(endstops[axis], /^(open|TRIGGERED)$/);
+  for (const axis of ['stepper_x', 'stepper_y', 'stepper_z']) assert.match(endstops[axis], /^(open|TRIGGERED)$/);
 });
 
 test('missing and mistyped arguments are invalid params; unknown paths and methods are 404 / -32601', async () => {

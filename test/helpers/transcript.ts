@@ -87,3 +87,49 @@ export function shapeDifferences(expected: unknown, actual: unknown, path = '$',
   }
   return [];
 }
+
+/** A frame or a recorder note (`# ...` lines: phases, connections opened and closed). */
+export type TranscriptEvent = ({ kind: 'frame' } & TranscriptFrame) | { kind: 'note'; text: string };
+
+export function parseTranscriptEvents(text: string): TranscriptEvent[] {
+  const events: TranscriptEvent[] = [];
+  let chunk: string[] = [];
+  const flush = (): void => {
+    if (chunk.length) for (const f of parseTranscript(chunk.join('\n'))) events.push({ kind: 'frame', ...f });
+    chunk = [];
+  };
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) {
+      flush();
+      events.push({ kind: 'note', text: line.replace(/^#\s*(\d+\.\d+\s+)?/, '') });
+    } else chunk.push(line);
+  }
+  flush();
+  return events;
+}
+
+/**
+ * Pairs each reply with its request: the latest request with that id that has no reply yet
+ * (today's Moonraker numbers requests with Python object ids, which repeat). A connection that
+ * closes takes its unanswered requests with it. Returns reply event index → request event index.
+ */
+export function pairReplies(events: TranscriptEvent[]): Map<number, number> {
+  const pairs = new Map<number, number>();
+  let open = new Map<string, number[]>();
+  events.forEach((e, i) => {
+    if (e.kind === 'note') {
+      if (/connection \d+ closed/.test(e.text)) open = new Map();
+      return;
+    }
+    if (!('id' in e.message)) return;
+    const key = JSON.stringify(e.message.id);
+    if (e.direction === '>') {
+      open.set(key, [...(open.get(key) ?? []), i]);
+      return;
+    }
+    const waiting = open.get(key);
+    const req = waiting?.pop();
+    if (req !== undefined) pairs.set(i, req);
+  });
+  return pairs;
+}

@@ -153,7 +153,9 @@ test('gcode/help maps extended commands to their help texts', async (t) => {
   const help = await h.client.result('gcode/help');
   assert.equal(help.SET_HEATER_TEMPERATURE, 'Sets a heater temperature');
   assert.equal(help.TURN_OFF_HEATERS, 'Turn off all heaters');
-  assert.equal(help.PAUSE, 'Pauses the current print');
+  // The default printer.cfg wraps PAUSE in a macro, as the UIs' client configs do.
+  assert.equal(help.BASE_PAUSE, "Renamed builtin of 'PAUSE'");
+  assert.equal(help.PAUSE, 'Pause the print, lift the nozzle and park the head');
   assert.equal(help.FIRMWARE_RESTART, 'Restart firmware, host, and reload config');
   assert.equal(help.G1, undefined, 'traditional commands have no help');
 });
@@ -161,14 +163,14 @@ test('gcode/help maps extended commands to their help texts', async (t) => {
 test('query_endstops/status reports open switches, TRIGGERED once homed on them', async (t) => {
   const h = await startSim({ timeScale: 100 });
   t.after(() => h.cleanup());
-  assert.deepEqual(await h.client.result('query_endstops/status'), { x: 'open', y: 'open', z: 'open' });
+  assert.deepEqual(await h.client.result('query_endstops/status'), { stepper_x: 'open', stepper_y: 'open', stepper_z: 'open' });
   await h.client.result('gcode/script', { script: 'G28' });
-  assert.deepEqual(await h.client.result('query_endstops/status'), { x: 'TRIGGERED', y: 'TRIGGERED', z: 'TRIGGERED' });
+  assert.deepEqual(await h.client.result('query_endstops/status'), { stepper_x: 'TRIGGERED', stepper_y: 'TRIGGERED', stepper_z: 'TRIGGERED' });
   assert.deepEqual((await query(h.client, { query_endstops: null })).query_endstops, {
-    last_query: { x: true, y: true, z: true },
+    last_query: { stepper_x: true, stepper_y: true, stepper_z: true },
   });
   await h.client.result('gcode/script', { script: 'G1 X10 F6000' });
-  assert.deepEqual(await h.client.result('query_endstops/status'), { x: 'open', y: 'TRIGGERED', z: 'TRIGGERED' });
+  assert.deepEqual(await h.client.result('query_endstops/status'), { stepper_x: 'open', stepper_y: 'TRIGGERED', stepper_z: 'TRIGGERED' });
 });
 
 test('register_remote_method accepts a template and method name', async (t) => {

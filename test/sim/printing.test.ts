@@ -42,7 +42,7 @@ test('prints a real slicer file (CRLF, thumbnails, vendor codes) to "complete" a
   const size = statSync(join(h.gcodes, name)).size;
   await subscribeOutput(c);
   await c.result('gcode/script', { script: `SDCARD_PRINT_FILE FILENAME=${name}` });
-  assert.ok(c.gcodeLines().includes(`File opened: ${name} Size: ${size}`));
+  assert.ok(c.gcodeLines().includes(`File opened:${name} Size:${size}`));
   const during = await printState(c);
   assert.ok(['standby', 'printing'].includes(during.print_stats?.state as string));
   assert.equal(during.print_stats?.filename, name);
@@ -261,5 +261,27 @@ test('every golden sample file runs to the end state Klippy would reach', async 
       assert.equal(s.print_stats?.state, 'complete', `${name}: ${String(s.print_stats?.message)}`);
       assert.ok((s.virtual_sdcard?.progress as number) > 0.999, name);
     }
+  }
+});
+
+test('a cancel goes straight from printing to cancelled: no status tick sees a pause in between', async (t) => {
+  // A tick every millisecond: any gap between the stopped work loop and the cancel shows up.
+  const h = await startSim({ timeScale: 50, statusTickMs: 1 });
+  t.after(() => h.cleanup());
+  const c = h.client;
+  writeFileSync(join(h.gcodes, 'slow.gcode'), slowFile(200));
+  await c.result('objects/subscribe', { objects: { print_stats: ['state'] }, response_template: { method: 'status' } });
+  for (let round = 0; round < 5; round++) {
+    const since = c.messages.length;
+    await c.result('gcode/script', { script: 'SDCARD_PRINT_FILE FILENAME=slow.gcode' });
+    await waitPrintState(c, ['printing']);
+    await c.result('pause_resume/cancel');
+    await waitPrintState(c, ['cancelled']);
+    const states = c.messages
+      .slice(since)
+      .filter((m) => m.method === 'status')
+      .map((m) => ((m.params as { status: Record<string, JsonObject> }).status.print_stats?.state as string | undefined))
+      .filter((s): s is string => s !== undefined);
+    assert.ok(!states.includes('paused'), `round ${round}: ${states.join(' → ')}`);
   }
 });

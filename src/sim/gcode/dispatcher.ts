@@ -79,6 +79,25 @@ export class GCodeDispatch implements ResponseSink {
     this.buildStatusCommands();
   }
 
+  /**
+   * gcode_macro's rename_existing: the command keeps working under `newName` (with Klippy's
+   * "Renamed builtin" help), freeing its name for the macro.
+   */
+  renameCommand(cmd: string, newName: string): void {
+    const handler = this.readyHandlers.get(cmd);
+    if (!handler) throw new CommandError(`Existing command '${cmd}' not found in gcode_macro rename`);
+    if (this.readyHandlers.has(newName)) throw new CommandError(`gcode command ${newName} already registered`);
+    this.readyHandlers.delete(cmd);
+    this.readyHandlers.set(newName, handler);
+    if (this.baseHandlers.get(cmd) === handler) {
+      this.baseHandlers.delete(cmd);
+      this.baseHandlers.set(newName, handler);
+    }
+    this.help.delete(cmd);
+    this.help.set(newName, `Renamed builtin of '${cmd}'`);
+    this.buildStatusCommands();
+  }
+
   /** Commands like SET_HEATER_TEMPERATURE HEATER=<name>: one command, one handler per key value. */
   registerMuxCommand(cmd: string, key: string, value: string | null, handler: GcodeHandler, desc?: string): void {
     let entry = this.muxCommands.get(cmd);

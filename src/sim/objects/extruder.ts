@@ -59,6 +59,37 @@ export class Extruder implements StatusSource {
       (g) => g.respondInfo(`Extruder ${this.name} already active`),
       'Change the active extruder',
     );
+    // Distances here are millimetres of filament, so the rotation distance is only reported.
+    this.rotationDistance = cfg.getFloat('extruder', 'rotation_distance', 33.5);
+    gcode.registerMuxCommand(
+      'SET_EXTRUDER_ROTATION_DISTANCE',
+      'EXTRUDER',
+      'extruder',
+      (g) => this.cmdSetRotationDistance(g),
+      'Set extruder rotation distance',
+    );
+    gcode.registerMuxCommand(
+      'SYNC_EXTRUDER_MOTION',
+      'EXTRUDER',
+      'extruder',
+      (g) => {
+        throw g.error('SYNC_EXTRUDER_MOTION is not available on the virtual printer');
+      },
+      'Set extruder stepper motion queue',
+    );
+  }
+
+  private rotationDistance: number;
+
+  private cmdSetRotationDistance(gcmd: GCodeCommand): void {
+    const distance = gcmd.getFloat('DISTANCE', null);
+    if (distance === null) {
+      gcmd.respondInfo(`Extruder '${this.name}' rotation distance is ${fixed(this.rotationDistance, 6)}`);
+      return;
+    }
+    if (distance === 0) throw gcmd.error('Rotation distance can not be zero');
+    this.rotationDistance = Math.abs(distance);
+    gcmd.respondInfo(`Extruder '${this.name}' rotation distance set to ${fixed(this.rotationDistance, 6)}`);
   }
 
   /** Throws Klippy's errors for a bad extrusion; returns a speed cap for extrude-only moves. */

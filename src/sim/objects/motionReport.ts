@@ -4,6 +4,7 @@
 import type { JsonObject } from '../../shared/klippyProtocol.js';
 import type { Printer } from '../printer.js';
 import type { StatusSource } from '../printerObject.js';
+import { WebRequestError } from '../webhooks.js';
 
 const STATUS_REFRESH_TIME = 0.25;
 
@@ -17,7 +18,14 @@ export class MotionReport implements StatusSource {
     trapq: ['extruder', 'toolhead'],
   };
 
-  constructor(private readonly printer: Printer) {}
+  constructor(private readonly printer: Printer) {
+    // Klippy streams raw step and trapezoid data here; the sim has no steps to show.
+    for (const what of ['dump_stepper', 'dump_trapq']) {
+      printer.webhooks.registerEndpoint(`motion_report/${what}`, () => {
+        throw new WebRequestError(`motion_report/${what} is not available on the virtual printer`);
+      });
+    }
+  }
 
   getStatus(eventtime: number): JsonObject {
     if (eventtime < this.nextStatusTime) return this.last;

@@ -29,6 +29,10 @@ export class PauseResume implements StatusSource {
     wh.registerEndpoint('pause_resume/resume', () => gcode.runScript('RESUME'));
   }
 
+  get paused(): boolean {
+    return this.isPaused;
+  }
+
   private get sdActive(): boolean {
     return this.printer.virtualSdcard.isActive();
   }

@@ -5,6 +5,7 @@ import type { JsonObject } from '../../shared/klippyProtocol.js';
 import type { Printer } from '../printer.js';
 import type { StatusSource } from '../printerObject.js';
 
+// Today's Klippy names each endstop after its stepper (the 2020 one said x, y, z).
 const NAMES = ['x', 'y', 'z'] as const;
 
 export class QueryEndstops implements StatusSource {
@@ -36,7 +37,7 @@ export class QueryEndstops implements StatusSource {
     this.lastState = NAMES.map((name, axis) => {
       const endstop = config.getFloat(`stepper_${name}`, 'position_endstop');
       const parked = Math.abs((toolhead.commandedPos[axis] ?? 0) - endstop) < 1e-9;
-      return [name, toolhead.isHomed(axis) && parked];
+      return [`stepper_${name}`, toolhead.isHomed(axis) && parked];
     });
     return this.lastState;
   }

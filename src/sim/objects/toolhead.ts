@@ -264,6 +264,8 @@ export class Toolhead implements StatusSource {
       max_accel: this.maxAccel,
       minimum_cruise_ratio: this.minCruiseRatio,
       square_corner_velocity: this.squareCornerVelocity,
+      // Axes beyond XYZ and their index in position: the extruder is the fourth coordinate.
+      extra_axes: { extruder: 3 },
     };
   }
 }

@@ -93,8 +93,11 @@ export class VirtualSdcard implements StatusSource {
   async doCancel(): Promise<void> {
     if (this.current) {
       await this.doPause();
-      await this.closeFile();
+      // Klippy closes the file and notes the cancel in one step: no status tick may see the
+      // "paused" the stopped work loop noted in between (the close here is real, async I/O).
+      const closing = this.closeFile();
       this.printer.printStats.noteCancel();
+      await closing;
     }
     this.filePosition = this.fileSize = 0;
   }
@@ -108,7 +111,12 @@ export class VirtualSdcard implements StatusSource {
   private async resetFile(): Promise<void> {
     if (this.current) {
       await this.doPause();
-      await this.closeFile();
+      // As in doCancel: the reset follows the pause with no status tick in between.
+      const closing = this.closeFile();
+      this.filePosition = this.fileSize = 0;
+      this.printer.printStats.reset();
+      await closing;
+      return;
     }
     this.filePosition = this.fileSize = 0;
     this.printer.printStats.reset();
@@ -184,7 +192,7 @@ export class VirtualSdcard implements StatusSource {
       this.printer.log.info(`virtual_sdcard file open: ${filename}`);
       throw gcmd.error('Unable to open file');
     }
-    gcmd.respondRaw(`File opened: ${filename} Size: ${size}`);
+    gcmd.respondRaw(`File opened:${filename} Size:${size}`);
     gcmd.respondRaw('File selected');
     this.current = { path: path ?? filename, handle };
     this.filePosition = 0;
