@@ -104,6 +104,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
       configFile: join(dirs.config, 'printer.cfg'),
       timeScale: config.virtual_klippy.time_scale,
       startupDelaySeconds: config.virtual_klippy.startup_delay,
+      privateDir,
     });
     virtualKlippy.start();
   }

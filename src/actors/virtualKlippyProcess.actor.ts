@@ -16,6 +16,8 @@ export interface VirtualKlippyProcessOptions {
   configFile: string;
   timeScale: number;
   startupDelaySeconds: number;
+  /** The folder holding the socket, ours alone: the child removes it if we die first. */
+  privateDir?: string;
 }
 
 /** The sim's entry point: compiled JS next to us, or the TypeScript source when run with tsx. */
@@ -45,8 +47,14 @@ export class VirtualKlippyProcess {
       '--config-file', o.configFile,
       '--time-scale', String(o.timeScale),
       '--startup-delay', String(o.startupDelaySeconds),
+      '--exit-with-stdin',
+      ...(o.privateDir !== undefined ? ['--private-dir', o.privateDir] : []),
     ];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    // The child's stdin is a pipe we never write to: the kernel closes our end when this process
+    // dies however it dies (kill -9, a crash), and the child, seeing its stdin end, stops and
+    // removes the private folder instead of living on as an orphan.
+    const child = spawn(process.execPath, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    child.stdin?.on('error', () => undefined);
     this.child = child;
     child.stderr?.on('data', (d: Buffer) => log.warn(d.toString().trimEnd()));
     child.on('exit', (code, signal) => {
