@@ -113,6 +113,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
     socketPath,
     clientInfo: { program: 'Moonraker', version: MOONSTATE_VERSION },
     inspect: inspection.inspector('klippyConnection'),
+    gcodeTimeoutMs: config.server.klippy_gcode_timeout * 1000,
     ...(opts.klippyRequestTimeoutMs !== undefined ? { requestTimeoutMs: opts.klippyRequestTimeoutMs } : {}),
   });
   const subscriptions = new StatusSubscriptions(klippy);

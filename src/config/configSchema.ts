@@ -27,6 +27,11 @@ export const CONFIG_SCHEMA = {
     max_http_body_size: opt.int(4096, 1),
     /** Bytes a websocket client may leave unread before it is dropped, in KiB. */
     max_websocket_backlog: opt.int(16384, 64),
+    /**
+     * Seconds a request that runs gcode (gcode/script, pause/resume/cancel) waits for Klippy's
+     * reply before it fails with a timeout; other requests wait 20 s.
+     */
+    klippy_gcode_timeout: opt.float(3600, 0, 7 * 86400, { exclusiveMin: true }),
     enable_debug_logging: opt.bool(false),
     /** Stream every machine's inspection events at /debug/inspect, viewer at /debug/inspector. */
     enable_inspection: opt.bool(false),

@@ -137,7 +137,7 @@ test('when the socket closes, pending requests fail with 503 Klippy Disconnected
 
 test('a peer that never ends its frame is cut off rather than buffered without bound', async () => {
   const p = await peer();
-  const ks = await KlippySocket.connect(p.path, 1024);
+  const ks = await KlippySocket.connect(p.path, { maxFrameBytes: 1024 });
   const conn = await p.conn;
   const closed = firstValueFrom(ks.closed$);
   conn.write(Buffer.alloc(4096, 0x61));
