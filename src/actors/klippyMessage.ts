@@ -59,8 +59,29 @@ function checkTree(root: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether the JSON text nests deeper than MAX_DEPTH, read before parsing: JSON.parse takes
+ * seconds on megabytes of brackets, this stops at the first bracket too many.
+ */
+function nestsTooDeep(text: string): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_DEPTH) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
 /** One frame's text (UTF-8 decoded, terminator removed) as a message. */
 export function readKlippyFrame(frame: string): KlippyMessage {
+  if (nestsTooDeep(frame)) return { kind: 'invalid', why: `nested deeper than ${MAX_DEPTH} levels` };
   let msg: unknown;
   try {
     msg = JSON.parse(frame);
