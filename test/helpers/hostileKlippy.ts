@@ -78,6 +78,11 @@ export class HostileKlippy {
     });
   }
 
+  /** Ids of the server's requests that Klippy has not answered yet. */
+  pendingIds(): number[] {
+    return [...this.links].flatMap((l) => [...l.requests.keys()]);
+  }
+
   get connections(): number {
     return this.links.size;
   }
