@@ -2,7 +2,38 @@
 // frame names can reach a prototype.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { MAX_DEPTH, checkReply, readKlippyFrame, readStatusReply } from '../../src/actors/klippyMessage.js';
+import { parseTranscript } from '../helpers/transcript.js';
+
+// Where transcriptReplay.test.ts reads them too.
+const TRANSCRIPTS = resolve(process.env.MOONSTATE_TRANSCRIPTS ?? '../shared/reference/transcripts');
+const logs = existsSync(TRANSCRIPTS) ? readdirSync(TRANSCRIPTS).filter((f) => f.endsWith('.log')) : [];
+
+test('everything real Klippys sent in the recordings passes the edge unchanged', { skip: logs.length === 0 ? 'no recordings' : false }, () => {
+  const problems: string[] = [];
+  for (const file of logs) {
+    const methods = new Map<string, string>();
+    for (const f of parseTranscript(readFileSync(join(TRANSCRIPTS, file), 'utf8'))) {
+      if (f.direction === '>') {
+        methods.set(JSON.stringify(f.message.id), String(f.message.method));
+        continue;
+      }
+      const text = JSON.stringify(f.message);
+      const m = readKlippyFrame(text);
+      if (m.kind === 'invalid') problems.push(`${file}: ${m.why}: ${text.slice(0, 100)}`);
+      else if (m.kind === 'reply') {
+        const method = methods.get(JSON.stringify(m.id)) ?? '';
+        const r = checkReply(method, m.result);
+        if (typeof r === 'string' || JSON.stringify(r) !== JSON.stringify(f.message.result)) problems.push(`${file}: reply to ${method} ${typeof r === 'string' ? r : 'changed'}`);
+      } else if (m.kind === 'notification' && JSON.stringify(m.params) !== JSON.stringify(f.message.params ?? {})) {
+        problems.push(`${file}: ${m.method} changed`);
+      }
+    }
+  }
+  assert.deepEqual(problems, []);
+});
 
 test('__proto__, constructor and prototype keys are removed at every level, prototypes untouched', () => {
   const m = readKlippyFrame(
