@@ -175,7 +175,10 @@ const REPLY_CHECKS: Record<string, (result: JsonObject) => JsonObject | string> 
   info: (r) => {
     if (!isKlippyState(r.state)) return 'state is not one of Klippy\'s states';
     const bad = INFO_STRINGS.find((k) => r[k] !== undefined && typeof r[k] !== 'string');
-    return bad ? `${bad} is not a string` : r;
+    if (bad) return `${bad} is not a string`;
+    // The connection reports it as the reason for an error or shutdown state.
+    if (r.state_message === undefined) r.state_message = '';
+    return r;
   },
   list_endpoints: (r) => (strings(r.endpoints) ? r : 'endpoints is not a list of strings'),
   'objects/list': (r) => (strings(r.objects) ? r : 'objects is not a list of strings'),

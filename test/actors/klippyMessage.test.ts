@@ -69,7 +69,7 @@ test('a status keeps its objects that are objects, and drops wrong-typed fields 
 
 test('replies are checked by the method they answer', () => {
   assert.equal(typeof checkReply('info', { state: 'nope' }), 'string');
-  assert.deepEqual(checkReply('info', { state: 'ready', hostname: 'h' }), { state: 'ready', hostname: 'h' });
+  assert.deepEqual(checkReply('info', { state: 'ready', hostname: 'h' }), { state: 'ready', hostname: 'h', state_message: '' });
   assert.equal(typeof checkReply('objects/list', { objects: 'all' }), 'string');
   assert.equal(typeof checkReply('gcode/script', null), 'string');
   assert.deepEqual(checkReply('gcode/script', {}), {});

@@ -197,6 +197,31 @@ test('a garbage handshake keeps the server in startup, answering, until Klippy m
   }
 });
 
+test('an info reply with nothing but a state (no state_message) is followed, not a crash', async () => {
+  for (const state of ['shutdown', 'error', 'ready']) {
+    klippy.rewrites.set('info', (msg) => ({ id: msg.id, result: { state } }));
+    try {
+      const since = ws.notifications.length;
+      klippy.dropConnections();
+      await ws.waitFor('notify_klippy_disconnected', undefined, 10_000, since);
+      const deadline = Date.now() + 10_000;
+      let seen = '';
+      while (seen !== state && Date.now() < deadline) {
+        const info = (await (await fetch(`${server.url}/server/info`)).json()) as { result: { klippy_state: string } };
+        seen = info.result.klippy_state;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.equal(seen, state);
+      assert.equal(server.exitedUnasked, undefined, state);
+    } finally {
+      klippy.rewrites.delete('info');
+    }
+    klippy.dropConnections();
+    await server.ready();
+  }
+  await assertAlive('bare info reply');
+});
+
 test('a frame past 20 MiB closes the connection; the server reconnects', async () => {
   const since = ws.notifications.length;
   klippy.send(Buffer.alloc(21 * 1024 * 1024, 0x7b));
