@@ -2,15 +2,14 @@
 // and stops them in reverse order. Reading this file shows how the parts connect.
 import { createServer, type Server } from 'node:http';
 import { answerClientErrors } from './transport/rawHttpError.js';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Subscription } from 'rxjs';
 import type { MoonstateConfig } from './config/configSchema.js';
 import { KlippyConnection } from './actors/klippyConnection.actor.js';
 import { StatusSubscriptions } from './actors/statusSubscriptions.actor.js';
-import { VirtualKlippyProcess } from './actors/virtualKlippyProcess.actor.js';
+import { VirtualKlippyProcess, makePrivateDir } from './actors/virtualKlippyProcess.actor.js';
 import { startFileNotifier, startNotifier } from './actors/notifier.actor.js';
 import { ConnectionRegistry } from './transport/connections.js';
 import { EndpointRegistry } from './transport/endpointRegistry.js';
@@ -95,7 +94,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
   let privateDir: string | undefined;
   let socketPath = config.server.klippy_uds_address;
   if (socketPath === undefined) {
-    privateDir = mkdtempSync(join(tmpdir(), 'moonstate-'));
+    privateDir = makePrivateDir();
     socketPath = join(privateDir, 'klippy.sock');
     virtualKlippy = new VirtualKlippyProcess({
       socketPath,

@@ -3,7 +3,8 @@
 // stop by itself and remove its private folder (the socket's).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { once } from 'node:events';
@@ -66,5 +67,27 @@ test('kill -9 of the server: its virtual Klippy exits and its temp folder is rem
   } finally {
     if (simPid !== undefined && alive(simPid)) process.kill(simPid, 'SIGKILL');
     rmSync(data, { recursive: true, force: true });
+  }
+});
+
+test('a private folder left when server and virtual Klippy both died is removed at the next start; live ones are kept', async () => {
+  // A pid that is certainly gone: a child that has exited and been reaped.
+  const deadPid = spawnSync(process.execPath, ['-e', '']).pid;
+  const stale = mkdtempSync(join(tmpdir(), 'moonstate-'));
+  writeFileSync(join(stale, 'owner.pid'), String(deadPid));
+  writeFileSync(join(stale, 'klippy.sock'), '');
+  const live = mkdtempSync(join(tmpdir(), 'moonstate-'));
+  writeFileSync(join(live, 'owner.pid'), String(process.pid));
+  // Being set up by another server right now: no owner file yet.
+  const fresh = mkdtempSync(join(tmpdir(), 'moonstate-'));
+  const data = mkdtempSync(join(tmpdir(), 'moonstate-orphan-'));
+  const server = await ServerProcess.start(data);
+  try {
+    assert.equal(existsSync(stale), false, 'the stale folder is still there');
+    assert.ok(existsSync(live));
+    assert.ok(existsSync(fresh));
+  } finally {
+    await server.stop();
+    for (const d of [stale, live, fresh, data]) rmSync(d, { recursive: true, force: true });
   }
 });
