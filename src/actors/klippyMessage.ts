@@ -28,6 +28,11 @@ export const MAX_DEPTH = 64;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 /** Longest error text from Klippy we pass on to a client. */
 const MAX_ERROR_TEXT = 64 * 1024;
+/**
+ * Longest gcode response kept and passed on, in characters. Klippy's longest outputs (HELP,
+ * BED_MESH_OUTPUT, DUMP_TMC) are a few KiB.
+ */
+export const MAX_GCODE_RESPONSE = 64 * 1024;
 
 const isPlainObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -106,8 +111,13 @@ export function readKlippyFrame(frame: string): KlippyMessage {
     if (typeof status === 'string') return { kind: 'invalid', why: `${msg.method}: ${status}` };
     return { kind: 'notification', method: msg.method, params: status as unknown as JsonObject };
   }
-  if (msg.method === GCODE_RESPONSE_METHOD && typeof params.response !== 'string') {
-    return { kind: 'invalid', why: `${msg.method} without a response string` };
+  if (msg.method === GCODE_RESPONSE_METHOD) {
+    if (typeof params.response !== 'string') return { kind: 'invalid', why: `${msg.method} without a response string` };
+    // The console keeps its last lines by count and sends each to every client: one line must
+    // not be able to weigh megabytes.
+    if (params.response.length > MAX_GCODE_RESPONSE) {
+      return { kind: 'notification', method: msg.method, params: { response: `${params.response.slice(0, MAX_GCODE_RESPONSE)}… (${params.response.length - MAX_GCODE_RESPONSE} characters cut)` } };
+    }
   }
   return { kind: 'notification', method: msg.method, params };
 }

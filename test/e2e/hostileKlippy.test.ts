@@ -128,6 +128,17 @@ test('no message Klippy sends unasked crashes the server or changes its view of 
   await ws.waitFor('notify_status_update', (p) => JSON.stringify(p).includes('homed_axes'), 10_000, since);
 });
 
+test('a gcode response of megabytes is cut before it reaches the console and the clients', async () => {
+  const since = ws.notifications.length;
+  klippy.send({ method: 'process_gcode_response', params: { response: `// ${'y'.repeat(5 * 1024 * 1024)}` } });
+  const n = await ws.waitFor('notify_gcode_response', (p) => typeof p?.[0] === 'string' && p[0].startsWith('// yyy'), 10_000, since);
+  const line = n.params![0] as string;
+  assert.ok(line.length < 70 * 1024 && /characters cut\)$/.test(line), `${line.length} characters`);
+  const store = (await (await fetch(`${server.url}/server/gcode_store?count=5`)).json()) as { result: { gcode_store: Array<{ message: string }> } };
+  assert.ok(store.result.gcode_store.every((e) => e.message.length < 70 * 1024));
+  await assertAlive('huge gcode response');
+});
+
 test('replies of the wrong shape fail their request with 502, and the next request works', async () => {
   const cases: Array<[string, string, object, (c: RpcClient) => Promise<unknown>]> = [
     ['objects/query', 'status: 5', { result: { eventtime: 'x', status: 5 } }, (c) => c.call('printer.objects.query', { objects: { gcode_move: null } })],
