@@ -5,7 +5,7 @@ import { answerClientErrors } from './transport/rawHttpError.js';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { Subscription } from 'rxjs';
+import { config as rxjsConfig, type Subscription } from 'rxjs';
 import type { MoonstateConfig } from './config/configSchema.js';
 import { KlippyConnection } from './actors/klippyConnection.actor.js';
 import { StatusSubscriptions } from './actors/statusSubscriptions.actor.js';
@@ -85,6 +85,10 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
   if (logToFile) logSink.attachFile(join(dirs.logs, 'moonstate.log'));
   if (config.server.enable_debug_logging) logSink.level = 'debug';
   log.info(`moonstate ${MOONSTATE_VERSION} starting; data in ${config.dataPath}`);
+  // RxJS rethrows an error from a subscriber on a timer, where nothing can catch it and the
+  // process dies. A subscriber that throws (a consumer of Klippy's stream meeting a value it did
+  // not expect, say) is a bug to log, never a reason for every client to lose the server.
+  rxjsConfig.onUnhandledError = (err: unknown) => log.error(`a stream subscriber failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   const inspection =
     opts.inspection ?? new Inspection({ enabled: config.server.enable_inspection, machines: MACHINES.map((m) => m.id) });
   // Before anything is started: a key file we cannot read or write stops startup cleanly.

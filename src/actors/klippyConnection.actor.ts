@@ -131,7 +131,7 @@ export class KlippyConnection {
     this.actor.subscribe((snap) => {
       const next = reportedKlippyState(snap);
       if (next !== this.stateSubject.value) {
-        const why = next === 'error' || next === 'shutdown' ? `: ${snap.context.stateMessage.trim()}` : '';
+        const why = next === 'error' || next === 'shutdown' ? `: ${String(snap.context.stateMessage).trim()}` : '';
         log.info(`Klippy state: ${next}${why}`);
         this.stateSubject.next(next);
       }
