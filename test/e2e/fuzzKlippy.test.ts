@@ -110,7 +110,9 @@ test(`${COUNT} generated frames from a misbehaving Klippy: the server lives and 
   assert.equal(server.exitedUnasked, undefined, `seed ${SEED}: the server exited`);
   assert.deepEqual(failures, []);
   // Klippy makes sense again: after a reconnect the server is ready and serves it.
+  const since = ws.notifications.length;
   klippy.dropConnections();
+  await ws.waitFor('notify_klippy_disconnected', undefined, 10_000, since);
   await server.ready();
   const q = await ws.call('printer.objects.query', { objects: { webhooks: null } });
   assert.equal(q.status.webhooks.state, 'ready');

@@ -227,13 +227,16 @@ test('an info reply with nothing but a state (no state_message) is followed, not
     } finally {
       klippy.rewrites.delete('info');
     }
+    const since = ws.notifications.length;
     klippy.dropConnections();
+    await ws.waitFor('notify_klippy_disconnected', undefined, 10_000, since);
     await server.ready();
   }
   await assertAlive('bare info reply');
 });
 
 test('a frame past 20 MiB closes the connection; the server reconnects', async () => {
+  await assertAlive('before the huge frame');
   const since = ws.notifications.length;
   klippy.send(Buffer.alloc(21 * 1024 * 1024, 0x7b));
   await ws.waitFor('notify_klippy_disconnected', undefined, 10_000, since);
