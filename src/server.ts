@@ -3,15 +3,14 @@
 import { createServer, type Server } from 'node:http';
 import { answerClientErrors } from './transport/rawHttpError.js';
 import { timeOutIdleBodies } from './transport/bodyTimeout.js';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { Subscription } from 'rxjs';
+import { config as rxjsConfig, type Subscription } from 'rxjs';
 import type { MoonstateConfig } from './config/configSchema.js';
 import { KlippyConnection } from './actors/klippyConnection.actor.js';
 import { StatusSubscriptions } from './actors/statusSubscriptions.actor.js';
-import { VirtualKlippyProcess } from './actors/virtualKlippyProcess.actor.js';
+import { VirtualKlippyProcess, makePrivateDir } from './actors/virtualKlippyProcess.actor.js';
 import { startFileNotifier, startNotifier } from './actors/notifier.actor.js';
 import { ConnectionRegistry } from './transport/connections.js';
 import { EndpointRegistry } from './transport/endpointRegistry.js';
@@ -116,6 +115,10 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
       ? `Klippy: the built-in virtual Klippy, because ${config.klippy.reason}`
       : `Klippy: waiting for Klippy at ${config.server.klippy_uds_address} (${config.klippy.reason})`,
   );
+  // RxJS rethrows an error from a subscriber on a timer, where nothing can catch it and the
+  // process dies. A subscriber that throws (a consumer of Klippy's stream meeting a value it did
+  // not expect, say) is a bug to log, never a reason for every client to lose the server.
+  rxjsConfig.onUnhandledError = (err: unknown) => log.error(`a stream subscriber failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   const inspection =
     opts.inspection ?? new Inspection({ enabled: config.server.enable_inspection, machines: MACHINES.map((m) => m.id) });
   // Before anything is started: a key file we cannot read or write stops startup cleanly.
@@ -125,7 +128,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
   let privateDir: string | undefined;
   let socketPath = config.server.klippy_uds_address;
   if (config.klippy.virtual || socketPath === undefined) {
-    privateDir = mkdtempSync(join(tmpdir(), 'moonstate-'));
+    privateDir = makePrivateDir();
     socketPath = join(privateDir, 'klippy.sock');
     virtualKlippy = new VirtualKlippyProcess({
       socketPath,
@@ -134,6 +137,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
       configFile: join(dirs.config, 'printer.cfg'),
       timeScale: config.virtual_klippy.time_scale,
       startupDelaySeconds: config.virtual_klippy.startup_delay,
+      privateDir,
     });
     virtualKlippy.start();
   }
@@ -142,6 +146,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
     socketPath,
     clientInfo: { program: 'Moonraker', version: MOONSTATE_VERSION },
     inspect: inspection.inspector('klippyConnection'),
+    gcodeTimeoutMs: config.server.klippy_gcode_timeout * 1000,
     ...(opts.klippyRequestTimeoutMs !== undefined ? { requestTimeoutMs: opts.klippyRequestTimeoutMs } : {}),
   });
   const subscriptions = new StatusSubscriptions(klippy, { inspect: inspection.inspector('statusSubscription') });

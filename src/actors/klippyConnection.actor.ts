@@ -11,7 +11,7 @@ import {
   type KlippyConnectionEvent,
   type ReportedKlippyState,
 } from '../machines/klippyConnection.machine.js';
-import { KlippySocket, type RequestOptions } from './klippySocket.actor.js';
+import { KlippySocket, type KlippyNotification, type RequestOptions } from './klippySocket.actor.js';
 import {
   GCODE_RESPONSE_METHOD,
   STATUS_UPDATE_METHOD,
@@ -30,12 +30,18 @@ const log = getLogger('klippy');
 export const KLIPPY_NOT_CONNECTED = 'Klippy Host not connected';
 
 /**
- * Requests that run gcode can legitimately take minutes (M109, homing, a long macro), so they
- * wait as long as the socket lives, as in Moonraker. Everything else is answered by Klippy within
- * a status tick; past this limit it has stopped answering and only that request fails.
+ * Everything but gcode is answered by Klippy within a status tick; past this limit it has
+ * stopped answering and only that request fails.
  */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
-const UNBOUNDED = /^(gcode\/|pause_resume\/|query_endstops\/status$|emergency_stop$)/;
+/**
+ * Requests that run gcode can legitimately take long (M109, homing, a heat-soak macro): Moonraker
+ * lets them wait as long as the socket lives. We wait long but not for ever, so that a reply
+ * Klippy lost cannot hold a client (and its request's memory) until the socket dies.
+ * `[server] klippy_gcode_timeout` changes it.
+ */
+export const DEFAULT_GCODE_TIMEOUT_MS = 60 * 60 * 1000;
+const RUNS_GCODE = /^(gcode\/|pause_resume\/|query_endstops\/status$|emergency_stop$)/;
 /**
  * Requests that cannot change what the printer's objects report. Every other one (gcode,
  * print control, restarts, emergency stop, endpoints we do not know) may, so its
@@ -48,6 +54,10 @@ export interface KlippyConnectionOptions {
   socketPath: string;
   clientInfo: JsonObject;
   requestTimeoutMs?: number;
+  /** How long a request that runs gcode may wait for its reply. */
+  gcodeTimeoutMs?: number;
+  /** Bytes of requests Klippy may leave unread before new ones are refused (503). */
+  maxUnsentBytes?: number;
   /** Receives the machine's inspection events (the inspector, tests). */
   inspect?: (ev: InspectionEvent) => void;
 }
@@ -65,6 +75,11 @@ export class KlippyConnection {
   private readonly messageHandlers = new Map<string, (params: JsonObject) => void>();
   readonly actor: Actor<typeof klippyConnectionMachine>;
   endpoints: string[] = [];
+  /**
+   * Klippy's printer objects, listed each time it becomes ready (as Moonraker checks its
+   * requirements then); empty while not ready. server.info answers from it without asking.
+   */
+  objects: string[] = [];
 
   /** Status diffs Klippy pushes for the current subscription. */
   readonly status$: Observable<StatusReply> = this.statusSubject.asObservable();
@@ -81,18 +96,13 @@ export class KlippyConnection {
   readonly writeAcked$: Observable<string> = this.writeAckedSubject.asObservable();
 
   constructor(private readonly opts: KlippyConnectionOptions) {
-    this.messageHandlers.set(STATUS_UPDATE_METHOD, (p) => {
-      if (typeof p.eventtime === 'number' && typeof p.status === 'object' && p.status !== null) {
-        this.statusSubject.next(p as unknown as StatusReply);
-      }
-    });
-    this.messageHandlers.set(GCODE_RESPONSE_METHOD, (p) => {
-      if (typeof p.response === 'string') this.gcodeSubject.next(p.response);
-    });
+    // Both shapes were checked at the socket's edge (klippyMessage.ts).
+    this.messageHandlers.set(STATUS_UPDATE_METHOD, (p) => this.statusSubject.next(p as unknown as StatusReply));
+    this.messageHandlers.set(GCODE_RESPONSE_METHOD, (p) => this.gcodeSubject.next(p.response as string));
     const machine = klippyConnectionMachine.provide({
       actors: {
         connectSocket: fromPromise(async ({ input }) => {
-          const socket = await KlippySocket.connect(input.socketPath);
+          const socket = await KlippySocket.connect(input.socketPath, opts.maxUnsentBytes !== undefined ? { maxUnsentBytes: opts.maxUnsentBytes } : {});
           this.socket = socket;
           socket.messages$.subscribe((m) => this.dispatchMessage(m));
           log.info(`connected to Klippy at ${input.socketPath}`);
@@ -136,12 +146,26 @@ export class KlippyConnection {
     this.actor.subscribe((snap) => {
       const next = reportedKlippyState(snap);
       if (next !== this.stateSubject.value) {
-        const why = next === 'error' || next === 'shutdown' ? `: ${snap.context.stateMessage.trim()}` : '';
+        const why = next === 'error' || next === 'shutdown' ? `: ${String(snap.context.stateMessage).trim()}` : '';
         log.info(`Klippy state: ${next}${why}`);
         this.stateSubject.next(next);
       }
     });
     this.actor.on('*', (ev) => this.eventsSubject.next(ev));
+    this.events$.subscribe((ev) => {
+      if (ev.type === 'klippy.ready') void this.listObjects();
+      else if (ev.type === 'klippy.disconnected') this.objects = [];
+    });
+  }
+
+  private async listObjects(): Promise<void> {
+    try {
+      const reply = await this.request('objects/list');
+      // The reply was checked at the socket's edge: a list of strings.
+      this.objects = reply.objects as string[];
+    } catch (err) {
+      log.warn(`cannot list Klippy's objects: ${(err as Error).message}`);
+    }
   }
 
   /** Adds a step to run, in order, each time the connection initializes (e.g. subscriptions). */
@@ -154,15 +178,13 @@ export class KlippyConnection {
     this.messageHandlers.set(method, handler);
   }
 
-  private dispatchMessage(m: JsonObject): void {
-    if (typeof m.method !== 'string') return;
+  private dispatchMessage(m: KlippyNotification): void {
     const handler = this.messageHandlers.get(m.method);
     if (!handler) {
-      log.debug(`unhandled message from Klippy: ${m.method}`);
+      log.debug(`unhandled message from Klippy: ${m.method.slice(0, 100)}`);
       return;
     }
-    const params = typeof m.params === 'object' && m.params !== null ? (m.params as JsonObject) : {};
-    handler(params);
+    handler(m.params);
   }
 
   start(): void {
@@ -219,13 +241,16 @@ export class KlippyConnection {
   }
 
   /**
-   * Sends one request. Fails with 503 when no socket is open or it closes before the reply,
-   * 400 with Klippy's message on an error reply, 500 on timeout.
+   * Sends one request; every request ends. Fails with 503 when no socket is open, it closes
+   * before the reply or Klippy has stopped reading, 400 with Klippy's message on an error reply,
+   * 502 on a reply of the wrong shape, 500 on timeout.
    */
   request(method: string, params: JsonObject = {}, opts: RequestOptions = {}): Promise<JsonObject> {
     const socket = this.socket;
     if (!socket?.isOpen) return Promise.reject(new ApiError(503, KLIPPY_NOT_CONNECTED));
-    const timeoutMs = 'timeoutMs' in opts ? opts.timeoutMs : UNBOUNDED.test(method) ? undefined : (this.opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+    const timeoutMs =
+      opts.timeoutMs ??
+      (RUNS_GCODE.test(method) ? (this.opts.gcodeTimeoutMs ?? DEFAULT_GCODE_TIMEOUT_MS) : (this.opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS));
     const reply = socket.request(method, params, { timeoutMs });
     if (!READ_ONLY.has(method)) {
       // Registered before the caller's own handlers, so this runs first.

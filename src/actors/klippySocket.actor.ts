@@ -5,6 +5,7 @@ import { createConnection, type Socket } from 'node:net';
 import { Subject, type Observable } from 'rxjs';
 import { EtxDecoder, FrameTooLargeError, encodeFrame } from '../shared/etxFraming.js';
 import type { JsonObject } from '../shared/klippyProtocol.js';
+import { checkReply, readKlippyFrame } from './klippyMessage.js';
 import { ApiError } from '../transport/apiError.js';
 import { getLogger } from '../logger.js';
 
@@ -13,10 +14,31 @@ const log = getLogger('klippy.socket');
 /** Moonraker's texts: clients (and restart's "disconnect means ok") rely on them. */
 export const KLIPPY_DISCONNECTED = 'Klippy Disconnected';
 export const KLIPPY_TIMEOUT = 'Klippy request timed out';
+/** Our text when Klippy has stopped reading what we send. */
+export const KLIPPY_NOT_READING = 'Klippy is not reading its socket';
+
+/** Klippy's messages are at most a few MiB (configfile); Moonraker's stream limit is 20 MiB. */
+export const DEFAULT_MAX_FRAME_BYTES = 20 * 1024 * 1024;
+/**
+ * Requests waiting in our write buffer, unsent because Klippy does not read: past this, new
+ * requests are refused with a 503 rather than buffered without bound. A live Klippy reads
+ * within milliseconds; the largest real request (a long gcode macro) is far below this.
+ */
+export const DEFAULT_MAX_UNSENT_BYTES = 4 * 1024 * 1024;
+
+export interface KlippySocketOptions {
+  maxFrameBytes?: number;
+  maxUnsentBytes?: number;
+}
 
 export interface RequestOptions {
   /** Reject with a 500 timeout after this long. Undefined: wait as long as the socket lives. */
   timeoutMs?: number | undefined;
+}
+
+export interface KlippyNotification {
+  method: string;
+  params: JsonObject;
 }
 
 interface Pending {
@@ -31,26 +53,33 @@ export class KlippySocket {
   private readonly decoder: EtxDecoder;
   private nextId = 1;
   private open = true;
-  private readonly messagesSubject = new Subject<JsonObject>();
+  private readonly messagesSubject = new Subject<KlippyNotification>();
   private readonly closedSubject = new Subject<void>();
 
-  /** Klippy's asynchronous messages (no id): status updates and gcode output. */
-  readonly messages$: Observable<JsonObject> = this.messagesSubject.asObservable();
+  /**
+   * Klippy's asynchronous messages (no id): status updates and gcode output. Already checked:
+   * a status update's params are a StatusReply, a gcode response's carry a `response` string.
+   */
+  readonly messages$: Observable<KlippyNotification> = this.messagesSubject.asObservable();
   /** Emits once, then completes, when the socket is gone for any reason. */
   readonly closed$: Observable<void> = this.closedSubject.asObservable();
 
+  private readonly maxUnsentBytes: number;
+  private readonly drops = new DropLog();
+
   private constructor(
     private readonly socket: Socket,
-    maxFrameBytes: number,
+    opts: KlippySocketOptions,
   ) {
-    this.decoder = new EtxDecoder(maxFrameBytes);
+    this.decoder = new EtxDecoder(opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
+    this.maxUnsentBytes = opts.maxUnsentBytes ?? DEFAULT_MAX_UNSENT_BYTES;
     socket.on('data', (chunk) => this.onData(chunk));
     socket.on('error', (err) => log.debug(`socket error: ${err.message}`));
     socket.on('close', () => this.onClose());
   }
 
   /** Opens the socket; rejects if Klippy is not listening at `path`. */
-  static connect(path: string, maxFrameBytes = 20 * 1024 * 1024): Promise<KlippySocket> {
+  static connect(path: string, opts: KlippySocketOptions = {}): Promise<KlippySocket> {
     return new Promise((resolve, reject) => {
       const socket = createConnection(path);
       const onError = (err: Error) => {
@@ -60,7 +89,7 @@ export class KlippySocket {
       socket.once('error', onError);
       socket.once('connect', () => {
         socket.off('error', onError);
-        resolve(new KlippySocket(socket, maxFrameBytes));
+        resolve(new KlippySocket(socket, opts));
       });
     });
   }
@@ -75,6 +104,10 @@ export class KlippySocket {
 
   request(method: string, params: JsonObject = {}, opts: RequestOptions = {}): Promise<JsonObject> {
     if (!this.open) return Promise.reject(new ApiError(503, KLIPPY_DISCONNECTED));
+    if (this.socket.writableLength > this.maxUnsentBytes) {
+      const mib = (this.socket.writableLength / 1024 / 1024).toFixed(1);
+      return Promise.reject(new ApiError(503, `${KLIPPY_NOT_READING}: ${mib} MiB of requests unsent (${method} refused)`));
+    }
     const id = this.nextId++;
     return new Promise<JsonObject>((resolve, reject) => {
       const timer =
@@ -107,38 +140,35 @@ export class KlippySocket {
     for (const frame of frames) this.onFrame(frame);
   }
 
+  /** One frame from Klippy: checked at this edge (klippyMessage.ts), then routed or dropped. */
   private onFrame(frame: string): void {
-    let msg: unknown;
-    try {
-      msg = JSON.parse(frame);
-    } catch {
-      log.warn(`skipping a frame from Klippy that is not JSON: ${frame.slice(0, 200)}`);
-      return;
+    const m = readKlippyFrame(frame);
+    switch (m.kind) {
+      case 'invalid':
+        this.drops.drop(`${m.why}: ${frame.slice(0, 200)}`);
+        return;
+      case 'notification':
+        this.messagesSubject.next({ method: m.method, params: m.params });
+        return;
     }
-    if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
-      log.warn(`skipping a frame from Klippy that is not an object: ${frame.slice(0, 200)}`);
-      return;
-    }
-    const m = msg as JsonObject;
-    if (!('id' in m)) {
-      this.messagesSubject.next(m);
-      return;
-    }
-    const p = typeof m.id === 'number' ? this.pending.get(m.id) : undefined;
+    const p = this.pending.get(m.id);
     if (!p) {
       // A reply to a request that already timed out, or to an id we never sent.
-      log.debug(`reply for unknown request id ${JSON.stringify(m.id)}`);
+      log.debug(`reply for unknown request id ${m.id}`);
       return;
     }
-    this.pending.delete(m.id as number);
+    this.pending.delete(m.id);
     if (p.timer) clearTimeout(p.timer);
-    const error = m.error as { message?: unknown } | undefined;
-    if (error !== undefined && error !== null) {
-      const text = typeof error.message === 'string' ? error.message : JSON.stringify(error);
-      p.reject(new ApiError(400, text));
+    if (m.kind === 'error') {
+      p.reject(new ApiError(400, m.message));
+      return;
+    }
+    const result = checkReply(p.method, m.result);
+    if (typeof result === 'string') {
+      this.drops.drop(`reply to ${p.method}: ${result}: ${frame.slice(0, 200)}`);
+      p.reject(new ApiError(502, `Klippy sent an invalid reply to ${p.method}: ${result}`));
     } else {
-      const result = m.result;
-      p.resolve(typeof result === 'object' && result !== null ? (result as JsonObject) : {});
+      p.resolve(result);
     }
   }
 
@@ -154,5 +184,19 @@ export class KlippySocket {
     this.messagesSubject.complete();
     this.closedSubject.next();
     this.closedSubject.complete();
+  }
+}
+
+/**
+ * Logs what a misbehaving Klippy sends without letting it flood the log: the first few drops in
+ * full, then one line per thousand.
+ */
+class DropLog {
+  private count = 0;
+
+  drop(what: string): void {
+    this.count++;
+    if (this.count <= 20) log.warn(`dropped a message from Klippy (${what})`);
+    else if (this.count % 1000 === 0) log.warn(`dropped ${this.count} messages from Klippy so far; latest: ${what}`);
   }
 }

@@ -51,14 +51,12 @@ export function serverEndpoints(s: Services, registry: () => EndpointRegistry): 
       description: 'Server facts: Klippy connection, components, registered roots, warnings, versions',
       http: { verbs: ['GET'], path: '/server/info' },
       params: {},
-      handler: async () => {
+      // Answered from what the server already holds, never by asking Klippy: a stalled Klippy
+      // must not stall the call clients use to find out what is wrong.
+      handler: () => {
         const state = s.klippy.state;
-        let missing: string[] = [];
-        if (state === 'ready') {
-          const objects = await s.klippy.request('objects/list').catch(() => ({ objects: [] }));
-          const list = Array.isArray(objects.objects) ? (objects.objects as unknown[]) : [];
-          missing = KLIPPY_REQUIREMENTS.filter((o) => !list.includes(o));
-        }
+        const objects = s.klippy.objects;
+        const missing = state === 'ready' && objects.length > 0 ? KLIPPY_REQUIREMENTS.filter((o) => !objects.includes(o)) : [];
         return {
           klippy_connected: s.klippy.isConnected,
           klippy_state: state,

@@ -1,16 +1,19 @@
 #!/usr/bin/env node
-// moonstate-sim: runs the virtual Klippy on a unix socket until SIGTERM/SIGINT.
+// moonstate-sim: runs the virtual Klippy on a unix socket until SIGTERM/SIGINT (or, with
+// --exit-with-stdin, until stdin closes: the server that started it is gone).
 // Usage: moonstate-sim --socket PATH [--time-scale N] [--gcodes DIR] [--log-file F]
-//                      [--config-file F] [--startup-delay SECONDS]
+//                      [--config-file F] [--startup-delay SECONDS] [--exit-with-stdin]
+//                      [--private-dir DIR]
 //        moonstate-sim scenario FILE [--out FILE]   (src/scenario/cli.ts: the server is only
 //                                                   loaded for this subcommand)
 
+import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { VirtualKlippy } from '../sim/virtualKlippy.js';
 
 const USAGE =
   'usage: moonstate-sim --socket PATH [--time-scale N] [--gcodes DIR] [--log-file F] ' +
-  '[--config-file F] [--startup-delay SECONDS]\n       moonstate-sim scenario FILE [--out FILE]';
+  '[--config-file F] [--startup-delay SECONDS] [--exit-with-stdin] [--private-dir DIR]\n       moonstate-sim scenario FILE [--out FILE]';
 
 function fail(message: string): never {
   process.stderr.write(`moonstate-sim: ${message}\n${USAGE}\n`);
@@ -40,6 +43,11 @@ async function main(): Promise<void> {
         'log-file': { type: 'string' },
         'config-file': { type: 'string' },
         'startup-delay': { type: 'string' },
+        // The embedded mode: the server holds our stdin's other end, so it closes when the server
+        // dies in any way (kill -9 included) and we must not outlive it as an orphan.
+        'exit-with-stdin': { type: 'boolean' },
+        // A folder only this run uses (the socket's): removed when we stop.
+        'private-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -62,14 +70,24 @@ async function main(): Promise<void> {
     configFile: values['config-file'],
     startupDelayMs: startupDelay === undefined ? undefined : startupDelay * 1000,
   });
+  const privateDir = values['private-dir'];
   let stopping = false;
   const shutdown = (): void => {
     if (stopping) return;
     stopping = true;
-    void sim.stop().then(() => process.exit(0));
+    void sim.stop().then(() => {
+      if (privateDir) rmSync(privateDir, { recursive: true, force: true });
+      process.exit(0);
+    });
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+  if (values['exit-with-stdin']) {
+    process.stdin.on('data', () => undefined);
+    process.stdin.once('end', shutdown);
+    process.stdin.once('close', shutdown);
+    process.stdin.once('error', shutdown);
+  }
   await sim.start();
   process.stdout.write(`moonstate-sim: listening on ${values.socket} (time scale ${timeScale})\n`);
 }

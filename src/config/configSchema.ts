@@ -42,6 +42,11 @@ export const CONFIG_SCHEMA = {
      * max_websocket_backlog.
      */
     max_reply_size: opt.int(65536, 64),
+    /**
+     * Seconds a request that runs gcode (gcode/script, pause/resume/cancel) waits for Klippy's
+     * reply before it fails with a timeout; other requests wait 20 s.
+     */
+    klippy_gcode_timeout: opt.float(3600, 0, 7 * 86400, { exclusiveMin: true }),
     enable_debug_logging: opt.bool(false),
     /** Stream every machine's inspection events at /debug/inspect, viewer at /debug/inspector. */
     enable_inspection: opt.bool(false),

@@ -64,12 +64,12 @@ test('replies are matched by id even out of order and split across chunks', asyn
   const rb = await p.nextRequest();
   assert.equal(ra.method, 'info');
   assert.deepEqual(ra.params, { client_info: { program: 'x' } });
-  const bytes = Buffer.concat([encodeFrame({ id: rb.id, result: { objects: ['toolhead'] } }), encodeFrame({ id: ra.id, result: { state: 'ready' } })]);
+  const bytes = Buffer.concat([encodeFrame({ id: rb.id, result: { objects: ['toolhead'] } }), encodeFrame({ id: ra.id, result: { state: 'ready', state_message: 'Printer is ready' } })]);
   conn.write(bytes.subarray(0, 7));
   await new Promise((r) => setTimeout(r, 10));
   conn.write(bytes.subarray(7));
   assert.deepEqual(await b, { objects: ['toolhead'] });
-  assert.deepEqual(await a, { state: 'ready' });
+  assert.deepEqual(await a, { state: 'ready', state_message: 'Printer is ready' });
   ks.close();
   p.server.close();
 });
@@ -96,8 +96,8 @@ test('malformed frames from Klippy are skipped and the connection keeps working'
   assert.deepEqual(await msgs, [{ method: 'process_gcode_response', params: { response: 'ok' } }]);
   const r = ks.request('info');
   const req = await p.nextRequest();
-  conn.write(encodeFrame({ id: req.id, result: { state: 'ready' } }));
-  assert.deepEqual(await r, { state: 'ready' });
+  conn.write(encodeFrame({ id: req.id, result: { state: 'ready', state_message: 'Printer is ready' } }));
+  assert.deepEqual(await r, { state: 'ready', state_message: 'Printer is ready' });
   assert.ok(ks.isOpen);
   ks.close();
   p.server.close();
@@ -113,8 +113,8 @@ test('a request past its timeout fails alone; a late reply is ignored', async ()
   conn.write(encodeFrame({ id: slowReq.id, result: { late: true } }));
   const fast = ks.request('info');
   const fastReq = await p.nextRequest();
-  conn.write(encodeFrame({ id: fastReq.id, result: { state: 'ready' } }));
-  assert.deepEqual(await fast, { state: 'ready' });
+  conn.write(encodeFrame({ id: fastReq.id, result: { state: 'ready', state_message: 'Printer is ready' } }));
+  assert.deepEqual(await fast, { state: 'ready', state_message: 'Printer is ready' });
   assert.equal(ks.pendingCount, 0);
   ks.close();
   p.server.close();
@@ -137,7 +137,7 @@ test('when the socket closes, pending requests fail with 503 Klippy Disconnected
 
 test('a peer that never ends its frame is cut off rather than buffered without bound', async () => {
   const p = await peer();
-  const ks = await KlippySocket.connect(p.path, 1024);
+  const ks = await KlippySocket.connect(p.path, { maxFrameBytes: 1024 });
   const conn = await p.conn;
   const closed = firstValueFrom(ks.closed$);
   conn.write(Buffer.alloc(4096, 0x61));
