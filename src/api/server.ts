@@ -30,6 +30,7 @@ const COMPONENT_PROOF: Record<string, string> = {
   job_queue: 'server.job_queue.status',
   webcam: 'server.webcams.list',
   octoprint_compat: 'octoprint.api.version',
+  authorization: 'access.get_user',
 };
 
 /** Klippy objects Moonraker needs for its print management. */
