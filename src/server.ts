@@ -16,6 +16,9 @@ import { ConnectionRegistry } from './transport/connections.js';
 import { EndpointRegistry } from './transport/endpointRegistry.js';
 import { createHttpApp } from './transport/httpServer.js';
 import { attachWebsocket } from './transport/websocketServer.js';
+import { startUnixSocket } from './transport/unixSocketServer.js';
+import { httpJsonRpc } from './transport/httpJsonRpc.js';
+import { klippyRemoteMethod, klippyRemoteRoutes } from './api/klippyEndpoints.js';
 import { printerEndpoints, wsSubscriber } from './api/printer.js';
 import { serverEndpoints } from './api/server.js';
 import { printEndpoints } from './api/print.js';
@@ -71,6 +74,8 @@ export interface StartOptions {
   inspection?: Inspection;
   /** Called (once the reply is out) when a client asks for server.restart; without it there is no such endpoint. */
   onRestart?: () => void;
+  /** Moonraker's unix socket (default {data_path}/comms/moonraker.sock); false: none. */
+  unixSocketPath?: string | false;
   /** How long a Klippy request that runs no gcode may go unanswered (tests shorten it). */
   klippyRequestTimeoutMs?: number;
 }
@@ -162,7 +167,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
     paths: { data: config.dataPath, ...dirs },
   };
 
-  const registry = new EndpointRegistry().add(
+  const registry: EndpointRegistry = new EndpointRegistry().add(
     ...printerEndpoints(services),
     ...printEndpoints(services),
     ...serverEndpoints(services, () => registry),
@@ -174,7 +179,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
     ...historyEndpoints(services),
     ...jobQueueEndpoints(services),
     ...fileEndpoints(services, files),
-  );
+  ).setFallback(klippyRemoteMethod(klippy));
 
   const subs: Subscription[] = [
     startNotifier({ klippy, printJob, connections, history, jobQueue }),
@@ -188,7 +193,11 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
     dialect: config.server.api_dialect,
     maxBodyBytes: config.server.max_http_body_size * 1024,
     before: [...(config.server.web_path ? [webClient(config.server.web_path)] : []), ...auth.authorization.httpMiddleware(registry)],
-    after: inspection.enabled ? [inspectorPage()] : [],
+    after: [
+      httpJsonRpc({ registry, connections, dialect: config.server.api_dialect, maxBodyBytes: config.server.max_http_body_size * 1024 }),
+      klippyRemoteRoutes(klippy, config.server.max_http_body_size * 1024),
+      ...(inspection.enabled ? [inspectorPage()] : []),
+    ],
   });
   const server: Server = createServer(app);
   answerClientErrors(server);
@@ -208,6 +217,16 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
       resolve();
     });
   });
+  const unixSocket =
+    opts.unixSocketPath === false
+      ? undefined
+      : await startUnixSocket({
+          path: opts.unixSocketPath ?? join(config.dataPath, 'comms', 'moonraker.sock'),
+          registry,
+          connections,
+          maxMessageBytes: config.server.max_websocket_message_size * 1024,
+          maxBacklogBytes: config.server.max_websocket_backlog * 1024,
+        });
   const port = (server.address() as AddressInfo).port;
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -233,6 +252,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
       if (closed) return;
       closed = true;
       for (const s of subs) s.unsubscribe();
+      await unixSocket?.close();
       connections.closeAll();
       inspectSocket?.close();
       wss.close();

@@ -1,10 +1,22 @@
 // One websocket client. Everything we send it goes through `send`, which refuses to let a client
 // that stopped reading pile up unbounded memory: past the backlog limit it is dropped.
-import type { WebSocket } from 'ws';
 import type { Dialect } from './requestContext.js';
 import { getLogger } from '../logger.js';
 
 const log = getLogger('websocket');
+
+/**
+ * What a connection needs of its socket: a websocket, or a unix socket framed as Moonraker
+ * frames it (unixSocketServer.ts), so both kinds get notifications and the backlog limit alike.
+ */
+export interface MessageSocket {
+  readonly bufferedAmount: number;
+  send(text: string): void;
+  terminate(): void;
+  close(code?: number, reason?: string): void;
+  on(event: 'close', listener: () => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+}
 
 export interface ClientIdentity {
   client_name: string;
@@ -22,7 +34,7 @@ export class WsConnection {
 
   constructor(
     readonly id: number,
-    private readonly ws: WebSocket,
+    private readonly ws: MessageSocket,
     readonly clientAddress: string,
     private readonly maxBacklogBytes: number,
     private readonly onClose: (conn: WsConnection) => void,
