@@ -35,7 +35,8 @@ import { webClient } from './transport/webClient.js';
 import { accessEndpoints } from './api/access.js';
 import { authorizationFromConfig } from './auth/fromConfig.js';
 import type { TokenClock } from './actors/oneshotTokens.actor.js';
-import { PrintHistory } from './actors/history.actor.js';
+import { HISTORY_NAMESPACE, PrintHistory, TOTALS_KEY, TOTALS_NAMESPACE } from './actors/history.actor.js';
+import { importMoonrakerDatabase } from './db/moonrakerImport.js';
 import { JobQueue } from './actors/jobQueue.actor.js';
 import { historyEndpoints } from './api/history.js';
 import { jobQueueEndpoints } from './api/jobQueue.js';
@@ -122,6 +123,12 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
   const subscriptions = new StatusSubscriptions(klippy);
   const connections = new ConnectionRegistry();
   const database = new Database(dirs.database);
+  // A Moonraker user's settings and history, on the first start on their printer_data.
+  importMoonrakerDatabase(database, join(config.dataPath, 'database'), {
+    historyNamespace: HISTORY_NAMESPACE,
+    totalsNamespace: TOTALS_NAMESPACE,
+    totalsKey: TOTALS_KEY,
+  });
   const printJob = new PrintJobTracker(klippy, subscriptions, { inspect: inspection.inspector('printJob') });
   const files = new FileManager({
     config,
