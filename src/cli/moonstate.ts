@@ -12,6 +12,7 @@ import { MOONSTATE_VERSION } from '../version.js';
 const log = getLogger('moonstate');
 
 const USAGE = `usage: moonstate [-c FILE] [-d DATA_PATH] [--host HOST] [--port PORT] [--inspect]
+       moonstate install | uninstall [--help]   (swap with Moonraker's systemd service)
 
   -c, --config FILE     moonraker.conf-style config (default: DATA_PATH/config/moonstate.conf if present)
   -d, --datapath PATH   data folder: gcodes, config, logs (default: ~/moonstate_data)
@@ -25,6 +26,12 @@ const USAGE = `usage: moonstate [-c FILE] [-d DATA_PATH] [--host HOST] [--port P
 With no klippy_uds_address in [server], a built-in virtual Klippy is started.`;
 
 async function main(): Promise<void> {
+  // The swap with Moonraker's service and back (src/cli/install.ts).
+  if (process.argv[2] === 'install' || process.argv[2] === 'uninstall') {
+    const { runInstallCli } = await import('./install.js');
+    process.exitCode = runInstallCli(process.argv.slice(2));
+    return;
+  }
   let args;
   try {
     args = parseArgs({
