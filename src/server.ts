@@ -201,7 +201,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
     maxBodyBytes: config.server.max_http_body_size * 1024,
     before: [...(config.server.web_path ? [webClient(config.server.web_path)] : []), ...auth.authorization.httpMiddleware(registry)],
     after: [
-      httpJsonRpc({ registry, connections, dialect: config.server.api_dialect, maxBodyBytes: config.server.max_http_body_size * 1024 }),
+      httpJsonRpc({ registry, connections, maxBodyBytes: config.server.max_http_body_size * 1024 }),
       klippyRemoteRoutes(klippy, config.server.max_http_body_size * 1024),
       ...(inspection.enabled ? [inspectorPage()] : []),
     ],

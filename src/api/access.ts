@@ -48,7 +48,8 @@ export function accessEndpoints({ apiKeys, tokens, authorization }: AccessServic
       description: 'The user this request runs as (the trusted user or the API-key user)',
       http: { verbs: ['GET'], path: '/access/user' },
       params: {},
-      handler: (_params, ctx) => users.of(ctx.clientAddress, nowSeconds()),
+      // A unix socket client has no user (Moonraker answers the same): the socket file's permissions let it in.
+      handler: (_params, ctx) => (ctx.transport === 'unix' ? { username: null, source: null, created_on: null } : users.of(ctx.clientAddress, nowSeconds())),
     }),
     rpc({
       method: 'access.users.list',

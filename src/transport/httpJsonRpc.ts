@@ -5,7 +5,6 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { EndpointRegistry } from './endpointRegistry.js';
 import type { ConnectionRegistry } from './connections.js';
-import type { Dialect } from './requestContext.js';
 import { ApiError } from './apiError.js';
 import { contextFor, sendError } from './httpServer.js';
 import { answerJsonRpc } from './rpcCall.js';
@@ -15,7 +14,6 @@ export const JSONRPC_HTTP_PATH = '/server/jsonrpc';
 export interface HttpJsonRpcOptions {
   registry: EndpointRegistry;
   connections: ConnectionRegistry;
-  dialect: Dialect;
   maxBodyBytes: number;
 }
 
@@ -32,7 +30,8 @@ export function httpJsonRpc(opts: HttpJsonRpcOptions): Router {
     async (req: Request, res: Response) => {
       try {
         const query = new URL(req.originalUrl, 'http://localhost').searchParams;
-        const ctx = contextFor(req, opts, query);
+        // Not in the spec: today's dialect, unless the request names a websocket (then its own).
+        const ctx = contextFor(req, { connections: opts.connections, dialect: 'current' }, query);
         const text = typeof req.body === 'string' ? req.body : '';
         const reply = await answerJsonRpc(opts.registry, text, () => ctx);
         if (reply === undefined) res.status(200).end();

@@ -146,6 +146,8 @@ function accept(socket: Socket, opts: UnixSocketOptions): void {
   const conn = new WsConnection(opts.connections.allocateId(), messageSocket(socket), UNIX_CLIENT_ADDRESS, opts.maxBacklogBytes, (c) =>
     opts.connections.remove(c),
   );
+  // The unix socket came years after the spec: its clients are today's, whether they identify or not.
+  conn.dialect = 'current';
   opts.connections.add(conn);
   log.debug(`unix connection ${conn.id} opened`);
   socket.on('data', (chunk: Buffer) => {

@@ -1,6 +1,7 @@
 // Error codes and texts as today's Moonraker answers them where clients tell failures apart:
-// Fluidd and Mainsail create their namespace on a 404 from server.database.get_item, and show
-// the message of any other error. Texts from Moonraker's components/database.py.
+// Fluidd and Mainsail create their namespace when server.database.get_item fails, and show the
+// message of any other error. Texts from Moonraker's components/database.py; over JSON-RPC today's
+// Moonraker sends a 404 as -32601 and a 401 as -32602 (common.py), the spec's server the status.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, type Stack } from '../helpers/testStack.js';
@@ -12,8 +13,9 @@ before(async () => {
 });
 after(() => s.close());
 
-async function rpcError(method: string, params: unknown): Promise<{ code: number; message: string }> {
+async function rpcError(method: string, params: unknown, identified = false): Promise<{ code: number; message: string }> {
   const ws = await s.ws();
+  if (identified) await ws.call('server.connection.identify', { client_name: 'mainsail', version: '2.18.2', type: 'web', url: 'x' });
   try {
     await ws.call(method, params);
   } catch (e) {
@@ -49,4 +51,13 @@ test("Moonraker's own namespaces: 403, protected for writing, `database` for rea
     code: 403,
     message: "Read/Write access to namespace 'database' is forbidden",
   });
+});
+
+test("an identified client (today's dialect) gets -32601 for a 404, as from today's Moonraker; HTTP keeps the status", async () => {
+  assert.deepEqual(await rpcError('server.database.get_item', { namespace: 'mainsail' }, true), { code: -32601, message: 'Namespace mainsail not found' });
+  assert.deepEqual(await rpcError('server.database.post_item', { namespace: 'moonraker', key: 'x', value: 1 }, true), {
+    code: 403,
+    message: "Write access to namespace 'moonraker' is forbidden",
+  });
+  assert.equal((await s.http('GET', '/server/database/item?namespace=mainsail')).status, 404);
 });

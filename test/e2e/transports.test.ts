@@ -41,6 +41,9 @@ test('the unix socket answers JSON-RPC framed by 0x03, however the bytes arrive'
     c.write(whole.subarray(0, cut));
     c.write(whole.subarray(cut));
     assert.equal(((await c.waitFor((m) => m.id === 'c')).result as { value: string }).value, 'é€');
+    // Today's Moonraker's answers on its unix socket: no user, a missing namespace is -32601.
+    assert.deepEqual((await c.request('access.get_user')).result, { username: null, source: null, created_on: null });
+    assert.deepEqual((await c.request('server.database.get_item', { namespace: 'nope' })).error, { code: -32601, message: 'Namespace nope not found' });
     // Garbage is a parse error reply, not a closed connection.
     c.write('{nope\x03');
     assert.equal((await c.waitFor((m) => m.id === null && m.error?.code === -32700)).error?.code, -32700);
@@ -142,7 +145,8 @@ test('POST /server/jsonrpc: a JSON-RPC request in, the JSON-RPC response out', a
   assert.equal(typeof ok.json.result.state, 'string');
   const missing = await post(JSON.stringify({ jsonrpc: '2.0', id: 8, method: 'server.database.get_item', params: { namespace: 'no_such_ns' } }));
   assert.equal(missing.status, 200);
-  assert.equal(missing.json.error.code, 404);
+  // Today's Moonraker: a 404 travels as -32601 over JSON-RPC.
+  assert.deepEqual(missing.json.error, { code: -32601, message: 'Namespace no_such_ns not found' });
   assert.equal((await post('{nope')).json.error.code, -32700);
   const batch = await post(JSON.stringify([{ jsonrpc: '2.0', id: 1, method: 'server.info' }, { jsonrpc: '2.0', id: 2, method: 'nope' }]));
   assert.deepEqual(batch.json.map((r: { id: number }) => r.id).sort(), [1, 2]);
