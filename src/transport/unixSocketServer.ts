@@ -101,14 +101,20 @@ export async function startUnixSocket(opts: UnixSocketOptions): Promise<UnixSock
   const listening = await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     // The socket is created with the process umask; restrict it before anyone can connect.
-    const umask = process.umask(0o117);
+    // (Worker threads may not change the umask; there the chmod below still closes it at once.)
+    let umask: number | undefined;
+    try {
+      umask = process.umask(0o117);
+    } catch {
+      umask = undefined;
+    }
     try {
       server.listen(opts.path, () => {
         server.off('error', reject);
         resolve();
       });
     } finally {
-      process.umask(umask);
+      if (umask !== undefined) process.umask(umask);
     }
   }).then(
     () => true,
