@@ -16,6 +16,9 @@ import { ConnectionRegistry } from './transport/connections.js';
 import { EndpointRegistry } from './transport/endpointRegistry.js';
 import { createHttpApp } from './transport/httpServer.js';
 import { attachWebsocket } from './transport/websocketServer.js';
+import { startUnixSocket } from './transport/unixSocketServer.js';
+import { httpJsonRpc } from './transport/httpJsonRpc.js';
+import { klippyRemoteMethod, klippyRemoteRoutes } from './api/klippyEndpoints.js';
 import { printerEndpoints, wsSubscriber } from './api/printer.js';
 import { serverEndpoints } from './api/server.js';
 import { printEndpoints } from './api/print.js';
@@ -33,7 +36,8 @@ import { webClient } from './transport/webClient.js';
 import { accessEndpoints } from './api/access.js';
 import { authorizationFromConfig } from './auth/fromConfig.js';
 import type { TokenClock } from './actors/oneshotTokens.actor.js';
-import { PrintHistory } from './actors/history.actor.js';
+import { HISTORY_NAMESPACE, PrintHistory, TOTALS_KEY, TOTALS_NAMESPACE } from './actors/history.actor.js';
+import { importMoonrakerDatabase } from './db/moonrakerImport.js';
 import { JobQueue } from './actors/jobQueue.actor.js';
 import { historyEndpoints } from './api/history.js';
 import { jobQueueEndpoints } from './api/jobQueue.js';
@@ -81,6 +85,8 @@ export interface StartOptions {
   inspection?: Inspection;
   /** Called (once the reply is out) when a client asks for server.restart; without it there is no such endpoint. */
   onRestart?: () => void;
+  /** Moonraker's unix socket (default {data_path}/comms/moonraker.sock); false: none. */
+  unixSocketPath?: string | false;
   /** How long a Klippy request that runs no gcode may go unanswered (tests shorten it). */
   klippyRequestTimeoutMs?: number;
   /** How long a request body may send nothing before it is ended (tests shorten it). */
@@ -153,6 +159,12 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
   const connections = new ConnectionRegistry(config.server.max_websocket_backlog_total * 1024);
   const database = new Database(dirs.database);
   config.warnings.push(...database.startupWarnings);
+  // A Moonraker user's settings and history, on the first start on their printer_data.
+  importMoonrakerDatabase(database, join(config.dataPath, 'database'), {
+    historyNamespace: HISTORY_NAMESPACE,
+    totalsNamespace: TOTALS_NAMESPACE,
+    totalsKey: TOTALS_KEY,
+  });
   const printJob = new PrintJobTracker(klippy, subscriptions, { inspect: inspection.inspector('printJob') });
   const files = new FileManager({
     config,
@@ -205,7 +217,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
     paths: { data: config.dataPath, ...dirs },
   };
 
-  const registry = new EndpointRegistry().add(
+  const registry: EndpointRegistry = new EndpointRegistry().add(
     ...printerEndpoints(services),
     ...printEndpoints(services),
     ...serverEndpoints(services, () => registry),
@@ -218,7 +230,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
     ...historyEndpoints(services),
     ...jobQueueEndpoints(services),
     ...fileEndpoints(services, files),
-  );
+  ).setFallback(klippyRemoteMethod(klippy));
 
   const subs: Subscription[] = [
     startNotifier({ klippy, printJob, connections, history, jobQueue }),
@@ -233,7 +245,11 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
     maxBodyBytes: config.server.max_http_body_size * 1024,
     maxReplyChars: config.server.max_reply_size * 1024,
     before: [...(config.server.web_path ? [webClient(config.server.web_path)] : []), ...auth.authorization.httpMiddleware(registry)],
-    after: inspection.enabled ? [inspectorPage()] : [],
+    after: [
+      httpJsonRpc({ registry, connections, maxBodyBytes: config.server.max_http_body_size * 1024, maxReplyChars: config.server.max_reply_size * 1024 }),
+      klippyRemoteRoutes(klippy, config.server.max_http_body_size * 1024),
+      ...(inspection.enabled ? [inspectorPage()] : []),
+    ],
   });
   const server: Server = createServer(app);
   answerClientErrors(server);
@@ -255,6 +271,17 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
       resolve();
     });
   });
+  const unixSocket =
+    opts.unixSocketPath === false
+      ? undefined
+      : await startUnixSocket({
+          path: opts.unixSocketPath ?? join(config.dataPath, 'comms', 'moonraker.sock'),
+          registry,
+          connections,
+          maxMessageBytes: config.server.max_websocket_message_size * 1024,
+          maxBacklogBytes: config.server.max_websocket_backlog * 1024,
+          maxReplyChars: Math.min(config.server.max_reply_size, config.server.max_websocket_backlog) * 1024,
+        });
   const port = (server.address() as AddressInfo).port;
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -280,6 +307,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
       if (closed) return;
       closed = true;
       for (const s of subs) s.unsubscribe();
+      await unixSocket?.close();
       connections.closeAll();
       inspectSocket?.close();
       wss.close();

@@ -64,8 +64,8 @@ export interface ListQuery {
 }
 
 export const HISTORY_NAMESPACE = 'history';
-const TOTALS_NAMESPACE = 'moonraker';
-const TOTALS_KEY = 'history';
+export const TOTALS_NAMESPACE = 'moonraker';
+export const TOTALS_KEY = 'history';
 /** Moonraker's name for a job started without a known user. */
 export const NO_USER = 'No User';
 /** How far apart two start times may be and still be the same print (clock and report jitter). */

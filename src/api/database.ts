@@ -20,8 +20,16 @@ const keyParam = (required: boolean) =>
         : 'must be a string or a list of strings',
   });
 
+/** Namespaces no client may read or write (Moonraker keeps its own bookkeeping in `database`). */
+const FORBIDDEN_NAMESPACES = new Set(['database']);
+
+function readable(ns: string): void {
+  if (FORBIDDEN_NAMESPACES.has(ns)) throw new ApiError(403, `Read/Write access to namespace '${ns}' is forbidden`);
+}
+
 function writable(ns: string): void {
-  if (SERVER_NAMESPACES.has(ns)) throw new ApiError(403, `Write access to namespace '${ns}' not permitted`);
+  readable(ns);
+  if (SERVER_NAMESPACES.has(ns)) throw new ApiError(403, `Write access to namespace '${ns}' is forbidden`);
 }
 
 /** Backup names are plain file names inside the backup folder. */
@@ -59,11 +67,10 @@ export function databaseEndpoints(s: Services): Endpoint[] {
       description: 'An item (or a whole namespace without key)',
       http: { verbs: ['GET'], path: '/server/database/item' },
       params: { namespace: param.string({ required: true }), key: keyParam(false) },
-      handler: ({ namespace, key }) => ({
-        namespace,
-        key: key ?? null,
-        value: db.get(namespace, (key ?? undefined) as ItemKey | undefined),
-      }),
+      handler: ({ namespace, key }) => {
+        readable(namespace);
+        return { namespace, key: key ?? null, value: db.get(namespace, (key ?? undefined) as ItemKey | undefined) };
+      },
     }),
     rpc({
       method: 'server.database.post_item',

@@ -29,6 +29,7 @@ const COMPONENT_PROOF: Record<string, string> = {
   job_queue: 'server.job_queue.status',
   webcam: 'server.webcams.list',
   octoprint_compat: 'octoprint.api.version',
+  authorization: 'access.get_user',
 };
 
 /** Klippy objects Moonraker needs for its print management. */
@@ -110,7 +111,7 @@ export function serverEndpoints(s: Services, registry: () => EndpointRegistry): 
       },
       handler: ({ client_name, version, type, url }, ctx) => {
         const conn = ctx.connection;
-        if (!conn || ctx.transport !== 'websocket') throw new ApiError(400, 'server.connection.identify is only available over the websocket');
+        if (!conn || ctx.transport === 'http') throw new ApiError(400, 'server.connection.identify is only available over the websocket');
         if (conn.identity) throw new ApiError(400, 'Connection already identified');
         conn.identity = { client_name, version, type, url };
         // Calling a method that did not exist in the spec's era marks a client of today.
@@ -123,7 +124,7 @@ export function serverEndpoints(s: Services, registry: () => EndpointRegistry): 
       description: "This websocket's id (deprecated by Moonraker in favour of identify)",
       params: {},
       handler: (_p, ctx) => {
-        if (!ctx.connection || ctx.transport !== 'websocket') throw new ApiError(400, 'server.websocket.id is only available over the websocket');
+        if (!ctx.connection || ctx.transport === 'http') throw new ApiError(400, 'server.websocket.id is only available over the websocket');
         return { websocket_id: ctx.connection.id };
       },
     }),

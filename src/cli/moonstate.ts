@@ -13,6 +13,7 @@ import { installProcessGuards } from '../processGuards.js';
 const log = getLogger('moonstate');
 
 const USAGE = `usage: moonstate [-d DATA_PATH] [-c FILE] [-l FILE | -n] [-v] [--host HOST] [--port PORT] [--inspect]
+       moonstate install | uninstall [--help]   (swap with Moonraker's systemd service)
 
   -d, --datapath PATH   Moonraker's data folder: config, gcodes, logs, comms, database
                         (default: ~/printer_data)
@@ -35,6 +36,12 @@ Klipper's installers put it). The built-in virtual Klippy runs instead when the 
 section, or when there is no config file at all.`;
 
 async function main(): Promise<void> {
+  // The swap with Moonraker's service and back (src/cli/install.ts).
+  if (process.argv[2] === 'install' || process.argv[2] === 'uninstall') {
+    const { runInstallCli } = await import('./install.js');
+    process.exitCode = runInstallCli(process.argv.slice(2));
+    return;
+  }
   installProcessGuards(log);
   let args;
   try {

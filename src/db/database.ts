@@ -285,11 +285,13 @@ export class Database {
   get(ns: string, key?: ItemKey): unknown {
     checkNamespace(ns);
     if (key === undefined) {
-      if (!this.hasNamespace(ns)) throw new ApiError(404, `Namespace '${ns}' not found`);
+      if (!this.hasNamespace(ns)) throw new ApiError(404, `Namespace ${ns} not found`); // Moonraker's exact text
       return this.namespace(ns);
     }
     const parts = splitKey(key);
     let value: unknown = this.db.get([ns, parts[0]!]);
+    // Moonraker names the top-level key when that record is missing, the whole key when a part inside it is.
+    if (value === undefined) throw new ApiError(404, `Key '${parts[0]!}' in namespace '${ns}' not found`);
     for (const p of parts.slice(1)) {
       value = isRecord(value) ? own(value, p) : undefined;
     }

@@ -5,7 +5,7 @@ import type { RpcEndpoint } from './endpointRegistry.js';
 import type { RequestContext } from './requestContext.js';
 
 export async function invoke(endpoint: RpcEndpoint, raw: Record<string, unknown>, ctx: RequestContext): Promise<unknown> {
-  const params = readParams(endpoint.params, raw);
+  const params = endpoint.rawParams ? raw : readParams(endpoint.params, raw);
   const result: unknown = await endpoint.handler(params, ctx);
   return result === undefined ? 'ok' : result;
 }

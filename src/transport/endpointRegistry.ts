@@ -28,6 +28,8 @@ export interface RpcEndpoint<P extends ParamsSpec = ParamsSpec> {
   public?: boolean;
   /** HTTP replies with the value itself instead of `{result}` (OctoPrint's API shape). */
   bareHttpResult?: boolean;
+  /** The handler gets the caller's arguments as sent (Klippy's own endpoints check their own). */
+  rawParams?: boolean;
   handler(params: ParamsOf<P>, ctx: RequestContext): unknown;
 }
 
@@ -56,6 +58,14 @@ export function rawHttp(decl: Omit<RawHttpEndpoint, 'kind'>): RawHttpEndpoint {
 
 export class EndpointRegistry {
   private readonly byMethod = new Map<string, Endpoint>();
+  /** Methods known only at run time (Klippy's endpoints), asked when no declared one matches. */
+  private fallback: ((method: string) => RpcEndpoint | undefined) | undefined;
+
+  /** Sets the lookup for methods not declared here; declared endpoints always win. */
+  setFallback(lookup: (method: string) => RpcEndpoint | undefined): this {
+    this.fallback = lookup;
+    return this;
+  }
 
   add(...endpoints: Endpoint[]): this {
     for (const e of endpoints) {
@@ -68,7 +78,8 @@ export class EndpointRegistry {
   /** The endpoint a websocket may call by this name, if any. */
   rpcMethod(method: string): RpcEndpoint | undefined {
     const e = this.byMethod.get(method);
-    return e?.kind === 'rpc' && e.websocket ? e : undefined;
+    if (e) return e.kind === 'rpc' && e.websocket ? e : undefined;
+    return this.fallback?.(method);
   }
 
   has(method: string): boolean {

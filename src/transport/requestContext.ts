@@ -8,11 +8,12 @@ import type { WsConnection } from './wsConnection.js';
 export type Dialect = 'spec' | 'current';
 
 export interface RequestContext {
-  transport: 'http' | 'websocket';
+  /** 'unix': Moonraker's unix socket ({data_path}/comms/moonraker.sock), a connection like a websocket. */
+  transport: 'http' | 'websocket' | 'unix';
   /** The peer's IP address (IPv4-mapped IPv6 addresses unwrapped). */
   clientAddress: string;
   dialect: Dialect;
-  /** The websocket the request came over, or the one an HTTP request named with connection_id. */
+  /** The websocket (or unix socket connection) the request came over, or the one an HTTP request named with connection_id. */
   connection: WsConnection | undefined;
 }
 

@@ -7,8 +7,7 @@ import { WebSocketServer, type RawData } from 'ws';
 import type { EndpointRegistry } from './endpointRegistry.js';
 import type { ConnectionRegistry } from './connections.js';
 import { WsConnection } from './wsConnection.js';
-import { handleJsonRpcText, MethodNotFound } from './jsonRpc.js';
-import { invoke } from './dispatch.js';
+import { answerJsonRpc } from './rpcCall.js';
 import { normaliseAddress } from './requestContext.js';
 import { ApiError } from './apiError.js';
 import { writeRawHttpError } from './rawHttpError.js';
@@ -73,20 +72,21 @@ export function attachWebsocket(server: Server, opts: WebsocketOptions): WebSock
       log.debug(`websocket ${conn.id} opened from ${conn.clientAddress}`);
       ws.on('message', (data) => {
         const text = rawToText(data);
-        void handleJsonRpcText(text, async ({ method, params }) => {
-          const endpoint = opts.registry.rpcMethod(method);
-          if (!endpoint) throw new MethodNotFound(method);
-          return invoke(endpoint, params, {
+        void answerJsonRpc(
+          opts.registry,
+          text,
+          () => ({
             transport: 'websocket',
             clientAddress: conn.clientAddress,
             dialect: conn.dialect,
             connection: conn,
-          });
-        }, maxReplyChars).then(
+          }),
+          maxReplyChars,
+        ).then(
           (reply) => {
             if (reply !== undefined) conn.send(reply);
           },
-          // handleJsonRpcText never throws by contract; if it ever does, it is a bug to log, not a crash.
+          // answerJsonRpc never throws by contract; if it ever does, it is a bug to log, not a crash.
           (err: unknown) => log.error(`websocket ${conn.id}: message not answered: ${err instanceof Error ? err.message : String(err)}`),
         );
       });

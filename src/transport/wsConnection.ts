@@ -1,11 +1,23 @@
 // One websocket client. Everything we send it goes through `send`, which refuses to let a client
 // that stopped reading pile up unbounded memory: past the backlog limit it is dropped.
-import type { WebSocket } from 'ws';
 import type { Dialect } from './requestContext.js';
 import { getLogger } from '../logger.js';
 import { BACKLOG_NOTICE_BYTES, type BacklogHolder } from './unsentBytes.js';
 
 const log = getLogger('websocket');
+
+/**
+ * What a connection needs of its socket: a websocket, or a unix socket framed as Moonraker
+ * frames it (unixSocketServer.ts), so both kinds get notifications and the backlog limit alike.
+ */
+export interface MessageSocket {
+  readonly bufferedAmount: number;
+  send(text: string): void;
+  terminate(): void;
+  close(code?: number, reason?: string): void;
+  on(event: 'close', listener: () => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+}
 
 export interface ClientIdentity {
   client_name: string;
@@ -23,7 +35,7 @@ export class WsConnection implements BacklogHolder {
 
   constructor(
     readonly id: number,
-    private readonly ws: WebSocket,
+    private readonly ws: MessageSocket,
     readonly clientAddress: string,
     private readonly maxBacklogBytes: number,
     private readonly onClose: (conn: WsConnection) => void,

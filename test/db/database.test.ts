@@ -26,7 +26,7 @@ test('items of any JSON type round-trip, nested keys read and write inside a rec
 
 test('missing namespaces and keys are 404 with Moonraker\'s wording; delete returns the old value', async () => {
   const db = fresh();
-  assert.throws(() => db.get('fluidd'), (e: unknown) => e instanceof ApiError && e.status === 404 && e.message === "Namespace 'fluidd' not found");
+  assert.throws(() => db.get('fluidd'), (e: unknown) => e instanceof ApiError && e.status === 404 && e.message === 'Namespace fluidd not found');
   db.put('fluidd', 'uiSettings.theme', 'dark');
   assert.throws(() => db.get('fluidd', 'uiSettings.nope'), /Key 'uiSettings.nope' in namespace 'fluidd' not found/);
   assert.equal(db.delete('fluidd', 'uiSettings.theme'), 'dark');

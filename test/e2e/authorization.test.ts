@@ -85,7 +85,7 @@ const withQuery = (path: string, query: string) => (query === '' ? path : `${pat
 test('every HTTP route × every kind of credential: allowed or exactly 401', async () => {
   const routes = locked.server.registry
     .all()
-    .flatMap((e) => (e.http ? e.http.verbs.map((verb) => ({ method: e.method, verb, path: samplePath(e.http!.path) })) : []));
+    .flatMap((e) => (e.http ? e.http.verbs.map((verb) => ({ method: e.method, verb, path: samplePath(e.http!.path), public: e.public === true })) : []));
   // The access namespace and the printer namespace at least; more as endpoints are added.
   for (const m of ['access.get_api_key', 'access.post_api_key', 'access.oneshot_token', 'printer.info', 'printer.gcode.script']) {
     assert.ok(routes.some((r) => r.method === m), `${m} is registered`);
@@ -98,7 +98,8 @@ test('every HTTP route × every kind of credential: allowed or exactly 401', asy
       const r = await stack.http(route.verb, withQuery(route.path, query), undefined, headers);
       asked++;
       const refused = r.status === 401;
-      if (ALLOWED.has(cred) === refused) {
+      // A public endpoint (access.info: may I log in?) lets everyone in; the rest only the allowed.
+      if ((route.public || ALLOWED.has(cred)) === refused) {
         wrong.push(`${route.verb} ${route.path} with ${cred}: ${r.status} ${JSON.stringify(r.body)}`);
       }
       if (refused) assert.deepEqual(r.body, { error: { code: 401, message: 'Unauthorized' } });
@@ -170,11 +171,33 @@ test('the websocket refuses pages from foreign origins (403), even with the righ
   assert.equal(await upgradeStatus(trusting.wsUrl, { Origin: 'http://evil.example' }), 403);
 });
 
-test('access endpoints are HTTP only', async () => {
+test('the access endpoints answer over the websocket too, as today\'s Moonraker serves them', async () => {
   const c = await trusting.ws();
-  for (const m of ['access.get_api_key', 'access.post_api_key', 'access.oneshot_token']) {
-    await assert.rejects(c.call(m), (e: { code: number }) => e.code === -32601, m);
-  }
+  assert.match(await c.call('access.oneshot_token'), /^[A-Z2-7]{32}$/);
+  assert.equal(await c.call('access.get_api_key'), keyOf(trusting));
+  const user = await c.call('access.get_user');
+  assert.equal(user.username, '_TRUSTED_USER_');
+  assert.equal(user.source, 'moonraker');
+  assert.equal(typeof user.created_on, 'number');
+  assert.deepEqual(await c.call('access.info'), { default_source: 'moonraker', available_sources: ['moonraker'], login_required: false, trusted: true });
+  assert.deepEqual(await c.call('access.users.list'), { users: [] });
+  assert.ok((await c.call('server.info')).components.includes('authorization'));
+});
+
+test('an untrusted client is the API-key user; access.info needs no credentials and says "not trusted"', async () => {
+  const key = { 'X-Api-Key': keyOf(locked) };
+  const info = await locked.http('GET', '/access/info');
+  assert.equal(info.status, 200);
+  assert.equal(info.body.result.trusted, false);
+  const user = await locked.http('GET', '/access/user', undefined, key);
+  assert.equal(user.body.result.username, '_API_KEY_USER_');
+  assert.equal((await locked.http('GET', '/access/user')).status, 401);
+  // Over a websocket opened with the key, a oneshot token for the next upload works once.
+  const c = await locked.ws(key);
+  const token: string = await c.call('access.oneshot_token');
+  assert.equal((await locked.http('GET', `/server/info?token=${token}`)).status, 200);
+  assert.equal((await locked.http('GET', `/server/info?token=${token}`)).status, 401);
+  assert.equal((await c.call('access.get_user')).username, '_API_KEY_USER_');
 });
 
 test('a new API key is in force at once; the old one is refused', async () => {

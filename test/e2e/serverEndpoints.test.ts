@@ -48,10 +48,10 @@ test('server.info carries what today\'s clients read, and lists only components 
   assert.match(info.moonraker_version, /^v0\.(\d+)\.\d+-\d+/);
   assert.ok(Number(/^v0\.(\d+)/.exec(info.moonraker_version)![1]) >= 8, 'Mainsail and Fluidd need at least v0.8');
   for (const c of info.components) {
-    assert.ok(['klippy_apis', 'file_manager', 'database', 'data_store', 'machine', 'proc_stats', 'history', 'job_queue', 'webcam', 'octoprint_compat'].includes(c), c);
+    assert.ok(['klippy_apis', 'file_manager', 'database', 'data_store', 'machine', 'proc_stats', 'history', 'job_queue', 'webcam', 'octoprint_compat', 'authorization'].includes(c), c);
   }
-  for (const c of ['klippy_apis', 'database', 'data_store', 'machine', 'proc_stats', 'webcam', 'octoprint_compat']) assert.ok(info.components.includes(c), c);
-  assert.ok(!info.components.includes('authorization'), 'no user logins: clients must not try them');
+  // authorization: clients ask access.get_user and learn they are the trusted user (no logins yet).
+  for (const c of ['klippy_apis', 'database', 'data_store', 'machine', 'proc_stats', 'webcam', 'octoprint_compat', 'authorization']) assert.ok(info.components.includes(c), c);
   assert.ok(info.warnings.some((w: string) => /bogus_section/.test(w)), 'config warnings are reported');
 });
 

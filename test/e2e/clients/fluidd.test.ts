@@ -1,6 +1,7 @@
 // Fluidd 1.37.4 replayed (reference/clients.md 2b): the websocket found within its 1.2 s probe,
 // identify, its database namespaces, the parallel start-up, Klippy, the extended file listing,
-// and an upload with a oneshot token, each reply checked for the fields Fluidd reads.
+// who the user is (the trusted user), an upload and a download without a token, then one with a
+// oneshot token asked for over the websocket, each reply checked for the fields Fluidd reads.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -31,7 +32,7 @@ test('Fluidd: probe, identify, namespaces, start-up, Klippy, files and an upload
     // Its namespaces: a missing one is an error Fluidd swallows, then creates the keys.
     for (const namespace of ['fluidd', 'webcams']) {
       const got = await call('server.database.get_item', { namespace }).catch((e: unknown) => {
-        assert.ok(e instanceof RpcError && e.code === 404, String(e));
+        assert.ok(e instanceof RpcError && e.code === -32601, String(e)); // today's Moonraker's code for a 404
         return undefined;
       });
       if (got) assertFields(got, { value: 'object' }, `get_item ${namespace}`);
@@ -66,7 +67,12 @@ test('Fluidd: probe, identify, namespaces, start-up, Klippy, files and an upload
 
     // The components server.info lists start Fluidd's optional modules.
     const components = info.components as string[];
-    assert.ok(!components.includes('authorization'), 'Fluidd would ask for users and logins');
+    // authorization: Fluidd asks who it is; the trusted user uploads and opens files without tokens.
+    assert.ok(components.includes('authorization'), 'Fluidd learns the user from access.get_user');
+    const user = await call('access.get_user');
+    assert.equal(user.username, '_TRUSTED_USER_');
+    assertFields(await call('access.users.list'), { users: 'array' }, 'access.users.list');
+    assert.equal(typeof (await call('access.get_api_key')), 'string');
     if (components.includes('history')) assertFields(await call('server.history.list', { limit: 50, start: 0, order: 'desc' }), { jobs: 'array', count: 'number' }, 'history');
     if (components.includes('webcam')) assertFields(await call('server.webcams.list'), { webcams: 'array' }, 'webcams');
     if (components.includes('job_queue')) assertFields(await call('server.job_queue.status'), { queued_jobs: 'array', queue_state: 'string' }, 'job_queue');
@@ -81,8 +87,7 @@ test('Fluidd: probe, identify, namespaces, start-up, Klippy, files and an upload
     assertFields(benchy, { slicer: 'string', estimated_time: 'number', 'thumbnails[].relative_path': 'string', 'thumbnails[].size': 'number' }, 'extended file entry');
     assertFields(await call('server.files.list', { root: 'gcodes' }), { '[].path': 'string', '[].modified': 'number' }, 'server.files.list');
 
-    // Upload one file with a oneshot token, as Fluidd does for users it does not trust.
-    const token = (await s.http('GET', '/access/oneshot_token')).body.result as string;
+    // The trusted user uploads without a token (Fluidd asks for one only for other users)...
     const since = ws.notifications.length;
     const { body, contentType } = multipart([
       { name: 'root', value: 'gcodes' },
@@ -90,12 +95,21 @@ test('Fluidd: probe, identify, namespaces, start-up, Klippy, files and an upload
       { name: 'print', value: 'false' },
       { name: 'file', value: 'G28\nG1 X10 F600\n', filename: 'small.gcode' },
     ]);
-    const up = await rawRequest(s.url, 'POST', `/server/files/upload?token=${token}`, { 'content-type': contentType, 'content-length': body.length }, body);
+    const up = await rawRequest(s.url, 'POST', '/server/files/upload', { 'content-type': contentType, 'content-length': body.length }, body);
     assert.equal(up.status, 201);
     assertFields(up.json, { 'item.path': 'string', 'item.root': 'string', action: 'string', print_started: 'boolean' }, 'upload');
     assert.equal(up.headers.location, `${s.url}/server/files/gcodes/fluidd/small.gcode`);
     const n = await ws.waitFor('notify_filelist_changed', (p) => (p?.[0] as J)?.item?.path === 'fluidd/small.gcode', 5000, since);
     assert.equal((n.params![0] as J).action, 'create_file');
+    // ...and opens it (the editor, the thumbnail) without a token too.
+    const opened = await rawRequest(s.url, 'GET', '/server/files/gcodes/fluidd/small.gcode');
+    assert.equal(opened.status, 200);
+    assert.equal(opened.body.toString(), 'G28\nG1 X10 F600\n');
+    // Another user's upload takes a oneshot token, asked for over the websocket.
+    const token = (await call('access.oneshot_token')) as string;
+    const second = multipart([{ name: 'root', value: 'gcodes' }, { name: 'file', value: 'G28\n', filename: 'token.gcode' }]);
+    const up2 = await rawRequest(s.url, 'POST', `/server/files/upload?token=${token}`, { 'content-type': second.contentType, 'content-length': second.body.length }, second.body);
+    assert.equal(up2.status, 201);
     // Fluidd's diagnostics read server.info over HTTP.
     assertFields((await s.http('GET', '/server/info')).body.result, { klippy_state: 'string', components: 'array' }, 'GET /server/info');
   } finally {

@@ -1,0 +1,72 @@
+// Every endpoint Klippy registers, exposed as Moonraker exposes its "remote endpoints": Klippy's
+// `a/b` is JSON-RPC `printer.a.b` and HTTP GET or POST `/printer/a/b`, its arguments passed
+// through and its reply returned as Klippy sent it. The list comes from Klippy's own
+// list_endpoints at each connection, so extras (bed_mesh/dump_mesh, motion_report/dump_*...)
+// appear with the printer that has them. Endpoints declared in src/api win: they shape replies
+// as clients expect. The few Moonraker keeps to itself are never exposed.
+import express, { type Request, type Response, type Router } from 'express';
+import { rpc, type RpcEndpoint } from '../transport/endpointRegistry.js';
+import { ApiError } from '../transport/apiError.js';
+import { queryArgs, sendError } from '../transport/httpServer.js';
+import type { KlippyConnection } from '../actors/klippyConnection.actor.js';
+import type { JsonObject } from '../shared/klippyProtocol.js';
+
+/** Klippy endpoints that belong to the connection itself (Moonraker reserves the same). */
+export const RESERVED_KLIPPY_ENDPOINTS: ReadonlySet<string> = new Set(['list_endpoints', 'gcode/subscribe_output', 'register_remote_method']);
+
+/** Arguments that carry credentials or name a websocket, never Klippy's. */
+const TRANSPORT_ARGS = ['token', 'access_token', 'api_key', 'connection_id'];
+
+/** The Klippy endpoint behind a JSON-RPC method name, if Klippy registered it. */
+function klippyEndpointOf(klippy: KlippyConnection, method: string): string | undefined {
+  if (!method.startsWith('printer.')) return undefined;
+  return klippy.endpoints.find((ep) => !RESERVED_KLIPPY_ENDPOINTS.has(ep) && `printer.${ep.replaceAll('/', '.')}` === method);
+}
+
+function forward(klippy: KlippyConnection, endpoint: string, args: Record<string, unknown>): Promise<JsonObject> {
+  const params: JsonObject = { ...args };
+  for (const k of TRANSPORT_ARGS) delete params[k];
+  return klippy.request(endpoint, params);
+}
+
+/** The registry's fallback: an endpoint for `printer.*` methods Klippy registered. */
+export function klippyRemoteMethod(klippy: KlippyConnection): (method: string) => RpcEndpoint | undefined {
+  return (method) => {
+    const endpoint = klippyEndpointOf(klippy, method);
+    if (endpoint === undefined) return undefined;
+    return rpc({
+      method,
+      description: `Klippy's ${endpoint}`,
+      params: {},
+      rawParams: true,
+      handler: (args) => forward(klippy, endpoint, args),
+    });
+  };
+}
+
+/** HTTP GET and POST /printer/<endpoint> for the same endpoints (mounted after the declared routes). */
+export function klippyRemoteRoutes(klippy: KlippyConnection, maxBodyBytes: number): Router {
+  const router = express.Router();
+  const json = express.json({ limit: maxBodyBytes, type: ['application/json', 'application/*+json'] });
+  const handle = async (req: Request, res: Response, next: (err?: unknown) => void) => {
+    const endpoint = klippyEndpointOf(klippy, `printer.${req.path.slice('/printer/'.length).replaceAll('/', '.')}`);
+    if (endpoint === undefined || req.path.includes('.')) {
+      next();
+      return;
+    }
+    try {
+      const args = queryArgs(new URL(req.originalUrl, 'http://localhost').searchParams);
+      const body: unknown = req.body;
+      if (body !== undefined && body !== null && typeof body === 'object') {
+        if (Array.isArray(body)) throw new ApiError(400, 'The JSON body must be an object');
+        Object.assign(args, body);
+      }
+      res.json({ result: await forward(klippy, endpoint, args) });
+    } catch (err) {
+      sendError(res, err);
+    }
+  };
+  router.get('/printer/*endpoint', handle);
+  router.post('/printer/*endpoint', json, handle);
+  return router;
+}
