@@ -118,7 +118,7 @@ test("the first start imports Moonraker's SQLite database read-only, once", asyn
       const cams = (await rpc(server, 'server.webcams.list')).result.webcams as Array<{ name: string; uid: string }>;
       assert.ok(cams.some((c) => c.name === 'nozzle cam' && c.uid === 'a1b2c3'), JSON.stringify(cams));
       // Moonraker's internals and its metadata cache are not ours to take.
-      assert.equal((await rpc(server, 'server.database.get_item', { namespace: 'gcode_metadata' })).error?.code, 404);
+      assert.equal((await rpc(server, 'server.database.get_item', { namespace: 'gcode_metadata' })).error?.code, -32601, 'a missing namespace, as Moonraker codes it');
       assert.notEqual((await rpc(server, 'server.database.get_item', { namespace: 'moonraker', key: 'database_version' })).result?.value, 2);
 
       const history = (await rpc(server, 'server.history.list', { order: 'asc' })).result;
