@@ -173,7 +173,7 @@ test('upload: the path field, the multipart filename and the root field', async 
 
   // A leading slash on the path field names the root's own folder, as in Moonraker (Fluidd
   // sends path "/"): never the server's filesystem root.
-  for (const [path, where] of [['/', 'slash.gcode'], ['/tmp', 'tmp/slash.gcode']]) {
+  for (const [path, where] of [['/', 'slash.gcode'], ['/tmp', 'tmp/slash.gcode']] as const) {
     const r = await upload(s.url, { filename: 'slash.gcode', path, content: 'G28\n' });
     assert.ok(r.status < 300, `path ${path}: ${r.status} ${JSON.stringify(r.json)}`);
     assert.equal(readFileSync(join(gcodes, where), 'utf8'), 'G28\n');

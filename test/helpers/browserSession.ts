@@ -37,6 +37,8 @@ type After = { after(fn: () => Promise<void> | void): void };
 
 export interface UserServer {
   base: string;
+  /** The user's HOME (the UI's copy is ~/UI). */
+  home: string;
   /** ~/printer_data of the user. */
   data: string;
   /** print_stats as the server reports it over HTTP. */
@@ -89,6 +91,7 @@ export async function startUserServer(t: After, ui: string, printerCfg: string):
   const printStats = async () => (await getJson('/printer/objects/query?print_stats')).result.status.print_stats;
   return {
     base,
+    home,
     data,
     printStats,
     waitPrintState: (state) =>
@@ -103,14 +106,21 @@ export interface BrowserSession {
   page: Page;
   /** Everything that went wrong in the page so far (failed requests, HTTP errors, console errors, page errors). */
   problems: string[];
+  /** `step`'s result, or a rejection naming the first problem seen while waiting (a UI that fails often just stops). */
+  orProblem: <T>(step: Promise<T>) => Promise<T>;
 }
 
 /**
  * Headless Chromium on a fresh profile, its page watched: a failed request, a reply with status
- * >= 400, a console error or an uncaught exception is a problem, unless `expected` (a
- * predicate on the URL of a 4xx reply) says the UI asks for it knowing it may be absent.
+ * >= 400, a console error, an uncaught exception or an error reply on the websocket is a
+ * problem, unless `expected` (for a 4xx reply) or `expectedWsError` (for a websocket reply)
+ * says the UI asks knowing the answer may be "not found", as it does of Moonraker too.
  */
-export async function openBrowser(t: After, expected: (url: string, status: number) => boolean = () => false): Promise<BrowserSession> {
+export async function openBrowser(
+  t: After,
+  expected: (url: string, status: number) => boolean = () => false,
+  expectedWsError: (reply: J) => boolean = () => false,
+): Promise<BrowserSession> {
   const profile = mkdtempSync(join(tmpdir(), 'moonstate-chromium-'));
   const ctx: BrowserContext = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -124,28 +134,53 @@ export async function openBrowser(t: After, expected: (url: string, status: numb
   });
   const page = ctx.pages()[0] ?? (await ctx.newPage());
   const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  const listeners = new Set<(p: string) => void>();
+  const report = (problem: string) => {
+    problems.push(problem);
+    for (const l of listeners) l(problem);
+  };
+  const orProblem = <T>(step: Promise<T>): Promise<T> => {
+    // The step may never settle before the page closes; its late rejection is no news.
+    step.catch(() => undefined);
+    // Tests check for no problems between steps: one already here came from this step.
+    if (problems.length > 0) return Promise.reject(new Error(`the page reported: ${problems[0]}`));
+    let listener: ((p: string) => void) | undefined;
+    const failed = new Promise<never>((_, reject) => {
+      listener = (p) => reject(new Error(`the page reported: ${p}`));
+      listeners.add(listener);
+    });
+    return Promise.race([step, failed]).finally(() => listeners.delete(listener!));
+  };
+  page.on('pageerror', (e) => report(`page error: ${e.message}`));
   page.on('requestfailed', (r) => {
     // A navigation away aborts the previous page's pending loads: not a server failure.
     if (r.failure()?.errorText === 'net::ERR_ABORTED' && r.resourceType() !== 'xhr' && r.resourceType() !== 'fetch') return;
-    problems.push(`request failed: ${r.method()} ${r.url()} (${r.failure()?.errorText})`);
+    report(`request failed: ${r.method()} ${r.url()} (${r.failure()?.errorText})`);
   });
   page.on('response', (r) => {
-    if (r.status() >= 400 && !expected(r.url(), r.status())) problems.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`);
+    if (r.status() >= 400 && !expected(r.url(), r.status())) report(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`);
   });
   page.on('console', (m) => {
     // Chromium logs every 4xx reply as a console error too; those are judged by the URL above.
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource: the server responded with a status of 4')) problems.push(`console error: ${m.text()}`);
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource: the server responded with a status of 4')) report(`console error: ${m.text()}`);
   });
   page.on('websocket', (ws) => {
     // MOONSTATE_BROWSER_LOG=1 shows what the UI asks over the websocket (replies with errors are problems anyway).
     if (process.env.MOONSTATE_BROWSER_LOG === '1') ws.on('framesent', (f) => console.log('ws>', String(f.payload).slice(0, 300)));
     ws.on('framereceived', (f) => {
       const text = String(f.payload);
-      if (text.includes('"error"')) problems.push(`websocket error reply: ${text.slice(0, 400)}`);
+      if (!text.includes('"error"')) return;
+      let reply: J;
+      try {
+        reply = JSON.parse(text);
+      } catch {
+        report(`websocket frame not JSON: ${text.slice(0, 200)}`);
+        return;
+      }
+      if (reply.error !== undefined && !expectedWsError(reply)) report(`websocket error reply: ${text.slice(0, 400)}`);
     });
   });
-  return { page, problems };
+  return { page, problems, orProblem };
 }
 
 /** Saves the page to $MOONSTATE_SCREENSHOT_DIR/screenshot-NAME.png when that is set (npm run webclients:screenshot). */

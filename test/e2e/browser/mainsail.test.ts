@@ -31,7 +31,7 @@ const expected404 = (url: string, status: number) => status === 404 && /\/server
 
 test('Mainsail in Chromium: connect, upload, print with thumbnail and progress, pause, resume, cancel, edit printer.cfg', { skip: browserSkipReason('mainsail') }, async (t) => {
   const srv = await startUserServer(t, 'mainsail', PRINTER_CFG);
-  const { page, problems } = await openBrowser(t, expected404);
+  const { page, problems, orProblem } = await openBrowser(t, expected404);
   const images: string[] = [];
   page.on('response', (r) => {
     if (r.status() === 200 && r.request().resourceType() === 'image') images.push(r.url());
@@ -48,7 +48,7 @@ test('Mainsail in Chromium: connect, upload, print with thumbnail and progress, 
   await page.getByRole('link', { name: /G-Code Files/i }).click();
   const uploaded = page.waitForResponse((r) => r.url().endsWith('/server/files/upload') && r.request().method() === 'POST');
   await page.locator('input[type=file][multiple]').setInputFiles(sample(FILE));
-  assert.equal((await uploaded).status(), 201);
+  assert.equal((await orProblem(uploaded)).status(), 201);
   const row = page.locator('tr', { hasText: FILE });
   await row.waitFor();
   // (The list shows a small thumbnail only for one of 32 to 64 pixels; this file has 16x16.)
@@ -102,7 +102,7 @@ test('Mainsail in Chromium: connect, upload, print with thumbnail and progress, 
   await page.keyboard.type('\n# edited in Mainsail\n');
   const saved = page.waitForResponse((r) => r.url().endsWith('/server/files/upload') && r.request().method() === 'POST');
   await page.locator(`.v-dialog--active button:has(path[d="${MDI_CONTENT_SAVE}"])`).click();
-  assert.equal((await saved).status(), 201);
+  assert.equal((await orProblem(saved)).status(), 201);
   await until('printer.cfg saved', async () => (readFileSync(join(srv.data, 'config', 'printer.cfg'), 'utf8') === `${PRINTER_CFG}\n# edited in Mainsail\n` ? true : undefined));
   await noErrorToast('saving printer.cfg');
   noProblems('saving printer.cfg');
