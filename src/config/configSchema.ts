@@ -9,11 +9,12 @@ export const CONFIG_SCHEMA = {
   server: {
     host: opt.string('0.0.0.0'),
     /**
-     * Reply shapes for HTTP callers: `spec` (Moonraker as of September 2020, our contract) or
-     * `current` (today's Moonraker). Websocket clients that call server.connection.identify get
-     * `current` whatever this says.
+     * Reply shapes for HTTP callers: `current` (today's Moonraker, what Mainsail and Fluidd
+     * parse: a user swapping servers changes nothing) or `spec` (Moonraker as of September 2020).
+     * Websocket clients that call server.connection.identify get `current` whatever this says;
+     * a websocket that never identifies keeps the 2020 dialect.
      */
-    api_dialect: opt.oneOf(['spec', 'current'] as const, 'spec'),
+    api_dialect: opt.oneOf(['spec', 'current'] as const, 'current'),
     /** A built web client (Mainsail's or Fluidd's release files) served at / on the same port. */
     web_path: opt.optionalPath(),
     // 0 lets the OS choose a free port (tests, side-by-side instances).

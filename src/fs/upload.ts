@@ -23,6 +23,12 @@ import type { RootPath } from './fileRoots.js';
 
 const log = getLogger('upload');
 
+/**
+ * The `path` field, relative to the root. Leading slashes are dropped as Moonraker drops them:
+ * Fluidd sends `path: /` for the root's own folder. What remains is checked like any path.
+ */
+const uploadDir = (path: string | undefined): string => (path ?? '').replace(/^\/+/, '');
+
 export interface UploadOptions {
   files: FileManager;
   /** Starts printing `rel` (relative to gcodes) if the printer is idle; true only if it started. */
@@ -260,7 +266,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, di
   const chooseDir = async (): Promise<{ root: string; dir: string } | undefined> => {
     try {
       const root = files.roots.writable((fields.root ?? 'gcodes').toLowerCase());
-      const dirSegs = relativeSegments(fields.path ?? '', 'upload path');
+      const dirSegs = relativeSegments(uploadDir(fields.path), 'upload path');
       const dir = await files.roots.resolve(root.name, dirSegs, { write: true, what: 'upload path' });
       const st = await stat(dir.abs).catch(() => undefined);
       return { root: root.path, dir: st?.isDirectory() ? dir.abs : root.path };
@@ -350,7 +356,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, di
     if (sink.errored) throw sink.errored;
     if (!originalFilename) throw new ApiError(400, 'Multipart filename omitted');
     const root = files.roots.writable((fields.root ?? 'gcodes').toLowerCase());
-    const dirSegs = relativeSegments(fields.path ?? '', 'upload path');
+    const dirSegs = relativeSegments(uploadDir(fields.path), 'upload path');
     const nameSegs = relativeSegments(originalFilename, 'upload filename');
     if (nameSegs.length === 0) throw new ApiError(400, `Invalid upload filename '${originalFilename}'`);
     // The `path` field's folders are created; folders inside the filename must exist.

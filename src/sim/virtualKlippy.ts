@@ -4,14 +4,14 @@
 // starts a fresh run that sits in "startup" for a moment before becoming "ready".
 
 import { cpus, homedir, hostname } from 'node:os';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KlippyState } from '../shared/klippyProtocol.js';
 import { KlippyLog } from './klippyLog.js';
 import type { ThermalCarry } from './objects/heaters.js';
 import { Printer, type ExitResult, type StartArgs } from './printer.js';
-import { PrinterConfig, type RawConfig } from './printerConfig.js';
+import { GENERATED_HEADER, PrinterConfig, type RawConfig } from './printerConfig.js';
 import { ServerSocket } from './serverSocket.js';
 import { SimClock } from './simClock.js';
 
@@ -99,7 +99,9 @@ export class VirtualKlippy {
     const a = this.startArgs;
     this.log.info('Starting Klippy...');
     this.log.info(`Args: ${JSON.stringify(process.argv)}\nGit version: '${a.softwareVersion}'\nCPU: ${a.cpuInfo}`);
-    if (a.configFile) {
+    // A user who tries the virtual printer on their printer_data keeps their own printer.cfg:
+    // only a missing file, or one this printer wrote before, is (re)written.
+    if (a.configFile && (!existsSync(a.configFile) || readFileSync(a.configFile, 'utf8').startsWith(GENERATED_HEADER))) {
       mkdirSync(dirname(a.configFile), { recursive: true });
       writeFileSync(a.configFile, new PrinterConfig({ gcodesPath: a.gcodesPath, sections: this.opts.printerConfig }).text());
     }

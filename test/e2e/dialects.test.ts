@@ -36,7 +36,7 @@ test('the same changes, each client in its own dialect', async () => {
   const gcode = readFileSync(sample('orcaslicer-2.3.0-beta2.gcode'));
   let from = [old.notifications.length, today.notifications.length] as const;
   const up = await upload(s.url, { filename: 'benchy.gcode', content: gcode });
-  assert.equal(up.status, 200, "plain HTTP follows [server] api_dialect (the spec's by default)");
+  assert.equal(up.status, 200, "plain HTTP follows [server] api_dialect (the test stack sets spec)");
   assert.deepEqual(up.json, { result: 'benchy.gcode', print_started: false });
   const [a, b] = await Promise.all([changeOf(old, 'benchy.gcode', from[0]), changeOf(today, 'benchy.gcode', from[1])]);
   assert.equal(a.action, 'upload_file');

@@ -155,7 +155,7 @@ test('upload: the path field, the multipart filename and the root field', async 
   const attempts = [
     { filename: 'ok.gcode', path: '../gcodes_evil' },
     { filename: 'ok.gcode', path: '..' },
-    { filename: 'ok.gcode', path: '/tmp' },
+    { filename: 'ok.gcode', path: '//../gcodes_evil' },
     { filename: 'ok.gcode', path: 'escape/gcodes_evil' },
     { filename: 'ok.gcode', path: 'a\0b' },
     { filename: '../secret.txt' },
@@ -179,6 +179,15 @@ test('upload: the path field, the multipart filename and the root field', async 
   assert.equal(readFileSync(join(data, 'secret.txt'), 'utf8'), 'secret\n');
   assert.ok(!readdirSync(gcodes).some((n) => n.startsWith('.moonstate-upload-')), 'no temp file left');
   assert.ok(!existsSync(join(gcodes, 'ok.gcode')));
+
+  // A leading slash on the path field names the root's own folder, as in Moonraker (Fluidd
+  // sends path "/"): never the server's filesystem root.
+  for (const [path, where] of [['/', 'slash.gcode'], ['/tmp', 'tmp/slash.gcode']] as const) {
+    const r = await upload(s.url, { filename: 'slash.gcode', path, content: 'G28\n' });
+    assert.ok(r.status < 300, `path ${path}: ${r.status} ${JSON.stringify(r.json)}`);
+    assert.equal(readFileSync(join(gcodes, where), 'utf8'), 'G28\n');
+  }
+  assert.equal(outsideSnapshot(), before);
 });
 
 test('listings do not follow symlinks out of the root', async () => {

@@ -33,7 +33,8 @@ after(async () => {
 });
 
 async function start(): Promise<RunningServer> {
-  const text = `[server]\nhost: 127.0.0.1\nport: 0\nklippy_uds_address: ${join(dir, 'klippy.sock')}\n[authorization]\ntrusted_clients: 127.0.0.0/8\n`;
+  // The 2020 upload reply (200) is what this test reads.
+  const text = `[server]\nhost: 127.0.0.1\nport: 0\napi_dialect: spec\nklippy_uds_address: ${join(dir, 'klippy.sock')}\n[authorization]\ntrusted_clients: 127.0.0.0/8\n`;
   const server = await startServer({ config: loadConfig({ text, dataPath: data }).config, logToFile: false });
   await eventually(() => server.services.klippy.state === 'ready', 10_000, 'Klippy ready');
   await server.services.files.settled();

@@ -1,6 +1,8 @@
-// The real `moonstate` command in a child process, on a free port with a config file of the
-// test's choosing: for tests about what the process as a whole survives (its process-level
-// handlers are installed by the command, not by startServer).
+// The real `moonstate` command in a child process. `CliProcess`: on a free port with a config
+// file of the test's choosing, for what the process as a whole survives (its process-level
+// handlers are installed by the command, not by startServer). `startCli`: run as a user runs it,
+// on a real HOME, stopped with SIGTERM as systemd stops it, for config discovery, data path and
+// web_path.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -85,4 +87,33 @@ export class CliProcess {
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Polls `probe` until it yields a value (errors count as not yet). */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Starts `moonstate ARGS` with HOME=home; stopped with SIGTERM after the test. Its stderr is shown if it fails. */
+export function startCli(args: string[], home: string, t: { after(fn: () => Promise<void>): void }): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HOME: home } });
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  child.on('exit', (code) => {
+    if (code !== null && code !== 0) console.error(err);
+  });
+  // SIGTERM: the server stops its virtual Klippy too (SIGKILL would orphan it).
+  t.after(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    await exited;
+  });
+  return child;
 }

@@ -13,14 +13,14 @@ export type J = any;
 
 
 /**
- * The server as today's clients find it: a config folder, HTTP in today's dialect (as a user of
- * these clients sets it), and the printer already up when the client opens, so the gcodes root
+ * The server as today's clients find it: a config folder, no dialect option (HTTP in today's
+ * dialect, the server's default), and the printer already up when the client opens, so the gcodes root
  * Klippy reports is known.
  */
 export async function startClientStack(extraConfig = ''): Promise<Stack> {
   const configDir = mkdtempSync(join(tmpdir(), 'moonstate-client-config-'));
   writeFileSync(join(configDir, 'printer.cfg'), '[printer]\nkinematics: none\n');
-  const s = await startStack({ extraConfig: `api_dialect: current\n${extraConfig}\n[file_manager]\nconfig_path: ${configDir}\n` });
+  const s = await startStack({ apiDialect: null, extraConfig: `${extraConfig}\n[file_manager]\nconfig_path: ${configDir}\n` });
   await s.waitReady();
   await s.server.services.files.settled();
   return {

@@ -36,6 +36,11 @@ export interface StackOptions {
   authorizationConfig?: string;
   /** The clock oneshot tokens expire on. */
   tokenClock?: TokenClock;
+  /**
+   * `[server] api_dialect` for plain HTTP: `spec` by default, since most end-to-end tests check
+   * the 2020 contract; null writes no option, so the server's own default (today's) applies.
+   */
+  apiDialect?: 'spec' | 'current' | null;
   /** How long the server waits for Klippy's reply to a request that runs no gcode. */
   klippyRequestTimeoutMs?: number;
   /** How long a request body may send nothing before the server ends it. */
@@ -102,8 +107,9 @@ async function startStackWith<K extends KlippyPeer>(dir: string, sim: K, socketP
     throw err;
   }
   const trust = opts.trustLoopback === false ? '' : 'trusted_clients: 127.0.0.0/8, ::1\n';
+  const dialect = opts.apiDialect === null ? '' : `api_dialect: ${opts.apiDialect ?? 'spec'}\n`;
   const text =
-    `[server]\nhost: 127.0.0.1\nport: 0\nklippy_uds_address: ${socketPath}\n${opts.extraConfig ?? ''}\n` +
+    `[server]\nhost: 127.0.0.1\nport: 0\nklippy_uds_address: ${socketPath}\n${dialect}${opts.extraConfig ?? ''}\n` +
     `[authorization]\n${trust}${opts.authorizationConfig ?? ''}\n`;
   const { config } = loadConfig({ text, dataPath: join(dir, 'data') });
   let server: RunningServer;

@@ -1,7 +1,6 @@
 // Mainsail 2.18.2 replayed (reference/clients.md 2a): its start-up over the websocket in its
 // order, the files page, an upload over HTTP and a print, each reply checked for the fields
-// Mainsail reads. HTTP answers in today's dialect ([server] api_dialect: current), as a user of
-// today's web clients sets it.
+// Mainsail reads. HTTP answers in today's dialect, the server's default.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
