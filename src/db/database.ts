@@ -108,6 +108,10 @@ export class Database {
   /** Set while the LMDB environment is closed to be swapped for a compacted or restored one. */
   private swapping: Promise<void> | undefined;
 
+  /** Background work waiting for a swap to end, in the order it was asked for (see `inBackground`). */
+  private backgroundQueue: Promise<void> = Promise.resolve();
+  private backgroundQueued = 0;
+
   /** Problems found when the store was opened (a damaged file moved aside), for server.info. */
   readonly startupWarnings: string[] = [];
 
@@ -449,6 +453,45 @@ export class Database {
     }
   }
 
+  /** Resolves once no swap is running (a compaction can follow a restore at once). */
+  async whenOpen(): Promise<void> {
+    while (this.swapping) await this.swapping;
+  }
+
+  /**
+   * For database work outside any request (actors recording a job, the job queue saving itself,
+   * file-watcher callbacks): there is no client to answer a 503, and a throw from a callback
+   * kills the process. When the store is open and nothing waits before it, `work` runs at once
+   * (so its write is as durable as a client's); during a swap it waits for the swap's end, in
+   * order with the other waiting work. A failure is logged, never thrown; the promise settles
+   * when the work is done.
+   */
+  inBackground(what: string, work: () => unknown): Promise<void> {
+    const run = async () => {
+      try {
+        await this.whenOpen();
+        await work();
+      } catch (err) {
+        log.error(`${what} failed: ${(err as Error)?.message ?? String(err)}`);
+      }
+    };
+    if (!this.swapping && this.backgroundQueued === 0) {
+      try {
+        const result = work();
+        // Synchronous work is done; asynchronous work is awaited and its failure logged.
+        return result instanceof Promise ? result.then(() => undefined, (err: unknown) => void log.error(`${what} failed: ${(err as Error)?.message ?? String(err)}`)) : Promise.resolve();
+      } catch (err) {
+        // A swap began inside the work (cannot happen synchronously) or the write failed: logged.
+        log.error(`${what} failed: ${(err as Error)?.message ?? String(err)}`);
+        return Promise.resolve();
+      }
+    }
+    this.backgroundQueued += 1;
+    const queued = this.backgroundQueue.then(run).finally(() => (this.backgroundQueued -= 1));
+    this.backgroundQueue = queued;
+    return queued;
+  }
+
   /** The top-level keys of a namespace, without reading their values. */
   keys(ns: string): string[] {
     checkNamespace(ns);
@@ -462,7 +505,7 @@ export class Database {
    * them off the event loop (for bulk writers such as the metadata cache).
    */
   async putAsync(ns: string, topKey: string, value: unknown): Promise<void> {
-    await this.swapping;
+    await this.whenOpen();
     await this.db.put([ns, topKey], value).catch((err: unknown) => {
       throw storeWriteError(err, this.path) ?? err;
     });
@@ -470,7 +513,7 @@ export class Database {
 
   /** Removes one top-level item without blocking; absent items are no error. */
   async removeAsync(ns: string, topKey: string): Promise<void> {
-    await this.swapping;
+    await this.whenOpen();
     await this.db.remove([ns, topKey]).catch((err: unknown) => {
       throw storeWriteError(err, this.path) ?? err;
     });
