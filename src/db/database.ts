@@ -115,7 +115,14 @@ export class Database {
   /** Problems found when the store was opened (a damaged file moved aside), for server.info. */
   readonly startupWarnings: string[] = [];
 
-  constructor(readonly path: string) {
+  /** How long a background write (putAsync/removeAsync) may take before it counts as failed. */
+  private readonly asyncCommitBoundMs: number;
+
+  constructor(
+    readonly path: string,
+    opts: { asyncCommitBoundMs?: number } = {},
+  ) {
+    this.asyncCommitBoundMs = opts.asyncCommitBoundMs ?? 15_000;
     mkdirSync(path, { recursive: true });
     this.recoverOnOpen();
     try {
@@ -506,17 +513,46 @@ export class Database {
    */
   async putAsync(ns: string, topKey: string, value: unknown): Promise<void> {
     await this.whenOpen();
-    await this.db.put([ns, topKey], value).catch((err: unknown) => {
-      throw storeWriteError(err, this.path) ?? err;
-    });
+    await this.settled(this.db.put([ns, topKey], value));
   }
 
   /** Removes one top-level item without blocking; absent items are no error. */
   async removeAsync(ns: string, topKey: string): Promise<void> {
     await this.whenOpen();
-    await this.db.remove([ns, topKey]).catch((err: unknown) => {
-      throw storeWriteError(err, this.path) ?? err;
+    await this.settled(this.db.remove([ns, topKey]));
+  }
+
+  /**
+   * An asynchronous LMDB commit as a promise that always settles, in bounded time: lmdb-js
+   * batches these writes and commits them in the background, and on a full disk its promise was
+   * seen never to settle (and a failed commit rejects a second promise, `commitError`, that
+   * nobody awaits: an unhandled rejection). Whoever waits (a metadata read for a client, the
+   * history recording a print, work queued behind a compaction) must not wait forever: after
+   * `asyncCommitBoundMs` the write counts as failed, though LMDB may still commit it later.
+   */
+  private settled(commit: Promise<unknown>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(this.stalledCommitError()), this.asyncCommitBoundMs);
+      timer.unref();
     });
+    const done = commit.then(
+      () => undefined,
+      (err: unknown) => {
+        const second = (err as { commitError?: unknown } | null)?.commitError;
+        if (second instanceof Promise) second.catch(() => undefined);
+        // "Commit failed" carries no code (the cause is in commitError): judged by the free space.
+        throw storeWriteError(err, this.path) ?? (second ? storeWriteError({ code: 'EIO' }, this.path) : undefined) ?? err;
+      },
+    );
+    return Promise.race([done, bound]).finally(() => clearTimeout(timer));
+  }
+
+  private stalledCommitError(): ApiError {
+    const full = storeWriteError({ code: 'EIO' }, this.path);
+    if (full) return full;
+    log.error(`a background database write did not finish within ${this.asyncCommitBoundMs} ms`);
+    return new ApiError(503, 'Database write did not complete in time; try again');
   }
 
   async close(): Promise<void> {
