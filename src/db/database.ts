@@ -218,15 +218,26 @@ export class Database {
     return run;
   }
 
-  /** Closes the environment, lets `replace` change its file, and opens it again. */
-  private async swap(replace: () => Promise<void>): Promise<void> {
+  /**
+   * Closes the environment, lets `replace` change its file, and opens it again. `prepare` runs
+   * first, with the environment still open but writes already held off: a compaction's copy is
+   * taken there, so no write can land in the old file after the copy and be lost with it.
+   */
+  private async swap(replace: () => Promise<void>, prepare?: () => Promise<void>): Promise<void> {
     let done!: () => void;
     this.swapping = new Promise((resolve) => (done = resolve));
+    let closing = false;
     try {
+      if (prepare) {
+        // Background writes already handed to LMDB are in the copy too.
+        await this.settled(this.root.committed);
+        await prepare();
+      }
+      closing = true;
       await this.root.close();
       await replace();
     } finally {
-      this.openEnv();
+      if (closing) this.openEnv();
       this.swapping = undefined;
       done();
     }
@@ -402,8 +413,10 @@ export class Database {
   compact(): Promise<{ previous_size: number; new_size: number }> {
     return this.exclusive(async () => {
       const previous = this.sizeBytes;
-      await this.backupNow(this.compactFile);
-      await this.swap(() => this.replaceDataFile(this.compactFile));
+      await this.swap(
+        () => this.replaceDataFile(this.compactFile),
+        () => this.backupNow(this.compactFile),
+      );
       return { previous_size: previous, new_size: this.sizeBytes };
     });
   }
