@@ -120,6 +120,8 @@ export class GcodeMetadataStore {
    * job, as Moonraker's does, until the file changes and is parsed again.
    */
   async markPrinted(rel: string, printStartTime: number, jobId: string): Promise<void> {
+    // Read (not a 503 from a compaction mistaken for no entry) and rewritten with no wait between.
+    await this.db.whenOpen();
     const rec = this.read(rel);
     if (!rec) return;
     await this.db.putAsync(METADATA_NAMESPACE, rel, { ...rec, print_start_time: printStartTime, job_id: jobId });
