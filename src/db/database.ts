@@ -96,6 +96,8 @@ function storeWriteError(err: unknown, folder: string): ApiError | undefined {
 /** Below this much free space a failed commit is put down to a full disk. */
 const LOW_SPACE_BYTES = 4 * 1024 * 1024;
 
+const busy = () => new ApiError(503, 'The database is being compacted or restored; try again');
+
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export class Database {
@@ -105,8 +107,13 @@ export class Database {
 
   /** Backups, compaction and restores, one at a time (see `exclusive`). */
   private maintenance: Promise<unknown> = Promise.resolve();
-  /** Set while the LMDB environment is closed to be swapped for a compacted or restored one. */
+  /**
+   * Set while writes are held off for a swap: from a compaction's copy until the environment,
+   * closed and swapped for the compacted or restored one, is open again.
+   */
   private swapping: Promise<void> | undefined;
+  /** The environment is closed (the heart of a swap): reads wait too. */
+  private envClosed = false;
 
   /** Background work waiting for a swap to end, in the order it was asked for (see `inBackground`). */
   private backgroundQueue: Promise<void> = Promise.resolve();
@@ -194,7 +201,7 @@ export class Database {
    * throws at best and, in native code, can take the process down.
    */
   private get db(): LmdbDatabase<unknown, [string, string]> {
-    if (this.swapping) throw new ApiError(503, 'The database is being compacted or restored; try again');
+    if (this.envClosed) throw busy();
     return this.items;
   }
 
@@ -234,10 +241,12 @@ export class Database {
         await prepare();
       }
       closing = true;
+      this.envClosed = true;
       await this.root.close();
       await replace();
     } finally {
       if (closing) this.openEnv();
+      this.envClosed = false;
       this.swapping = undefined;
       done();
     }
@@ -250,6 +259,8 @@ export class Database {
 
   /** One write transaction; a full disk is a 507, as for uploads. */
   private write<T>(txn: () => T): T {
+    // Reads go on during a compaction's copy; a write would be lost with the old file.
+    if (this.swapping) throw busy();
     try {
       return this.db.transactionSync(txn);
     } catch (err) {
