@@ -221,6 +221,8 @@ export class PrintHistory {
     this.currentId = null;
     if (id === null) return;
     const metadata = (await this.metadataFor(job.filename)) ?? {};
+    // Read and rewritten with no wait between: during a swap the read would miss the entry.
+    await this.db.whenOpen();
     const before = this.read(id);
     // Deleting a running job's entry does not stop it being recorded when it ends (Moonraker).
     const entry: StoredJob = {
@@ -260,8 +262,9 @@ export class PrintHistory {
     }
   }
 
+  /** Job events come from Klippy, not a request: the write waits out a compaction or restore. */
   private write(id: number, entry: StoredJob): void {
-    this.db.put(HISTORY_NAMESPACE, formatJobId(id), entry);
+    void this.db.inBackground('recording a history job', () => this.db.put(HISTORY_NAMESPACE, formatJobId(id), entry));
     this.index.set(id, { start: entry.start_time, end: entry.end_time });
   }
 
@@ -277,7 +280,8 @@ export class PrintHistory {
   }
 
   private saveTotals(): void {
-    this.db.put(TOTALS_NAMESPACE, TOTALS_KEY, { job_totals: this.totalsValue, aux_totals: [] });
+    const totals = { job_totals: { ...this.totalsValue }, aux_totals: [] };
+    void this.db.inBackground('saving the job totals', () => this.db.put(TOTALS_NAMESPACE, TOTALS_KEY, totals));
   }
 
   private count(job: StoredJob): void {

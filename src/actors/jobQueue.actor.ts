@@ -178,8 +178,10 @@ export class JobQueue {
     }
   }
 
+  /** The machine's context is the truth; the store follows it, after a compaction if one runs. */
   private save(jobs: QueuedJob[]): void {
-    this.opts.database.put(STORE_NAMESPACE, STORE_KEY, { queued_jobs: jobs });
+    const db = this.opts.database;
+    void db.inBackground('saving the job queue', () => db.put(STORE_NAMESPACE, STORE_KEY, { queued_jobs: jobs }));
   }
 
   // --- the API (server.job_queue.*) --------------------------------------------------------

@@ -13,7 +13,7 @@ import type { Subscription } from 'rxjs';
 import { createActor, type Actor, type InspectionEvent } from 'xstate';
 import { statusSubscriptionMachine } from '../machines/statusSubscription.machine.js';
 import type { JsonObject, ObjectSelection, StatusReply } from '../shared/klippyProtocol.js';
-import { STATUS_UPDATE_METHOD } from '../shared/klippyProtocol.js';
+import { STATUS_UPDATE_METHOD, isKlippyState } from '../shared/klippyProtocol.js';
 import {
   answerFromStatus,
   compileSelection,
@@ -266,7 +266,13 @@ export class StatusSubscriptions {
     const eventtime = typeof reply.eventtime === 'number' ? reply.eventtime : this.eventtime;
     const status = (typeof reply.status === 'object' && reply.status !== null ? reply.status : {}) as Record<string, JsonObject>;
     const changed: Record<string, JsonObject> = {};
+    // Klippy's state as this reply shows it goes to the connection machine too: an `info` that
+    // said shutdown followed by a subscribe reply that says ready would otherwise leave the
+    // machine at shutdown, since later updates carry webhooks only when it changes again.
+    const wh = Object.hasOwn(status, 'webhooks') ? status.webhooks : undefined;
+    if (wh && isKlippyState(wh.state)) this.klippy.noteReportedState(wh.state, typeof wh.state_message === 'string' ? wh.state_message : '');
     for (const [obj, values] of Object.entries(status)) {
+      if (!this.inUnion(obj)) continue;
       const before = this.cache.get(obj);
       for (const [field, v] of Object.entries(values)) {
         if (before === undefined || !(field in before) || JSON.stringify(before[field]) !== JSON.stringify(v)) {
@@ -275,7 +281,7 @@ export class StatusSubscriptions {
       }
     }
     for (const obj of [...this.cache.keys()]) if (!(obj in status)) this.cache.delete(obj);
-    for (const [obj, values] of Object.entries(status)) this.cache.set(obj, { ...values });
+    for (const [obj, values] of Object.entries(status)) if (this.inUnion(obj)) this.cache.set(obj, { ...values });
     this.setEventtime(eventtime);
     return { status: changed, eventtime };
   }
@@ -289,8 +295,17 @@ export class StatusSubscriptions {
     if (Object.keys(changed.status).length > 0) this.fanOut(changed.status, changed.eventtime, except);
   }
 
+  /**
+   * Only objects of the union Klippy has for us are cached: a Klippy that names objects nobody
+   * subscribed to (a hostile or broken one can invent any number) must not grow the cache.
+   */
+  private inUnion(obj: string): boolean {
+    return this.klippyUnion !== undefined && Object.hasOwn(this.klippyUnion, obj);
+  }
+
   private onKlippyUpdate(update: StatusReply): void {
     for (const [obj, values] of Object.entries(update.status)) {
+      if (!this.inUnion(obj)) continue;
       const entry = this.cache.get(obj);
       if (entry) Object.assign(entry, values);
       else this.cache.set(obj, { ...values });

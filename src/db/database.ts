@@ -96,6 +96,8 @@ function storeWriteError(err: unknown, folder: string): ApiError | undefined {
 /** Below this much free space a failed commit is put down to a full disk. */
 const LOW_SPACE_BYTES = 4 * 1024 * 1024;
 
+const busy = () => new ApiError(503, 'The database is being compacted or restored; try again');
+
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export class Database {
@@ -105,13 +107,29 @@ export class Database {
 
   /** Backups, compaction and restores, one at a time (see `exclusive`). */
   private maintenance: Promise<unknown> = Promise.resolve();
-  /** Set while the LMDB environment is closed to be swapped for a compacted or restored one. */
+  /**
+   * Set while writes are held off for a swap: from a compaction's copy until the environment,
+   * closed and swapped for the compacted or restored one, is open again.
+   */
   private swapping: Promise<void> | undefined;
+  /** The environment is closed (the heart of a swap): reads wait too. */
+  private envClosed = false;
+
+  /** Background work waiting for a swap to end, in the order it was asked for (see `inBackground`). */
+  private backgroundQueue: Promise<void> = Promise.resolve();
+  private backgroundQueued = 0;
 
   /** Problems found when the store was opened (a damaged file moved aside), for server.info. */
   readonly startupWarnings: string[] = [];
 
-  constructor(readonly path: string) {
+  /** How long a background write (putAsync/removeAsync) may take before it counts as failed. */
+  private readonly asyncCommitBoundMs: number;
+
+  constructor(
+    readonly path: string,
+    opts: { asyncCommitBoundMs?: number } = {},
+  ) {
+    this.asyncCommitBoundMs = opts.asyncCommitBoundMs ?? 15_000;
     mkdirSync(path, { recursive: true });
     this.recoverOnOpen();
     try {
@@ -183,7 +201,7 @@ export class Database {
    * throws at best and, in native code, can take the process down.
    */
   private get db(): LmdbDatabase<unknown, [string, string]> {
-    if (this.swapping) throw new ApiError(503, 'The database is being compacted or restored; try again');
+    if (this.envClosed) throw busy();
     return this.items;
   }
 
@@ -207,15 +225,28 @@ export class Database {
     return run;
   }
 
-  /** Closes the environment, lets `replace` change its file, and opens it again. */
-  private async swap(replace: () => Promise<void>): Promise<void> {
+  /**
+   * Closes the environment, lets `replace` change its file, and opens it again. `prepare` runs
+   * first, with the environment still open but writes already held off: a compaction's copy is
+   * taken there, so no write can land in the old file after the copy and be lost with it.
+   */
+  private async swap(replace: () => Promise<void>, prepare?: () => Promise<void>): Promise<void> {
     let done!: () => void;
     this.swapping = new Promise((resolve) => (done = resolve));
+    let closing = false;
     try {
+      if (prepare) {
+        // Background writes already handed to LMDB are in the copy too.
+        await this.settled(this.root.committed);
+        await prepare();
+      }
+      closing = true;
+      this.envClosed = true;
       await this.root.close();
       await replace();
     } finally {
-      this.openEnv();
+      if (closing) this.openEnv();
+      this.envClosed = false;
       this.swapping = undefined;
       done();
     }
@@ -228,6 +259,8 @@ export class Database {
 
   /** One write transaction; a full disk is a 507, as for uploads. */
   private write<T>(txn: () => T): T {
+    // Reads go on during a compaction's copy; a write would be lost with the old file.
+    if (this.swapping) throw busy();
     try {
       return this.db.transactionSync(txn);
     } catch (err) {
@@ -393,8 +426,10 @@ export class Database {
   compact(): Promise<{ previous_size: number; new_size: number }> {
     return this.exclusive(async () => {
       const previous = this.sizeBytes;
-      await this.backupNow(this.compactFile);
-      await this.swap(() => this.replaceDataFile(this.compactFile));
+      await this.swap(
+        () => this.replaceDataFile(this.compactFile),
+        () => this.backupNow(this.compactFile),
+      );
       return { previous_size: previous, new_size: this.sizeBytes };
     });
   }
@@ -451,6 +486,45 @@ export class Database {
     }
   }
 
+  /** Resolves once no swap is running (a compaction can follow a restore at once). */
+  async whenOpen(): Promise<void> {
+    while (this.swapping) await this.swapping;
+  }
+
+  /**
+   * For database work outside any request (actors recording a job, the job queue saving itself,
+   * file-watcher callbacks): there is no client to answer a 503, and a throw from a callback
+   * kills the process. When the store is open and nothing waits before it, `work` runs at once
+   * (so its write is as durable as a client's); during a swap it waits for the swap's end, in
+   * order with the other waiting work. A failure is logged, never thrown; the promise settles
+   * when the work is done.
+   */
+  inBackground(what: string, work: () => unknown): Promise<void> {
+    const run = async () => {
+      try {
+        await this.whenOpen();
+        await work();
+      } catch (err) {
+        log.error(`${what} failed: ${(err as Error)?.message ?? String(err)}`);
+      }
+    };
+    if (!this.swapping && this.backgroundQueued === 0) {
+      try {
+        const result = work();
+        // Synchronous work is done; asynchronous work is awaited and its failure logged.
+        return result instanceof Promise ? result.then(() => undefined, (err: unknown) => void log.error(`${what} failed: ${(err as Error)?.message ?? String(err)}`)) : Promise.resolve();
+      } catch (err) {
+        // A swap began inside the work (cannot happen synchronously) or the write failed: logged.
+        log.error(`${what} failed: ${(err as Error)?.message ?? String(err)}`);
+        return Promise.resolve();
+      }
+    }
+    this.backgroundQueued += 1;
+    const queued = this.backgroundQueue.then(run).finally(() => (this.backgroundQueued -= 1));
+    this.backgroundQueue = queued;
+    return queued;
+  }
+
   /** The top-level keys of a namespace, without reading their values. */
   keys(ns: string): string[] {
     checkNamespace(ns);
@@ -464,18 +538,47 @@ export class Database {
    * them off the event loop (for bulk writers such as the metadata cache).
    */
   async putAsync(ns: string, topKey: string, value: unknown): Promise<void> {
-    await this.swapping;
-    await this.db.put([ns, topKey], value).catch((err: unknown) => {
-      throw storeWriteError(err, this.path) ?? err;
-    });
+    await this.whenOpen();
+    await this.settled(this.db.put([ns, topKey], value));
   }
 
   /** Removes one top-level item without blocking; absent items are no error. */
   async removeAsync(ns: string, topKey: string): Promise<void> {
-    await this.swapping;
-    await this.db.remove([ns, topKey]).catch((err: unknown) => {
-      throw storeWriteError(err, this.path) ?? err;
+    await this.whenOpen();
+    await this.settled(this.db.remove([ns, topKey]));
+  }
+
+  /**
+   * An asynchronous LMDB commit as a promise that always settles, in bounded time: lmdb-js
+   * batches these writes and commits them in the background, and on a full disk its promise was
+   * seen never to settle (and a failed commit rejects a second promise, `commitError`, that
+   * nobody awaits: an unhandled rejection). Whoever waits (a metadata read for a client, the
+   * history recording a print, work queued behind a compaction) must not wait forever: after
+   * `asyncCommitBoundMs` the write counts as failed, though LMDB may still commit it later.
+   */
+  private settled(commit: Promise<unknown>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(this.stalledCommitError()), this.asyncCommitBoundMs);
+      timer.unref();
     });
+    const done = commit.then(
+      () => undefined,
+      (err: unknown) => {
+        const second = (err as { commitError?: unknown } | null)?.commitError;
+        if (second instanceof Promise) second.catch(() => undefined);
+        // "Commit failed" carries no code (the cause is in commitError): judged by the free space.
+        throw storeWriteError(err, this.path) ?? (second ? storeWriteError({ code: 'EIO' }, this.path) : undefined) ?? err;
+      },
+    );
+    return Promise.race([done, bound]).finally(() => clearTimeout(timer));
+  }
+
+  private stalledCommitError(): ApiError {
+    const full = storeWriteError({ code: 'EIO' }, this.path);
+    if (full) return full;
+    log.error(`a background database write did not finish within ${this.asyncCommitBoundMs} ms`);
+    return new ApiError(503, 'Database write did not complete in time; try again');
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,10 @@
 // the HTTP adapter sends that status, the websocket adapter uses it as the JSON-RPC error code
 // (Moonraker's convention), except for JSON-RPC's own protocol errors.
 
+import { getLogger } from '../logger.js';
+
+const log = getLogger('api');
+
 export const JSONRPC_PARSE_ERROR = -32700;
 export const JSONRPC_INVALID_REQUEST = -32600;
 export const JSONRPC_METHOD_NOT_FOUND = -32601;
@@ -39,10 +43,16 @@ export function clientFsError(err: unknown): ApiError | undefined {
   return undefined;
 }
 
-/** Anything thrown that is not an ApiError is a bug on our side: 500, message kept generic. */
+/**
+ * Anything thrown that is not an ApiError is a bug on our side: a 500 that says only which kind
+ * of failure (its code, e.g. ENOTDIR), since the message of a system error names absolute server
+ * paths; the whole message and stack go to the log, where the operator can read them.
+ */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   const fsError = clientFsError(err);
   if (fsError) return fsError;
-  return new ApiError(500, err instanceof Error ? `Internal error: ${err.message}` : 'Internal error');
+  log.error(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  const code = (err as { code?: unknown } | null)?.code;
+  return new ApiError(500, `Internal Server Error${typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? ` (${code})` : ''}`);
 }

@@ -9,7 +9,7 @@ import type { ConnectionRegistry } from './connections.js';
 import { WsConnection } from './wsConnection.js';
 import { answerJsonRpc } from './rpcCall.js';
 import { normaliseAddress } from './requestContext.js';
-import { ApiError } from './apiError.js';
+import { toApiError } from './apiError.js';
 import { writeRawHttpError } from './rawHttpError.js';
 import { getLogger } from '../logger.js';
 
@@ -51,7 +51,7 @@ export function attachWebsocket(server: Server, opts: WebsocketOptions): WebSock
     try {
       opts.authorizeUpgrade?.(req);
     } catch (err) {
-      const e = err instanceof ApiError ? err : new ApiError(500, 'Internal error');
+      const e = toApiError(err);
       writeRawHttpError(socket, e.status, e.message);
       return;
     }

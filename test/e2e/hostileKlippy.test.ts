@@ -211,6 +211,12 @@ test('a garbage handshake keeps the server in startup, answering, until Klippy m
 test('an info reply with nothing but a state (no state_message) is followed, not a crash', async () => {
   for (const state of ['shutdown', 'error', 'ready']) {
     klippy.rewrites.set('info', (msg) => ({ id: msg.id, result: { state } }));
+    // A consistent Klippy: its subscribe reply's webhooks says the same (that later reply is
+    // followed too, so a ready there would rightly win over the info reply).
+    klippy.rewrites.set('objects/subscribe', (msg) => {
+      const result = msg.result as { status?: Record<string, unknown> } | undefined;
+      return result?.status ? { ...msg, result: { ...result, status: { ...result.status, webhooks: { state } } } } : msg;
+    });
     try {
       const since = ws.notifications.length;
       klippy.dropConnections();
@@ -226,6 +232,7 @@ test('an info reply with nothing but a state (no state_message) is followed, not
       assert.equal(server.exitedUnasked, undefined, state);
     } finally {
       klippy.rewrites.delete('info');
+      klippy.rewrites.delete('objects/subscribe');
     }
     const since = ws.notifications.length;
     klippy.dropConnections();

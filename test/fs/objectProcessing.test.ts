@@ -24,7 +24,7 @@ async function processCopy(file: string, name = file): Promise<{ path: string; b
   const path = join(dir, name);
   copyFileSync(sample(file), path);
   const before = readFileSync(path, 'latin1');
-  const processed = await processObjects(path, headOf(path));
+  const processed = await processObjects(dir, path, headOf(path));
   return { path, before, after: readFileSync(path, 'latin1'), processed };
 }
 
@@ -141,7 +141,7 @@ test('M486 labels become exclude_object lines, the M486 lines kept as comments',
   const g = ['; some slicer', 'G28', 'M486 T2', 'M486 S0', 'G1 X10 Y10 E1', 'G1 X20 Y10 E2', 'G1 X20 Y20 E3', 'M486 S1', 'G1 X50 Y50 E4',
     'G1 X60 Y50 E5', 'G1 X60 Y60 E6', 'M486 S-1', 'G1 X0 Y0', 'M84', ''].join('\n');
   writeFileSync(path, g);
-  assert.equal(await processObjects(path, g), true);
+  assert.equal(await processObjects(dir, path, g), true);
   const out = readFileSync(path, 'utf8');
   const parsed = parse(out);
   assert.deepEqual([...parsed.defines.keys()], ['0', '1']);
@@ -159,15 +159,28 @@ test('left alone: a file that declares its objects, one processed before, one wi
   }
   // Processed before: counts as processed, not done twice.
   const first = await processCopy('cura-5.9.1.gcode', 'again.gcode');
-  assert.equal(await processObjects(first.path, headOf(first.path)), true);
+  assert.equal(await processObjects(dir, first.path, headOf(first.path)), true);
   assert.equal(readFileSync(first.path, 'latin1'), first.after);
   // A link: its target is not rewritten through it.
   const target = join(dir, 'target.gcode');
   copyFileSync(sample('cura-5.9.1.gcode'), target);
   symlinkSync(target, join(dir, 'link.gcode'));
-  assert.equal(await processObjects(join(dir, 'link.gcode'), headOf(target)), false);
+  assert.equal(await processObjects(dir, join(dir, 'link.gcode'), headOf(target)), false);
   assert.ok(readFileSync(target).equals(readFileSync(sample('cura-5.9.1.gcode'))));
   assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('.moonstate-')), [], 'no temp file left');
+});
+
+test('a folder on the way swapped for a symlink out of the root: the file beyond it is not rewritten', async () => {
+  // The path was resolved inside the root; then a shell user made its folder a link to elsewhere.
+  const root = mkdtempSync(join(dir, 'root-'));
+  const elsewhere = mkdtempSync(join(dir, 'elsewhere-'));
+  const victim = join(elsewhere, 'victim.gcode');
+  copyFileSync(sample('cura-5.9.1.gcode'), victim);
+  symlinkSync(elsewhere, join(root, 'sub'));
+  const processed = await processObjects(root, join(root, 'sub', 'victim.gcode'), headOf(victim)).catch((err: { status?: number }) => err.status);
+  assert.notEqual(processed, true);
+  assert.ok(readFileSync(victim).equals(readFileSync(sample('cura-5.9.1.gcode'))), 'the file out of the root is untouched');
+  assert.deepEqual(readdirSync(elsewhere), ['victim.gcode'], 'no temp file written out of the root');
 });
 
 test('the metadata of a processed file lists the processor and describes the new file', async () => {

@@ -120,6 +120,8 @@ export class GcodeMetadataStore {
    * job, as Moonraker's does, until the file changes and is parsed again.
    */
   async markPrinted(rel: string, printStartTime: number, jobId: string): Promise<void> {
+    // Read (not a 503 from a compaction mistaken for no entry) and rewritten with no wait between.
+    await this.db.whenOpen();
     const rec = this.read(rel);
     if (!rec) return;
     await this.db.putAsync(METADATA_NAMESPACE, rel, { ...rec, print_start_time: printStartTime, job_id: jobId });
@@ -139,9 +141,12 @@ export class GcodeMetadataStore {
 
   /** Drops the entries of `rel` and everything under it (a deleted folder). */
   removeTree(rel: string): void {
-    for (const key of this.db.keys(METADATA_NAMESPACE)) {
-      if (rel === '' || key === rel || key.startsWith(rel + '/')) this.remove(key);
-    }
+    // Watcher callbacks call this: during a compaction the keys are read once it is over.
+    void this.db.inBackground('dropping metadata of a removed folder', () => {
+      for (const key of this.db.keys(METADATA_NAMESPACE)) {
+        if (rel === '' || key === rel || key.startsWith(rel + '/')) this.remove(key);
+      }
+    });
   }
 
   /**
@@ -149,6 +154,10 @@ export class GcodeMetadataStore {
    * file takes its thumbnails along; a moved folder has taken its `.thumbs` with it already.
    */
   async move(from: string, to: string): Promise<void> {
+    await this.db.inBackground('moving metadata', () => this.moveNow(from, to));
+  }
+
+  private async moveNow(from: string, to: string): Promise<void> {
     const root = this.gcodesPath();
     for (const key of this.db.keys(METADATA_NAMESPACE)) {
       if (key !== from && !key.startsWith(from + '/')) continue;
@@ -163,6 +172,8 @@ export class GcodeMetadataStore {
 
   /** Keeps only the entries whose files are in `present` (relative paths). */
   prune(present: Set<string>): void {
-    for (const key of this.db.keys(METADATA_NAMESPACE)) if (!present.has(key)) this.remove(key);
+    void this.db.inBackground('pruning metadata', () => {
+      for (const key of this.db.keys(METADATA_NAMESPACE)) if (!present.has(key)) this.remove(key);
+    });
   }
 }

@@ -41,7 +41,7 @@ export async function readMetadata(path: string, root: string, withObjects = fal
   const processors: string[] = [];
   if (withObjects) {
     // A file that cannot be processed (it changed meanwhile, the disk is full) keeps its metadata.
-    if (await processObjects(path, read.headText).catch(() => false)) {
+    if (await processObjects(root, path, read.headText).catch(() => false)) {
       processors.push(OBJECT_PROCESSOR);
       read = await readEnds(path);
     }

@@ -12,12 +12,11 @@
 // (convex hull) and centre of what each one extrudes; the second copies the file to a temp file
 // beside it with the lines added, which then replaces it in one rename. Runs in the metadata
 // worker, off the request path.
-import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { lstat, rename, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
-import { dirname, join } from 'node:path';
-import { UPLOAD_TEMP_PREFIX } from '../safePath.js';
+import { join } from 'node:path';
+import { syncDir, syncFile, tempName, withPinned } from '../safeWrite.js';
 
 /** The name Moonraker lists in file_processors for this step (clients know it by that name). */
 export const OBJECT_PROCESSOR = 'preprocess_cancellation';
@@ -204,10 +203,17 @@ async function survey(path: string, style: Style): Promise<{ objects: Map<string
  * Resolves to whether the file counts as processed (now or before). A linked file is left alone:
  * the rewrite replaces the entry in its folder, which must not become a copy of the link's target.
  */
-export async function processObjects(path: string, head: string): Promise<boolean> {
+export async function processObjects(root: string, abs: string, head: string): Promise<boolean> {
   const labels = objectLabels(head);
   if (labels === 'done') return true;
   if (labels === undefined || labels === 'declared') return false;
+  // As every write the server makes in a root (src/fs/safeWrite.ts): the folder is held open and
+  // must lie inside the root, the temp file is created exclusively in it and renamed there, so a
+  // folder swapped for a symlink cannot send the rewrite out of the root.
+  return withPinned(root, abs, (pinned) => rewrite(pinned.path, pinned.dir, labels));
+}
+
+async function rewrite(path: string, dir: string, labels: Style): Promise<boolean> {
   if ((await lstat(path)).isSymbolicLink()) return false;
   const { objects, lastTimeElapsed } = await survey(path, labels);
   if (objects.size === 0) return false;
@@ -217,7 +223,7 @@ export async function processObjects(path: string, head: string): Promise<boolea
     for (const { name, outline } of objects.values()) text += outline.define(name);
     return text;
   };
-  const temp = join(dirname(path), `${UPLOAD_TEMP_PREFIX}${randomBytes(8).toString('hex')}.part`);
+  const temp = join(dir, tempName());
   const out = createWriteStream(temp, { encoding: 'latin1', flags: 'wx' });
   // Lines gather here and go out once per chunk read, with the stream's backpressure.
   let pending: string[] = [];
@@ -301,7 +307,10 @@ export async function processObjects(path: string, head: string): Promise<boolea
       await unlink(temp);
       return false;
     }
+    // The original is gone after the rename: the new bytes must be on disk before it.
+    await syncFile(temp);
     await rename(temp, path);
+    await syncDir(dir);
     return true;
   } catch (err) {
     out.destroy();
