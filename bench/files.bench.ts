@@ -159,7 +159,8 @@ async function main(): Promise<void> {
     const t1 = performance.now();
     const r = await uploadFile(sp.url, source, `big-${run}.gcode`);
     const upS = (performance.now() - t1) / 1000;
-    if (r.status !== 200) throw new Error(`upload failed: ${r.status} ${r.body}`);
+    // 201 in today's dialect (the default), 200 in the spec's.
+    if (r.status !== 201 && r.status !== 200) throw new Error(`upload failed: ${r.status} ${r.body}`);
     const loop = await sp.loop();
     rmSync(join(dataPath, 'gcodes', `big-${run}.gcode`));
     await sp.settle();

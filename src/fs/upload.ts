@@ -302,7 +302,10 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, di
       let paused = false;
       req.on('data', (chunk: Buffer) => {
         try {
-          if (!reader.write(chunk) && !paused && sink) {
+          // Wait for the file to drain only while it can still drain: a sink that the same chunk
+          // ended (its part was complete) never emits 'drain', and a request paused for it would
+          // never reach 'end' (the last stretch of a large durable upload hung so).
+          if (!reader.write(chunk) && !paused && sink && !sink.writableEnded) {
             paused = true;
             req.pause();
             sink.once('drain', () => {
