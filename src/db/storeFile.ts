@@ -4,8 +4,9 @@
 // the process die with SIGBUS on the first read past the end, and a 0-byte file is silently taken
 // for a new, empty store. Both are caught here before LMDB sees the file.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { open as openFile, rename } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
 import { spawn, spawnSync } from 'node:child_process';
+import { fsyncPath } from '../util/fsync.js';
 
 /** LMDB's meta pages start with this magic number, right after the page header. */
 const LMDB_MAGIC = 0xbeefc0de;
@@ -67,15 +68,6 @@ export function storeFileProblem(file: string): string | undefined {
   }
 }
 
-/** Flushes a file's data (or a folder's entries) to the disk. */
-export async function fsyncPath(path: string): Promise<void> {
-  const fh = await openFile(path, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
 
 /**
  * Puts `from` in place of `to` durably: the new file's bytes are on disk before the rename, and

@@ -14,6 +14,7 @@ import { copyFile, lstat, mkdir, open, readdir, readlink, realpath, rename, unli
 import { basename, dirname, join } from 'node:path';
 import { ApiError } from '../transport/apiError.js';
 import { isWithin, UPLOAD_TEMP_PREFIX } from './safePath.js';
+import { fsyncPath } from '../util/fsync.js';
 
 /** A fresh temp file name: hidden from listings and clients, removed by the start-up sweep. */
 export const tempName = () => `${UPLOAD_TEMP_PREFIX}${randomBytes(8).toString('hex')}.part`;
@@ -160,14 +161,7 @@ export async function copyOver(src: string, dest: string, durable = true): Promi
 }
 
 /** fsync of a file's bytes. */
-export async function syncFile(path: string): Promise<void> {
-  const fh = await open(path, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
+export const syncFile = fsyncPath;
 
 /** fsync of every file and folder of a tree (a copied folder), not following links. */
 export async function syncTree(path: string): Promise<void> {
@@ -181,11 +175,4 @@ export async function syncTree(path: string): Promise<void> {
 }
 
 /** fsync of a folder, so a rename or a new name in it survives a crash. */
-export async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
+export const syncDir = fsyncPath;

@@ -13,6 +13,7 @@ import { RpcError, type RpcClient } from '../helpers/rpcClient.js';
 import { loadConfig } from '../../src/config/loadConfig.js';
 import { startServer } from '../../src/server.js';
 import { MAX_CLIENT_JSON_DEPTH } from '../../src/transport/clientJson.js';
+import { canMount } from '../helpers/tmpfs.js';
 
 let s: Stack;
 let ws: RpcClient;
@@ -101,16 +102,3 @@ test('database writes on a full disk are 507, and the store works again once the
   assert.equal((await post('again', 'x'.repeat(1024))).status, 200);
 });
 
-function canMount(): boolean {
-  if (process.getuid?.() !== 0) return false;
-  const probe = mkdtempSync(join(tmpdir(), 'moonstate-mount-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { stdio: 'ignore' });
-    execFileSync('umount', [probe], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  } finally {
-    rmSync(probe, { recursive: true, force: true });
-  }
-}

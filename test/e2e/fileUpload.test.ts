@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { startStack, type Stack } from '../helpers/testStack.js';
 import type { RpcClient } from '../helpers/rpcClient.js';
 import { eventually, multipart, rawRequest, upload } from '../helpers/fileClient.js';
+import { canMount } from '../helpers/tmpfs.js';
 
 let s: Stack;
 let ws: RpcClient;
@@ -145,19 +146,6 @@ test('a full disk is 507 and leaves nothing', { skip: !canMount() && 'needs root
   }
 });
 
-function canMount(): boolean {
-  if (process.getuid?.() !== 0) return false;
-  const probe = mkdtempSync(join(tmpdir(), 'moonstate-mount-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { stdio: 'ignore' });
-    execFileSync('umount', [probe], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  } finally {
-    rmSync(probe, { recursive: true, force: true });
-  }
-}
 
 test('config uploads answer {result} only; overwriting replaces the content and is announced', async () => {
   const since = ws.notifications.length;
