@@ -8,7 +8,7 @@ import { normaliseSelection, selectionFromQuery } from '../shared/objectSelectio
 import { isKlippyState, type ObjectSelection } from '../shared/klippyProtocol.js';
 import type { RequestContext } from '../transport/requestContext.js';
 import type { WsConnection } from '../transport/wsConnection.js';
-import { KLIPPY_DISCONNECTED } from '../actors/klippySocket.actor.js';
+import { DISCONNECTED_MESSAGE } from '../machines/klippyConnection.machine.js';
 import type { Services } from './services.js';
 
 /** How long a restart's answer waits for Klippy to drop the socket. */
@@ -50,7 +50,7 @@ export function printerEndpoints(s: Services): Endpoint[] {
     try {
       await klippy.request(method);
     } catch (err) {
-      if (!(err instanceof ApiError && err.status === 503 && err.message === KLIPPY_DISCONNECTED)) throw err;
+      if (!(err instanceof ApiError && err.status === 503 && err.message === DISCONNECTED_MESSAGE)) throw err;
     }
     await gone;
     return 'ok';
