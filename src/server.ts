@@ -169,7 +169,6 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
   const files = new FileManager({
     config,
     klippy,
-    subscriptions,
     database,
     paths: dirs,
     embedded: virtualKlippy !== undefined,

@@ -362,11 +362,6 @@ export class PrintHistory {
     return { last_totals: last, last_auxiliary_totals: [] };
   }
 
-  /** True while a job is recorded as running. */
-  get jobInProgress(): boolean {
-    return this.jobActive;
-  }
-
   // --- files -----------------------------------------------------------------------------
 
   private async tellFile(entry: StoredJob, id: number): Promise<void> {

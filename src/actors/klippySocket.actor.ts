@@ -7,12 +7,13 @@ import { EtxDecoder, FrameTooLargeError, encodeFrame } from '../shared/etxFramin
 import type { JsonObject } from '../shared/klippyProtocol.js';
 import { checkReply, readKlippyFrame } from './klippyMessage.js';
 import { ApiError } from '../transport/apiError.js';
+import { DISCONNECTED_MESSAGE } from '../machines/klippyConnection.machine.js';
 import { getLogger } from '../logger.js';
 
 const log = getLogger('klippy.socket');
 
-/** Moonraker's texts: clients (and restart's "disconnect means ok") rely on them. */
-export const KLIPPY_DISCONNECTED = 'Klippy Disconnected';
+/** Moonraker's texts: clients rely on them. A lost socket fails requests with DISCONNECTED_MESSAGE
+ * (the connection machine's text too), which restart's "disconnect means ok" relies on. */
 export const KLIPPY_TIMEOUT = 'Klippy request timed out';
 /** Our text when Klippy has stopped reading what we send. */
 export const KLIPPY_NOT_READING = 'Klippy is not reading its socket';
@@ -103,7 +104,7 @@ export class KlippySocket {
   }
 
   request(method: string, params: JsonObject = {}, opts: RequestOptions = {}): Promise<JsonObject> {
-    if (!this.open) return Promise.reject(new ApiError(503, KLIPPY_DISCONNECTED));
+    if (!this.open) return Promise.reject(new ApiError(503, DISCONNECTED_MESSAGE));
     if (this.socket.writableLength > this.maxUnsentBytes) {
       const mib = (this.socket.writableLength / 1024 / 1024).toFixed(1);
       return Promise.reject(new ApiError(503, `${KLIPPY_NOT_READING}: ${mib} MiB of requests unsent (${method} refused)`));
@@ -179,7 +180,7 @@ export class KlippySocket {
     this.pending.clear();
     for (const p of failed) {
       if (p.timer) clearTimeout(p.timer);
-      p.reject(new ApiError(503, KLIPPY_DISCONNECTED));
+      p.reject(new ApiError(503, DISCONNECTED_MESSAGE));
     }
     this.messagesSubject.complete();
     this.closedSubject.next();

@@ -1,5 +1,5 @@
 // Fan-out of server-wide events to every websocket client as JSON-RPC notifications.
-// Each source is an RxJS stream; this file is the one place that names the notifications.
+// Each source is an RxJS stream; the notifications' names are in shared/notifications.ts.
 import { pairwise, startWith, type Subscription } from 'rxjs';
 import type { KlippyConnection } from './klippyConnection.actor.js';
 import type { PrintJobTracker } from './printJob.actor.js';
@@ -11,11 +11,12 @@ import type { Dialect } from '../transport/requestContext.js';
 import { notificationText } from '../transport/wsConnection.js';
 import type { FileManager } from '../fs/fileManager.js';
 import { filelistChangedParams, metadataReply } from '../fs/fileShapes.js';
+import { NOTIFY, type NotificationMethod } from '../shared/notifications.js';
 
 const KLIPPY_NOTIFICATIONS = {
-  'klippy.ready': 'notify_klippy_ready',
-  'klippy.shutdown': 'notify_klippy_shutdown',
-  'klippy.disconnected': 'notify_klippy_disconnected',
+  'klippy.ready': NOTIFY.klippyReady,
+  'klippy.shutdown': NOTIFY.klippyShutdown,
+  'klippy.disconnected': NOTIFY.klippyDisconnected,
 } as const;
 
 /** A job as clients see it: Moonraker's snake_case names. */
@@ -45,17 +46,17 @@ export interface NotifierSources {
 
 export function startNotifier({ klippy, printJob, connections, history, jobQueue }: NotifierSources): Subscription {
   const subs = klippy.events$.subscribe((ev) => connections.broadcast(KLIPPY_NOTIFICATIONS[ev.type]));
-  subs.add(klippy.gcode$.subscribe((line) => connections.broadcast('notify_gcode_response', [line])));
+  subs.add(klippy.gcode$.subscribe((line) => connections.broadcast(NOTIFY.gcodeResponse, [line])));
   // A moonstate extension: the print job machine's transitions, for UIs that want them exact
   // rather than inferred from print_stats diffs. Clients that do not know it ignore it.
   subs.add(
     printJob.state$.pipe(startWith(printJob.state), pairwise()).subscribe(([previous, state]) => {
       if (previous === state) return;
-      connections.broadcast('notify_job_state_changed', [{ state, previous_state: previous, job: jobView(printJob.job) }]);
+      connections.broadcast(NOTIFY.jobStateChanged, [{ state, previous_state: previous, job: jobView(printJob.job) }]);
     }),
   );
-  if (history) subs.add(history.changes$.subscribe((change) => connections.broadcast('notify_history_changed', [change])));
-  if (jobQueue) subs.add(jobQueue.changes$.subscribe((change) => connections.broadcast('notify_job_queue_changed', [change])));
+  if (history) subs.add(history.changes$.subscribe((change) => connections.broadcast(NOTIFY.historyChanged, [change])));
+  if (jobQueue) subs.add(jobQueue.changes$.subscribe((change) => connections.broadcast(NOTIFY.jobQueueChanged, [change])));
   return subs;
 }
 
@@ -65,7 +66,7 @@ export function startNotifier({ klippy, printJob, connections, history, jobQueue
  */
 export function startFileNotifier(files: FileManager, connections: ConnectionRegistry): Subscription {
   // A shape of undefined: that dialect is not told about this change.
-  const shapedBroadcast = (method: string, shape: (d: Dialect) => unknown) => {
+  const shapedBroadcast = (method: NotificationMethod, shape: (d: Dialect) => unknown) => {
     const texts = new Map<Dialect, string | null>();
     for (const c of connections.all()) {
       let text = texts.get(c.dialect);
@@ -77,9 +78,9 @@ export function startFileNotifier(files: FileManager, connections: ConnectionReg
       if (text !== null) c.send(text);
     }
   };
-  const subs = files.changes$.subscribe((change) => shapedBroadcast('notify_filelist_changed', (d) => filelistChangedParams(change, d)));
+  const subs = files.changes$.subscribe((change) => shapedBroadcast(NOTIFY.filelistChanged, (d) => filelistChangedParams(change, d)));
   subs.add(
-    files.metadata$.subscribe(({ filename, metadata }) => shapedBroadcast('notify_metadata_update', (d) => metadataReply(filename, metadata, d))),
+    files.metadata$.subscribe(({ filename, metadata }) => shapedBroadcast(NOTIFY.metadataUpdate, (d) => metadataReply(filename, metadata, d))),
   );
   return subs;
 }

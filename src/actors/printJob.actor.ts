@@ -107,10 +107,4 @@ export class PrintJobTracker {
   get canStartPrint(): boolean {
     return this.actor.getSnapshot().hasTag('canStartPrint');
   }
-
-  /** The file (relative to gcodes) a running or paused job holds, if any. */
-  get fileInUse(): string | undefined {
-    const { job } = this.snapshotSubject.value;
-    return this.jobActive && job ? job.filename : undefined;
-  }
 }

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { EMPTY, interval, map, distinctUntilChanged, switchMap, merge, of, type Observable, type Subscription } from 'rxjs';
 import { RingBuffer } from '../util/ringBuffer.js';
 import type { ConnectionRegistry } from '../transport/connections.js';
+import { NOTIFY } from '../shared/notifications.js';
 
 const read = (path: string) => readFile(path, 'utf8').catch(() => '');
 const round2 = (n: number) => Math.round(n * 100) / 100;
@@ -73,7 +74,7 @@ export class ProcStats {
 
   private async tick(): Promise<void> {
     const host = await this.sampleHost();
-    this.connections.broadcast('notify_proc_stat_update', [
+    this.connections.broadcast(NOTIFY.procStatUpdate, [
       {
         moonraker_stats: this.samples.last(1)[0],
         cpu_temp: host.cpu_temp,

@@ -94,10 +94,6 @@ export class StatusSubscriptions {
     return this.cache.get(object);
   }
 
-  get lastEventtime(): number {
-    return this.eventtime;
-  }
-
   /**
    * Answers a one-shot query from the cache when the live subscription already covers it and
    * the cache is fresh, so the client need not wait up to a whole 0.25 s tick for Klippy's

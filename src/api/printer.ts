@@ -8,7 +8,8 @@ import { normaliseSelection, selectionFromQuery } from '../shared/objectSelectio
 import { isKlippyState, type ObjectSelection } from '../shared/klippyProtocol.js';
 import type { RequestContext } from '../transport/requestContext.js';
 import type { WsConnection } from '../transport/wsConnection.js';
-import { KLIPPY_DISCONNECTED } from '../actors/klippySocket.actor.js';
+import { DISCONNECTED_MESSAGE } from '../machines/klippyConnection.machine.js';
+import { NOTIFY } from '../shared/notifications.js';
 import type { Services } from './services.js';
 
 /** How long a restart's answer waits for Klippy to drop the socket. */
@@ -50,7 +51,7 @@ export function printerEndpoints(s: Services): Endpoint[] {
     try {
       await klippy.request(method);
     } catch (err) {
-      if (!(err instanceof ApiError && err.status === 503 && err.message === KLIPPY_DISCONNECTED)) throw err;
+      if (!(err instanceof ApiError && err.status === 503 && err.message === DISCONNECTED_MESSAGE)) throw err;
     }
     await gone;
     return 'ok';
@@ -71,13 +72,13 @@ export function printerEndpoints(s: Services): Endpoint[] {
     const conn = ctx.connection;
     if (conn) {
       return s.subscriptions.subscribe(wsSubscriber(conn), sel, (status, eventtime) =>
-        conn.notify('notify_status_update', [status, eventtime]),
+        conn.notify(NOTIFY.statusUpdate, [status, eventtime]),
       );
     }
     httpSelection = { ...httpSelection, ...sel };
     return s.subscriptions
       .subscribe(HTTP_BROADCAST_SUBSCRIBER, httpSelection, (status, eventtime) =>
-        s.connections.broadcast('notify_status_update', [status, eventtime], (c) => !c.hasOwnSubscription),
+        s.connections.broadcast(NOTIFY.statusUpdate, [status, eventtime], (c) => !c.hasOwnSubscription),
       )
       .then((reply) => ({ eventtime: reply.eventtime, status: Object.fromEntries(Object.entries(reply.status).filter(([k]) => Object.hasOwn(sel, k))) }));
   };

@@ -11,6 +11,7 @@ import { rpc, type Endpoint } from '../transport/endpointRegistry.js';
 import { param } from '../transport/params.js';
 import { ApiError } from '../transport/apiError.js';
 import type { Services } from './services.js';
+import { NOTIFY } from '../shared/notifications.js';
 
 const NAMESPACE = 'webcams';
 
@@ -100,7 +101,7 @@ export function webcamEndpoints(s: Services): Endpoint[] {
     if (!cam) throw new ApiError(404, uid !== undefined ? `Webcam with uid ${uid} not found` : `Webcam ${name ?? ''} not found`);
     return cam;
   };
-  const announce = () => s.connections.broadcast('notify_webcams_changed', [{ webcams: all() }]);
+  const announce = () => s.connections.broadcast(NOTIFY.webcamsChanged, [{ webcams: all() }]);
   const lookup = { uid: param.string(), name: param.string() };
 
   return [

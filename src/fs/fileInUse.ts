@@ -25,24 +25,15 @@ export function printStatsFromJob(printJob: PrintJobTracker, klippy: KlippyConne
 }
 
 export class FileInUse {
-  constructor(private source: PrintStatsSource) {}
-
-  /** Replaces where the rule reads Klippy's print state from (a print-job machine, tests). */
-  setSource(source: PrintStatsSource): void {
-    this.source = source;
-  }
+  constructor(private readonly source: PrintStatsSource) {}
 
   /** The gcodes-relative path of the file Klippy is printing or has paused, if any. */
   activeFile(): string | undefined {
-    if (!this.busy()) return undefined;
+    // Klippy printing or paused (whatever the file): only then does a file count as held.
+    if (!this.source.klippyReady() || !this.source.jobActive()) return undefined;
     const filename = this.source.filename();
     if (typeof filename !== 'string' || filename === '') return undefined;
     return filename.replace(/^\/+/, '').split('/').filter((s) => s !== '' && s !== '.').join('/');
-  }
-
-  /** True while Klippy is printing or paused (whatever the file). */
-  busy(): boolean {
-    return this.source.klippyReady() && this.source.jobActive();
   }
 
   /** Whether `rel` (relative to gcodes) is the active file or a folder that holds it. */

@@ -7,7 +7,6 @@ import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Subject, type Subscription } from 'rxjs';
 import type { KlippyConnection } from '../actors/klippyConnection.actor.js';
-import type { StatusSubscriptions } from '../actors/statusSubscriptions.actor.js';
 import type { MoonstateConfig } from '../config/configSchema.js';
 import type { Database } from '../db/database.js';
 import { getLogger } from '../logger.js';
@@ -28,7 +27,6 @@ const log = getLogger('files');
 export interface FileManagerOptions {
   config: MoonstateConfig;
   klippy: KlippyConnection;
-  subscriptions: StatusSubscriptions;
   database: Database;
   /** Moonraker's data folders ({data_path}/gcodes, config, logs). */
   paths: { gcodes: string; config: string; logs: string };

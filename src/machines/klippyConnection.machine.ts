@@ -34,6 +34,7 @@ export interface KlippyConnectionContext extends KlippyConnectionInput {
   connectFailures: number;
 }
 
+/** Moonraker's text, both for the state message and for requests failed by a lost socket. */
 export const DISCONNECTED_MESSAGE = 'Klippy Disconnected';
 /** What we say while Klippy reports ready but our side of the connection is still being set up. */
 export const INITIALIZING_MESSAGE = 'Printer is initializing';

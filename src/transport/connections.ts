@@ -4,6 +4,7 @@
 import { Subject } from 'rxjs';
 import { notificationText, type WsConnection } from './wsConnection.js';
 import { UnsentBytes } from './unsentBytes.js';
+import type { NotificationMethod } from '../shared/notifications.js';
 
 export class ConnectionRegistry {
   private readonly conns = new Map<number, WsConnection>();
@@ -53,7 +54,7 @@ export class ConnectionRegistry {
   }
 
   /** Sends a notification to every connection (or those `include` accepts). */
-  broadcast(method: string, params?: unknown[], include?: (c: WsConnection) => boolean): void {
+  broadcast(method: NotificationMethod, params?: unknown[], include?: (c: WsConnection) => boolean): void {
     const text = notificationText(method, params);
     if (text === undefined) return;
     for (const c of this.conns.values()) if (!include || include(c)) c.send(text);

@@ -58,7 +58,8 @@ async function handleOne(msg: unknown, call: (c: RpcCall) => Promise<unknown>): 
   try {
     checkClientJson(params);
     const result = await call({ method: m.method, params });
-    return isNotification ? undefined : { jsonrpc: '2.0', id: id ?? null, result: result === undefined ? 'ok' : result };
+    // A handler that returns nothing is answered 'ok' once, in dispatch.ts (invoke), for every transport.
+    return isNotification ? undefined : { jsonrpc: '2.0', id: id ?? null, result };
   } catch (err) {
     const e = toApiError(err);
     return isNotification ? undefined : errorReply(id ?? null, e.rpcCode, e.message);

@@ -3,6 +3,7 @@
 import type { Dialect } from './requestContext.js';
 import { getLogger } from '../logger.js';
 import { BACKLOG_NOTICE_BYTES, type BacklogHolder } from './unsentBytes.js';
+import type { NotificationMethod } from '../shared/notifications.js';
 
 const log = getLogger('websocket');
 
@@ -84,7 +85,7 @@ export class WsConnection implements BacklogHolder {
   }
 
   /** A JSON-RPC notification; `params` is left out when there are none, as Moonraker does. */
-  notify(method: string, params?: unknown[]): boolean {
+  notify(method: NotificationMethod, params?: unknown[]): boolean {
     const text = notificationText(method, params);
     return text !== undefined && this.send(text);
   }
@@ -105,7 +106,7 @@ export class WsConnection implements BacklogHolder {
  * limit, say): a notification is never worth the process. It is not measured first as replies
  * are (status updates go out several times a second); `send` holds it to the backlog limit.
  */
-export function notificationText(method: string, params: unknown[] | undefined): string | undefined {
+export function notificationText(method: NotificationMethod, params: unknown[] | undefined): string | undefined {
   try {
     return JSON.stringify(params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params });
   } catch (err) {

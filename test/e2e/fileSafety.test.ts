@@ -249,11 +249,11 @@ test('the in-use rule asks the print job machine: printing or paused, with Klipp
   assert.throws(() => rule.check('gcodes', 'job'), (e: Error) => e.message === FILE_IN_USE);
   rule.check('config', 'job/print.gcode');
   report('paused');
-  assert.ok(rule.inUse('job/print.gcode') && rule.busy());
+  assert.ok(rule.inUse('job/print.gcode') && rule.activeFile() === 'job/print.gcode');
   for (const state of ['complete', 'standby', 'cancelled', 'error']) {
     report('printing');
     report(state);
-    assert.ok(!rule.inUse('job/print.gcode') && !rule.busy(), state);
+    assert.ok(!rule.inUse('job/print.gcode') && rule.activeFile() === undefined, state);
   }
   report('printing');
   ready = false;
