@@ -7,12 +7,8 @@
 // MOONSTATE_FUZZ_SEED choose the run; a failure names the seed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { VirtualKlippy } from '../../src/sim/virtualKlippy.js';
 import { ServerProcess } from '../helpers/serverProcess.js';
-import { HostileKlippy } from '../helpers/hostileKlippy.js';
+import { HostileKlippy, startHostilePeer, type HostilePeer } from '../helpers/hostileKlippy.js';
 import { RpcClient, RpcError } from '../helpers/rpcClient.js';
 import { Rng } from '../helpers/fuzzInput.js';
 import { chunked, klippyFrame, randomReply } from '../helpers/klippyFuzzInput.js';
@@ -24,22 +20,16 @@ const REWRITABLE = ['objects/query', 'objects/list', 'info', 'gcode/script', 'ob
 /** Codes a client may get while Klippy talks nonsense: refused, timed out, bad gateway, gone. */
 const PROPER_CODES = new Set([400, 500, 502, 503]);
 
-let dir: string;
-let sim: VirtualKlippy;
 let klippy: HostileKlippy;
+let peer: HostilePeer;
 let server: ServerProcess;
 let ws: RpcClient;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'moonstate-fuzzk-'));
-  const simPath = join(dir, 'sim.sock');
-  const proxyPath = join(dir, 'klippy.sock');
-  const gcodes = join(dir, 'data', 'gcodes');
-  mkdirSync(gcodes, { recursive: true });
-  sim = new VirtualKlippy({ socketPath: simPath, gcodesPath: gcodes, timeScale: 50, startupDelayMs: 50, restartDelayMs: 50 });
-  await sim.start();
-  klippy = await HostileKlippy.start(proxyPath, simPath);
-  server = await ServerProcess.start(join(dir, 'data'), {
+  peer = await startHostilePeer('moonstate-fuzzk-', 50);
+  ({ klippy } = peer);
+  const { proxyPath } = peer;
+  server = await ServerProcess.start(peer.dataPath, {
     klippyTimeoutMs: 500,
     config: `klippy_uds_address: ${proxyPath}\nklippy_gcode_timeout: 1\n[authorization]\ntrusted_clients: 127.0.0.0/8\n`,
   });
@@ -51,9 +41,7 @@ before(async () => {
 after(async () => {
   await ws.close();
   await server.stop();
-  await klippy.close();
-  await sim.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await peer.close();
 });
 
 const CALLS: Array<[string, Record<string, unknown>]> = [

@@ -5,33 +5,23 @@
 // server lives, keeps answering, and every request ends.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { VirtualKlippy } from '../../src/sim/virtualKlippy.js';
 import { ServerProcess } from '../helpers/serverProcess.js';
-import { HostileKlippy } from '../helpers/hostileKlippy.js';
+import { HostileKlippy, startHostilePeer, type HostilePeer } from '../helpers/hostileKlippy.js';
 import { RpcClient, RpcError } from '../helpers/rpcClient.js';
 
 const REQUEST_TIMEOUT_MS = 1000;
 const GCODE_TIMEOUT_S = 0.5;
 
-let dir: string;
-let sim: VirtualKlippy;
 let klippy: HostileKlippy;
+let peer: HostilePeer;
 let server: ServerProcess;
 let ws: RpcClient;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'moonstate-hostile-'));
-  const simPath = join(dir, 'sim.sock');
-  const proxyPath = join(dir, 'klippy.sock');
-  const gcodes = join(dir, 'data', 'gcodes');
-  mkdirSync(gcodes, { recursive: true });
-  sim = new VirtualKlippy({ socketPath: simPath, gcodesPath: gcodes, timeScale: 20, startupDelayMs: 50, restartDelayMs: 50 });
-  await sim.start();
-  klippy = await HostileKlippy.start(proxyPath, simPath);
-  server = await ServerProcess.start(join(dir, 'data'), {
+  peer = await startHostilePeer('moonstate-hostile-', 20);
+  ({ klippy } = peer);
+  const { proxyPath } = peer;
+  server = await ServerProcess.start(peer.dataPath, {
     klippyTimeoutMs: REQUEST_TIMEOUT_MS,
     config: `klippy_uds_address: ${proxyPath}\nklippy_gcode_timeout: ${GCODE_TIMEOUT_S}\n[authorization]\ntrusted_clients: 127.0.0.0/8\n`,
   });
@@ -44,9 +34,7 @@ before(async () => {
 after(async () => {
   await ws.close();
   await server.stop();
-  await klippy.close();
-  await sim.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await peer.close();
 });
 
 const status = (s: unknown, eventtime: unknown = 1) => ({ method: 'process_status_update', params: { eventtime, status: s } });

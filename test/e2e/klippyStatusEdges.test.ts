@@ -4,22 +4,17 @@
 // whose webhooks says ready must reach the connection machine even when `info` said otherwise.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { VirtualKlippy } from '../../src/sim/virtualKlippy.js';
 import { loadConfig } from '../../src/config/loadConfig.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { logSink } from '../../src/logger.js';
-import { HostileKlippy } from '../helpers/hostileKlippy.js';
+import { HostileKlippy, startHostilePeer, type HostilePeer } from '../helpers/hostileKlippy.js';
 import { RpcClient } from '../helpers/rpcClient.js';
 
 logSink.console = process.env.MOONSTATE_TEST_LOG === '1';
 
-let dir: string;
-let sim: VirtualKlippy;
 let klippy: HostileKlippy;
+let peer: HostilePeer;
 let server: RunningServer;
 let ws: RpcClient;
 
@@ -33,16 +28,11 @@ async function settleIn(states: string[]): Promise<string> {
 }
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'moonstate-statusedges-'));
-  const simPath = join(dir, 'sim.sock');
-  const proxyPath = join(dir, 'klippy.sock');
-  const gcodes = join(dir, 'data', 'gcodes');
-  mkdirSync(gcodes, { recursive: true });
-  sim = new VirtualKlippy({ socketPath: simPath, gcodesPath: gcodes, timeScale: 20, startupDelayMs: 50, restartDelayMs: 50 });
-  await sim.start();
-  klippy = await HostileKlippy.start(proxyPath, simPath);
+  peer = await startHostilePeer('moonstate-statusedges-', 20);
+  ({ klippy } = peer);
+  const { proxyPath } = peer;
   const text = `[server]\nhost: 127.0.0.1\nport: 0\nklippy_uds_address: ${proxyPath}\n[authorization]\ntrusted_clients: 127.0.0.0/8\n`;
-  const { config } = loadConfig({ text, dataPath: join(dir, 'data') });
+  const { config } = loadConfig({ text, dataPath: peer.dataPath });
   server = await startServer({ config, logToFile: false });
   await settleIn(['ready']);
   ws = await RpcClient.connect(`${server.url.replace('http', 'ws')}/websocket`);
@@ -52,9 +42,7 @@ before(async () => {
 after(async () => {
   await ws.close();
   await server.close();
-  await klippy.close();
-  await sim.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await peer.close();
 });
 
 test('objects nobody subscribed to, named by Klippy, are not cached', async () => {

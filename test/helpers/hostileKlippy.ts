@@ -3,7 +3,10 @@
 // the test makes "Klippy" send any bytes, answer a method with any reply, lose replies, or stop
 // reading what the server writes.
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { VirtualKlippy } from '../../src/sim/virtualKlippy.js';
 import { EtxDecoder, encodeFrame } from '../../src/shared/etxFraming.js';
 
 /** What to answer instead of Klippy's reply: bytes as they are, an object framed, or nothing. */
@@ -116,4 +119,41 @@ export class HostileKlippy {
     this.dropConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
+}
+
+/** A virtual Klippy behind a HostileKlippy, in a temp folder: the peer the Klippy-side attack tests share. */
+export interface HostilePeer {
+  dir: string;
+  /** The server's data path (its gcodes folder is the virtual Klippy's SD card). */
+  dataPath: string;
+  /** The socket the server must connect to: the man in the middle's. */
+  proxyPath: string;
+  sim: VirtualKlippy;
+  klippy: HostileKlippy;
+  /** Stops the man in the middle and the virtual Klippy and removes the folder (stop the server first). */
+  close(): Promise<void>;
+}
+
+export async function startHostilePeer(prefix: string, timeScale: number): Promise<HostilePeer> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const simPath = join(dir, 'sim.sock');
+  const proxyPath = join(dir, 'klippy.sock');
+  const dataPath = join(dir, 'data');
+  const gcodes = join(dataPath, 'gcodes');
+  mkdirSync(gcodes, { recursive: true });
+  const sim = new VirtualKlippy({ socketPath: simPath, gcodesPath: gcodes, timeScale, startupDelayMs: 50, restartDelayMs: 50 });
+  await sim.start();
+  const klippy = await HostileKlippy.start(proxyPath, simPath);
+  return {
+    dir,
+    dataPath,
+    proxyPath,
+    sim,
+    klippy,
+    async close() {
+      await klippy.close();
+      await sim.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
