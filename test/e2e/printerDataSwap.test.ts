@@ -4,10 +4,7 @@
 // And a newcomer's first start with an empty HOME: the virtual printer, ready.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VirtualKlippy } from '../../src/sim/virtualKlippy.js';
@@ -15,44 +12,7 @@ import { RpcClient } from '../helpers/rpcClient.js';
 import { startStack } from '../helpers/testStack.js';
 import type { J } from '../helpers/clientReplay.js';
 import { KIAUH_CONF } from '../helpers/moonrakerConfs.js';
-
-const CLI = join(import.meta.dirname, '../../src/cli/moonstate.ts');
-
-async function freePort(): Promise<number> {
-  const srv = createServer().listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const { port } = srv.address() as { port: number };
-  srv.close();
-  await once(srv, 'close');
-  return port;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function startCli(args: string[], home: string, t: { after(fn: () => Promise<void>): void }): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HOME: home } });
-  let err = '';
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  child.on('exit', (code) => {
-    if (code !== null && code !== 0) console.error(err);
-  });
-  // SIGTERM, as systemd stops it: the server stops its virtual Klippy too (SIGKILL would orphan it).
-  t.after(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    await exited;
-  });
-  return child;
-}
+import { freePort, startCli, until } from '../helpers/cliProcess.js';
 
 async function get(base: string, path: string): Promise<{ status: number; body: J }> {
   const res = await fetch(base + path);

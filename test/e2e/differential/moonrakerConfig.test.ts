@@ -6,13 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { VirtualKlippy } from '../../../src/sim/virtualKlippy.js';
 import type { J } from '../../helpers/clientReplay.js';
+import { freePort } from '../../helpers/cliProcess.js';
 
 const RUN_MOONRAKER = resolve(import.meta.dirname, '../../../../shared/moonraker/run-moonraker.sh');
 const CLI = join(import.meta.dirname, '../../../src/cli/moonstate.ts');
@@ -21,15 +20,6 @@ function moonrakerMissing(): string | undefined {
   if (!existsSync(RUN_MOONRAKER)) return 'no ../shared/moonraker';
   const py = spawnSync('/usr/bin/python3', ['-c', 'import tornado, PIL, lmdb, distro, libnacl, jinja2'], { stdio: 'ignore' });
   return py.status === 0 ? undefined : "Moonraker's Python packages are not installed";
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer().listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const { port } = srv.address() as { port: number };
-  srv.close();
-  await once(srv, 'close');
-  return port;
 }
 
 async function call(base: string, method: string, path: string): Promise<{ status: number; body: J }> {
