@@ -11,22 +11,12 @@ import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { startSandbox } from '../src/scenario/sandbox.js';
 import { logSink } from '../src/logger.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../test/helpers/browserSession.js';
 
 // The functions given to page.evaluate run in the page; this project compiles without the DOM lib.
 declare const document: { querySelectorAll(selector: string): Iterable<{ textContent: string | null }> };
 
 const OUT = 'visualizations/screenshot-inspector.png';
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 logSink.console = process.env.MOONSTATE_LOG === '1';
 if (!existsSync(CHROMIUM)) {
@@ -67,7 +57,7 @@ const profile = mkdtempSync(join(tmpdir(), 'moonstate-chromium-'));
 const browser = await chromium.launchPersistentContext(profile, {
   executablePath: CHROMIUM,
   headless: true,
-  args: ARGS,
+  args: CHROMIUM_ARGS,
   viewport: { width: 1600, height: 1000 },
 });
 const problems: string[] = [];

@@ -22,7 +22,7 @@ export function browserSkipReason(ui: string): string | undefined {
 }
 
 // Chromium as the shared README says: no sandbox (CI runs as root), nothing fetched from Google.
-const ARGS = [
+export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -125,7 +125,7 @@ export async function openBrowser(
   const ctx: BrowserContext = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ARGS,
+    args: CHROMIUM_ARGS,
     viewport: { width: 1440, height: 900 },
   });
   t.after(async () => {
