@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import type { Database } from '../db/database.js';
 import type { Job, JobEndStatus, PrintJobEmitted } from '../machines/printJob.machine.js';
-import { ApiError } from '../transport/apiError.js';
+import { badRequest, notFound } from '../shared/errors.js';
 import { getLogger } from '../logger.js';
 
 const log = getLogger('history');
@@ -308,7 +308,7 @@ export class PrintHistory {
 
   async list(q: ListQuery): Promise<{ count: number; jobs: HistoryJob[] }> {
     const order = q.order.toUpperCase();
-    if (order !== 'ASC' && order !== 'DESC') throw new ApiError(400, `Invalid \`order\` value: ${order}`);
+    if (order !== 'ASC' && order !== 'DESC') throw badRequest(`Invalid \`order\` value: ${order}`);
     // -1 is Moonraker's "not given" for both bounds.
     const before = q.before === -1 ? undefined : q.before;
     const since = q.since === -1 ? undefined : q.since;
@@ -331,13 +331,13 @@ export class PrintHistory {
   async getJob(uid: string): Promise<{ job: HistoryJob }> {
     const id = parseJobId(uid);
     const entry = id === undefined ? undefined : this.read(id);
-    if (id === undefined || !entry) throw new ApiError(404, `Invalid job uid: ${uid}`);
+    if (id === undefined || !entry) throw notFound(`Invalid job uid: ${uid}`);
     return { job: await this.view(id, entry) };
   }
 
   deleteJob(uid: string): { deleted_jobs: string[] } {
     const id = parseJobId(uid);
-    if (id === undefined || !this.index.has(id)) throw new ApiError(404, `Invalid job uid: ${uid}`);
+    if (id === undefined || !this.index.has(id)) throw notFound(`Invalid job uid: ${uid}`);
     this.db.delete(HISTORY_NAMESPACE, formatJobId(id));
     this.index.delete(id);
     return { deleted_jobs: [uid] };
@@ -355,7 +355,7 @@ export class PrintHistory {
   }
 
   resetTotals(): { last_totals: JobTotals; last_auxiliary_totals: unknown[] } {
-    if (this.jobActive) throw new ApiError(400, 'Job in progress, cannot reset totals');
+    if (this.jobActive) throw badRequest('Job in progress, cannot reset totals');
     const last = this.totalsValue;
     this.totalsValue = zeroTotals();
     this.saveTotals();

@@ -16,7 +16,7 @@ import type { Database } from '../db/database.js';
 import type { KlippyConnection } from './klippyConnection.actor.js';
 import type { PrintJobTracker } from './printJob.actor.js';
 import type { GcodeResolver, PrintControl } from './printControl.actor.js';
-import { ApiError } from '../transport/apiError.js';
+import { badRequest, isKind } from '../shared/errors.js';
 import { getLogger } from '../logger.js';
 
 const log = getLogger('job_queue');
@@ -207,7 +207,7 @@ export class JobQueue {
       try {
         paths.push(await this.opts.resolve(name));
       } catch (err) {
-        if (err instanceof ApiError && err.status === 404) throw new ApiError(400, `G-Code File ${name} does not exist`);
+        if (isKind(err, 'not_found')) throw badRequest(`G-Code File ${name} does not exist`);
         throw err;
       }
     }
@@ -237,7 +237,7 @@ export class JobQueue {
   }
 
   jump(jobId: string): QueueStatus {
-    if (!this.actor.getSnapshot().context.jobs.some((j) => j.job_id === jobId)) throw new ApiError(400, `Invalid job id: ${jobId}`);
+    if (!this.actor.getSnapshot().context.jobs.some((j) => j.job_id === jobId)) throw badRequest(`Invalid job id: ${jobId}`);
     this.actor.send({ type: 'JUMP', jobId });
     return this.status();
   }

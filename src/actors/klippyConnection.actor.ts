@@ -21,7 +21,7 @@ import {
   type KlippyState,
   type StatusReply,
 } from '../shared/klippyProtocol.js';
-import { ApiError } from '../transport/apiError.js';
+import { unavailable } from '../shared/errors.js';
 import { getLogger } from '../logger.js';
 
 const log = getLogger('klippy');
@@ -247,7 +247,7 @@ export class KlippyConnection {
    */
   request(method: string, params: JsonObject = {}, opts: RequestOptions = {}): Promise<JsonObject> {
     const socket = this.socket;
-    if (!socket?.isOpen) return Promise.reject(new ApiError(503, KLIPPY_NOT_CONNECTED));
+    if (!socket?.isOpen) return Promise.reject(unavailable(KLIPPY_NOT_CONNECTED));
     const timeoutMs =
       opts.timeoutMs ??
       (RUNS_GCODE.test(method) ? (this.opts.gcodeTimeoutMs ?? DEFAULT_GCODE_TIMEOUT_MS) : (this.opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS));

@@ -6,8 +6,7 @@ import { Subject, type Observable } from 'rxjs';
 import { EtxDecoder, FrameTooLargeError, encodeFrame } from '../shared/etxFraming.js';
 import type { JsonObject } from '../shared/klippyProtocol.js';
 import { checkReply, readKlippyFrame } from './klippyMessage.js';
-import { ApiError } from '../transport/apiError.js';
-import { DISCONNECTED_MESSAGE } from '../machines/klippyConnection.machine.js';
+import { badRequest, unavailable, klippyDisconnected, ServerError } from '../shared/errors.js';
 import { getLogger } from '../logger.js';
 
 const log = getLogger('klippy.socket');
@@ -104,10 +103,10 @@ export class KlippySocket {
   }
 
   request(method: string, params: JsonObject = {}, opts: RequestOptions = {}): Promise<JsonObject> {
-    if (!this.open) return Promise.reject(new ApiError(503, DISCONNECTED_MESSAGE));
+    if (!this.open) return Promise.reject(klippyDisconnected());
     if (this.socket.writableLength > this.maxUnsentBytes) {
       const mib = (this.socket.writableLength / 1024 / 1024).toFixed(1);
-      return Promise.reject(new ApiError(503, `${KLIPPY_NOT_READING}: ${mib} MiB of requests unsent (${method} refused)`));
+      return Promise.reject(unavailable(`${KLIPPY_NOT_READING}: ${mib} MiB of requests unsent (${method} refused)`));
     }
     const id = this.nextId++;
     return new Promise<JsonObject>((resolve, reject) => {
@@ -115,7 +114,7 @@ export class KlippySocket {
         opts.timeoutMs === undefined
           ? undefined
           : setTimeout(() => {
-              if (this.pending.delete(id)) reject(new ApiError(500, `${KLIPPY_TIMEOUT} (${method})`));
+              if (this.pending.delete(id)) reject(new ServerError('klippy_timeout', `${KLIPPY_TIMEOUT} (${method})`));
             }, opts.timeoutMs);
       this.pending.set(id, { method, resolve, reject, timer });
       this.socket.write(encodeFrame({ id, method, params }));
@@ -161,13 +160,13 @@ export class KlippySocket {
     this.pending.delete(m.id);
     if (p.timer) clearTimeout(p.timer);
     if (m.kind === 'error') {
-      p.reject(new ApiError(400, m.message));
+      p.reject(badRequest(m.message));
       return;
     }
     const result = checkReply(p.method, m.result);
     if (typeof result === 'string') {
       this.drops.drop(`reply to ${p.method}: ${result}: ${frame.slice(0, 200)}`);
-      p.reject(new ApiError(502, `Klippy sent an invalid reply to ${p.method}: ${result}`));
+      p.reject(new ServerError('klippy_invalid_reply', `Klippy sent an invalid reply to ${p.method}: ${result}`));
     } else {
       p.resolve(result);
     }
@@ -180,7 +179,7 @@ export class KlippySocket {
     this.pending.clear();
     for (const p of failed) {
       if (p.timer) clearTimeout(p.timer);
-      p.reject(new ApiError(503, DISCONNECTED_MESSAGE));
+      p.reject(klippyDisconnected());
     }
     this.messagesSubject.complete();
     this.closedSubject.next();

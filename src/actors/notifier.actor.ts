@@ -7,7 +7,7 @@ import type { ConnectionRegistry } from '../transport/connections.js';
 import type { Job } from '../machines/printJob.machine.js';
 import type { PrintHistory } from './history.actor.js';
 import type { JobQueue } from './jobQueue.actor.js';
-import type { Dialect } from '../transport/requestContext.js';
+import type { Dialect } from '../shared/dialect.js';
 import { notificationText } from '../transport/wsConnection.js';
 import type { FileManager } from '../fs/fileManager.js';
 import { filelistChangedParams, metadataReply } from '../fs/fileShapes.js';

@@ -3,7 +3,7 @@
 // from the print job machine (Klippy's reported state), never from our own bookkeeping.
 import type { KlippyConnection } from './klippyConnection.actor.js';
 import type { PrintJobTracker } from './printJob.actor.js';
-import { ApiError } from '../transport/apiError.js';
+import { badRequest, conflict, unavailable } from '../shared/errors.js';
 import { getLogger } from '../logger.js';
 
 const log = getLogger('print');
@@ -16,10 +16,10 @@ export type GcodeResolver = (filename: string) => Promise<string>;
  * no escapes, so pick the quote the name does not contain.
  */
 function quoteFilename(path: string): string {
-  if (/[\r\n]/.test(path)) throw new ApiError(400, 'A file name cannot contain line breaks');
+  if (/[\r\n]/.test(path)) throw badRequest('A file name cannot contain line breaks');
   if (!path.includes('"')) return `"${path}"`;
   if (!path.includes("'")) return `'${path}'`;
-  throw new ApiError(400, 'A file name with both kinds of quote cannot be printed');
+  throw badRequest('A file name with both kinds of quote cannot be printed');
 }
 
 export class PrintControl {
@@ -36,8 +36,8 @@ export class PrintControl {
 
   async start(filename: string): Promise<string> {
     const path = await this.resolve(filename);
-    if (!this.klippy.isReady) throw new ApiError(503, `Klippy is ${this.klippy.state}, cannot start a print`);
-    if (!this.printJob.canStartPrint) throw new ApiError(409, `Printer is busy (${this.printJob.state}), cannot start a print`);
+    if (!this.klippy.isReady) throw unavailable(`Klippy is ${this.klippy.state}, cannot start a print`);
+    if (!this.printJob.canStartPrint) throw conflict(`Printer is busy (${this.printJob.state}), cannot start a print`);
     await this.klippy.request('gcode/script', { script: `SDCARD_PRINT_FILE FILENAME=${quoteFilename(path)}` });
     return path;
   }

@@ -23,7 +23,7 @@ import {
   unionSelections,
   type CompiledSelection,
 } from '../shared/objectSelection.js';
-import { ApiError } from '../transport/apiError.js';
+import { unavailable } from '../shared/errors.js';
 import type { KlippyConnection } from './klippyConnection.actor.js';
 import { KLIPPY_NOT_CONNECTED } from './klippyConnection.actor.js';
 import { getLogger } from '../logger.js';
@@ -190,7 +190,7 @@ export class StatusSubscriptions {
    * asked for. An empty selection removes the subscription.
    */
   async subscribe(id: string, selection: ObjectSelection, deliver: StatusDelivery): Promise<StatusReply> {
-    if (!this.klippy.isConnected) throw new ApiError(503, KLIPPY_NOT_CONNECTED);
+    if (!this.klippy.isConnected) throw unavailable(KLIPPY_NOT_CONNECTED);
     if (Object.keys(selection).length === 0) {
       this.unsubscribe(id);
       return { eventtime: this.klippyNow(), status: {} };

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { rpc, type Endpoint } from '../transport/endpointRegistry.js';
 import { param } from '../transport/params.js';
-import { ApiError } from '../transport/apiError.js';
+import { badRequest, invalidParams, forbidden, notFound, conflict } from '../shared/errors.js';
 import type { ItemKey } from '../db/database.js';
 import type { Services } from './services.js';
 
@@ -24,17 +24,17 @@ const keyParam = (required: boolean) =>
 const FORBIDDEN_NAMESPACES = new Set(['database']);
 
 function readable(ns: string): void {
-  if (FORBIDDEN_NAMESPACES.has(ns)) throw new ApiError(403, `Read/Write access to namespace '${ns}' is forbidden`);
+  if (FORBIDDEN_NAMESPACES.has(ns)) throw forbidden(`Read/Write access to namespace '${ns}' is forbidden`);
 }
 
 function writable(ns: string): void {
   readable(ns);
-  if (SERVER_NAMESPACES.has(ns)) throw new ApiError(403, `Write access to namespace '${ns}' is forbidden`);
+  if (SERVER_NAMESPACES.has(ns)) throw forbidden(`Write access to namespace '${ns}' is forbidden`);
 }
 
 /** Backup names are plain file names inside the backup folder. */
 function backupName(name: string): string {
-  if (!/^[\w.-]+$/.test(name) || name.startsWith('.')) throw new ApiError(400, `Invalid backup file name: ${name}`);
+  if (!/^[\w.-]+$/.test(name) || name.startsWith('.')) throw badRequest(`Invalid backup file name: ${name}`);
   return name;
 }
 
@@ -52,7 +52,7 @@ export function databaseEndpoints(s: Services): Endpoint[] {
   }
   const backups = () => (existsSync(backupDir) ? readdirSync(backupDir).filter((f) => !f.startsWith('.')).sort() : []);
   const notWhilePrinting = (what: string) => {
-    if (s.printJob.jobActive) throw new ApiError(409, `Cannot ${what} while printing`);
+    if (s.printJob.jobActive) throw conflict(`Cannot ${what} while printing`);
   };
   return [
     rpc({
@@ -79,7 +79,7 @@ export function databaseEndpoints(s: Services): Endpoint[] {
       params: { namespace: param.string({ required: true }), key: keyParam(true), value: param.any() },
       handler: ({ namespace, key, value }) => {
         writable(namespace);
-        if (value === undefined) throw new ApiError(400, 'Missing argument "value"', -32602);
+        if (value === undefined) throw invalidParams('Missing argument "value"');
         // The store's commit returns once the item is on the disk (see DURABLE_COMMITS).
         return { namespace, key, value: db.put(namespace, key as ItemKey, value) };
       },
@@ -125,7 +125,7 @@ export function databaseEndpoints(s: Services): Endpoint[] {
       params: { filename: param.string({ required: true }) },
       handler: ({ filename }) => {
         const path = join(backupDir, backupName(filename));
-        if (!existsSync(path)) throw new ApiError(404, `Backup file ${filename} not found`);
+        if (!existsSync(path)) throw notFound(`Backup file ${filename} not found`);
         rmSync(path);
         return { backup_path: path };
       },
@@ -138,7 +138,7 @@ export function databaseEndpoints(s: Services): Endpoint[] {
       handler: async ({ filename }) => {
         notWhilePrinting('restore the database');
         const path = join(backupDir, backupName(filename));
-        if (!existsSync(path)) throw new ApiError(404, `Backup file ${filename} not found`);
+        if (!existsSync(path)) throw notFound(`Backup file ${filename} not found`);
         const namespaces = await db.restore(path);
         return { restored_tables: ['items'], restored_namespaces: namespaces };
       },

@@ -5,13 +5,13 @@
 import type { IncomingMessage } from 'node:http';
 import { rawHttp, rpc, type Endpoint } from '../transport/endpointRegistry.js';
 import { param } from '../transport/params.js';
-import { ApiError, invalidParams } from '../transport/apiError.js';
+import { badRequest, invalidParams, notFound } from '../shared/errors.js';
 import { logSink } from '../logger.js';
 import type { FileManager } from '../fs/fileManager.js';
 import { deleteReply, directoryReply, listEntry, metadataReply, mutationReply, rootsReply, thumbnailsReply, zipReply } from '../fs/fileShapes.js';
 import { sendFile } from '../fs/download.js';
 import { handleUpload } from '../fs/upload.js';
-import type { Dialect } from '../transport/requestContext.js';
+import type { Dialect } from '../shared/dialect.js';
 import { stat } from 'node:fs/promises';
 import type { Services } from './services.js';
 
@@ -19,16 +19,16 @@ import type { Services } from './services.js';
 function wildcardPath(req: IncomingMessage & { params?: Record<string, unknown> }): { root: string; rel: string } {
   const root = req.params?.root;
   const path = req.params?.path;
-  if (typeof root !== 'string') throw new ApiError(400, 'Invalid path: no root');
+  if (typeof root !== 'string') throw badRequest('Invalid path: no root');
   const rel = Array.isArray(path) ? path.join('/') : typeof path === 'string' ? path : '';
   return { root, rel };
 }
 
 export function fileEndpoints(s: Services, files: FileManager): Endpoint[] {
   const logFile = async (path: string | undefined, what: string) => {
-    if (path === undefined) throw new ApiError(404, `${what} is not available`);
+    if (path === undefined) throw notFound(`${what} is not available`);
     const st = await stat(path).catch(() => undefined);
-    if (!st?.isFile()) throw new ApiError(404, `${what} is not available`);
+    if (!st?.isFile()) throw notFound(`${what} is not available`);
     return { abs: path, size: st.size, modified: st.mtimeMs / 1000, name: what };
   };
 
@@ -183,7 +183,7 @@ export function fileEndpoints(s: Services, files: FileManager): Endpoint[] {
         const { root, rel } = wildcardPath(req);
         // A URL under a root that does not exist names no file: 404 as in Moonraker, where the
         // other file endpoints call an unknown root a bad parameter (400).
-        if (!files.roots.has(root)) throw new ApiError(404, `File does not exist (${root}/${rel})`);
+        if (!files.roots.has(root)) throw notFound(`File does not exist (${root}/${rel})`);
         await sendFile(req, res, await files.fileToRead(root, rel));
       },
     }),

@@ -2,7 +2,7 @@
 // seen start and end, and the running totals. One file, every endpoint of the namespace.
 import { rpc, type Endpoint } from '../transport/endpointRegistry.js';
 import { param } from '../transport/params.js';
-import { invalidParams } from '../transport/apiError.js';
+import { invalidParams } from '../shared/errors.js';
 import type { Services } from './services.js';
 
 export function historyEndpoints(s: Services): Endpoint[] {

@@ -2,7 +2,7 @@
 // pause, start, and move one to the front. Every reply is the queue's status.
 import { rpc, type Endpoint } from '../transport/endpointRegistry.js';
 import { param } from '../transport/params.js';
-import { invalidParams } from '../transport/apiError.js';
+import { invalidParams } from '../shared/errors.js';
 import type { Services } from './services.js';
 
 /** A list argument: a JSON array of strings, or (in a query string) comma-separated names. */

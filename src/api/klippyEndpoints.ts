@@ -6,7 +6,7 @@
 // as clients expect. The few Moonraker keeps to itself are never exposed.
 import express, { type Request, type Response, type Router } from 'express';
 import { rpc, type RpcEndpoint } from '../transport/endpointRegistry.js';
-import { ApiError } from '../transport/apiError.js';
+import { badRequest } from '../shared/errors.js';
 import { queryArgs, sendError } from '../transport/httpServer.js';
 import type { KlippyConnection } from '../actors/klippyConnection.actor.js';
 import type { JsonObject } from '../shared/klippyProtocol.js';
@@ -58,7 +58,7 @@ export function klippyRemoteRoutes(klippy: KlippyConnection, maxBodyBytes: numbe
       const args = queryArgs(new URL(req.originalUrl, 'http://localhost').searchParams);
       const body: unknown = req.body;
       if (body !== undefined && body !== null && typeof body === 'object') {
-        if (Array.isArray(body)) throw new ApiError(400, 'The JSON body must be an object');
+        if (Array.isArray(body)) throw badRequest('The JSON body must be an object');
         Object.assign(args, body);
       }
       res.json({ result: await forward(klippy, endpoint, args) });

@@ -3,7 +3,7 @@
 // manages no service, so that part fails with Moonraker's own reason.
 import { rpc, type Endpoint } from '../transport/endpointRegistry.js';
 import { param } from '../transport/params.js';
-import { ApiError } from '../transport/apiError.js';
+import { badRequest } from '../shared/errors.js';
 import { logSink } from '../logger.js';
 
 const APPLICATIONS = ['moonraker', 'klipper'];
@@ -16,7 +16,7 @@ export function logEndpoints(): Endpoint[] {
       http: { verbs: ['POST'], path: '/server/logs/rollover' },
       params: { application: param.string() },
       handler: async ({ application }) => {
-        if (application !== undefined && !APPLICATIONS.includes(application)) throw new ApiError(400, `Unknown application ${application}`);
+        if (application !== undefined && !APPLICATIONS.includes(application)) throw badRequest(`Unknown application ${application}`);
         const apps = application === undefined ? APPLICATIONS : [application];
         const result: { rolled_over: string[]; failed: Record<string, string> } = { rolled_over: [], failed: {} };
         if (apps.includes('moonraker')) {

@@ -3,12 +3,11 @@
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { rpc, type Endpoint } from '../transport/endpointRegistry.js';
 import { param } from '../transport/params.js';
-import { ApiError, invalidParams } from '../transport/apiError.js';
+import { invalidParams, isKind } from '../shared/errors.js';
 import { normaliseSelection, selectionFromQuery } from '../shared/objectSelection.js';
 import { isKlippyState, type ObjectSelection } from '../shared/klippyProtocol.js';
 import type { RequestContext } from '../transport/requestContext.js';
 import type { WsConnection } from '../transport/wsConnection.js';
-import { DISCONNECTED_MESSAGE } from '../machines/klippyConnection.machine.js';
 import { NOTIFY } from '../shared/notifications.js';
 import type { Services } from './services.js';
 
@@ -51,7 +50,7 @@ export function printerEndpoints(s: Services): Endpoint[] {
     try {
       await klippy.request(method);
     } catch (err) {
-      if (!(err instanceof ApiError && err.status === 503 && err.message === DISCONNECTED_MESSAGE)) throw err;
+      if (!(isKind(err, 'klippy_disconnected'))) throw err;
     }
     await gone;
     return 'ok';

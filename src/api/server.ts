@@ -2,7 +2,7 @@
 // clients, and the histories it keeps (temperatures, console).
 import { rpc, type Endpoint, type EndpointRegistry } from '../transport/endpointRegistry.js';
 import { param } from '../transport/params.js';
-import { ApiError } from '../transport/apiError.js';
+import { badRequest } from '../shared/errors.js';
 import type { Services } from './services.js';
 import { MOONSTATE_VERSION } from '../version.js';
 import { dirname, isAbsolute, relative } from 'node:path';
@@ -111,8 +111,8 @@ export function serverEndpoints(s: Services, registry: () => EndpointRegistry): 
       },
       handler: ({ client_name, version, type, url }, ctx) => {
         const conn = ctx.connection;
-        if (!conn || ctx.transport === 'http') throw new ApiError(400, 'server.connection.identify is only available over the websocket');
-        if (conn.identity) throw new ApiError(400, 'Connection already identified');
+        if (!conn || ctx.transport === 'http') throw badRequest('server.connection.identify is only available over the websocket');
+        if (conn.identity) throw badRequest('Connection already identified');
         conn.identity = { client_name, version, type, url };
         // Calling a method that did not exist in the spec's era marks a client of today.
         conn.dialect = 'current';
@@ -124,7 +124,7 @@ export function serverEndpoints(s: Services, registry: () => EndpointRegistry): 
       description: "This websocket's id (deprecated by Moonraker in favour of identify)",
       params: {},
       handler: (_p, ctx) => {
-        if (!ctx.connection || ctx.transport === 'http') throw new ApiError(400, 'server.websocket.id is only available over the websocket');
+        if (!ctx.connection || ctx.transport === 'http') throw badRequest('server.websocket.id is only available over the websocket');
         return { websocket_id: ctx.connection.id };
       },
     }),

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { WebcamConfig } from '../config/configSchema.js';
 import { rpc, type Endpoint } from '../transport/endpointRegistry.js';
 import { param } from '../transport/params.js';
-import { ApiError } from '../transport/apiError.js';
+import { badRequest, invalidParams, notFound } from '../shared/errors.js';
 import type { Services } from './services.js';
 import { NOTIFY } from '../shared/notifications.js';
 
@@ -94,11 +94,11 @@ export function webcamEndpoints(s: Services): Endpoint[] {
     return [...configured, ...stored];
   };
   const refuseConfigured = (cam: Webcam | undefined, verb: string) => {
-    if (cam?.source === 'config') throw new ApiError(400, `Cannot ${verb} webcam '${cam.name}' sourced from Moonraker configuration`);
+    if (cam?.source === 'config') throw badRequest(`Cannot ${verb} webcam '${cam.name}' sourced from Moonraker configuration`);
   };
   const find = (uid: string | undefined, name: string | undefined): Webcam => {
     const cam = all().find((w) => (uid !== undefined ? w.uid === uid : w.name === name));
-    if (!cam) throw new ApiError(404, uid !== undefined ? `Webcam with uid ${uid} not found` : `Webcam ${name ?? ''} not found`);
+    if (!cam) throw notFound(uid !== undefined ? `Webcam with uid ${uid} not found` : `Webcam ${name ?? ''} not found`);
     return cam;
   };
   const announce = () => s.connections.broadcast(NOTIFY.webcamsChanged, [{ webcams: all() }]);
@@ -118,7 +118,7 @@ export function webcamEndpoints(s: Services): Endpoint[] {
       http: { verbs: ['GET'], path: '/server/webcams/item' },
       params: lookup,
       handler: ({ uid, name }) => {
-        if (uid === undefined && name === undefined) throw new ApiError(400, 'Missing argument "uid"', -32602);
+        if (uid === undefined && name === undefined) throw invalidParams('Missing argument "uid"');
         return { webcam: find(uid, name) };
       },
     }),
@@ -148,11 +148,11 @@ export function webcamEndpoints(s: Services): Endpoint[] {
         refuseConfigured(existing ?? configured.find((c) => c.name === p.name), 'overwrite');
         const fields = Object.fromEntries(Object.entries(p).filter(([k, v]) => v !== undefined && k !== 'uid'));
         const name = (fields.name as string | undefined) ?? existing?.name;
-        if (!name) throw new ApiError(400, 'Missing argument "name"', -32602);
+        if (!name) throw invalidParams('Missing argument "name"');
         const stream = (fields.stream_url as string | undefined) ?? existing?.stream_url;
-        if (!stream) throw new ApiError(400, 'Missing argument "stream_url"', -32602);
+        if (!stream) throw invalidParams('Missing argument "stream_url"');
         const clash = all().find((w) => w.name === name && w.uid !== existing?.uid);
-        if (clash) throw new ApiError(400, `A webcam named "${name}" already exists`);
+        if (clash) throw badRequest(`A webcam named "${name}" already exists`);
         const uid = existing?.uid ?? randomUUID();
         const { source: _s, uid: _u, ...base } = existing ?? { ...DEFAULTS, name, stream_url: stream, source: 'database' as const, uid };
         const stored = { ...base, ...fields, name, stream_url: stream };
@@ -167,7 +167,7 @@ export function webcamEndpoints(s: Services): Endpoint[] {
       http: { verbs: ['DELETE'], path: '/server/webcams/item' },
       params: lookup,
       handler: ({ uid, name }) => {
-        if (uid === undefined && name === undefined) throw new ApiError(400, 'Missing argument "uid"', -32602);
+        if (uid === undefined && name === undefined) throw invalidParams('Missing argument "uid"');
         const cam = find(uid, name);
         refuseConfigured(cam, 'delete');
         db.delete(NAMESPACE, [cam.uid]);

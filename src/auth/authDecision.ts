@@ -33,9 +33,9 @@ export type AuthDecision =
   | { allow: true; via: Exclude<AllowedVia, 'oneshot_token'> }
   /** Allowed by the token, which the caller must now mark used (in the same tick). */
   | { allow: true; via: 'oneshot_token'; redeem: string }
-  | { allow: false; status: 401; message: 'Unauthorized' };
+  | { allow: false; kind: 'unauthorized'; message: 'Unauthorized' };
 
-export const UNAUTHORIZED = { allow: false, status: 401, message: 'Unauthorized' } as const;
+export const UNAUTHORIZED = { allow: false, kind: 'unauthorized', message: 'Unauthorized' } as const;
 
 /** Constant-time comparison: how long a wrong key takes to refuse says nothing about the key. */
 export function sameSecret(given: string, expected: string): boolean {
@@ -77,7 +77,7 @@ export interface BrowserFacts {
 
 export type OriginDecision =
   | { allow: true; via: 'not-browser' | 'read-only' | 'same-origin' | 'cors' }
-  | { allow: false; status: 403; message: 'Origin not allowed' | 'Host not allowed' };
+  | { allow: false; kind: 'forbidden'; message: 'Origin not allowed' | 'Host not allowed' };
 
 /** Methods that may not change state: a foreign page may send them, it just cannot read the answer. */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -107,7 +107,7 @@ export function decideBrowserRequest(f: BrowserFacts): OriginDecision {
   if (f.origin === undefined && f.secFetchSite === undefined) return { allow: true, via: 'not-browser' };
   const hostName = hostNameOf(f.host);
   if (hostName === undefined || !(f.isOwnName(hostName) || f.cors.allowsHostName(hostName))) {
-    return { allow: false, status: 403, message: 'Host not allowed' };
+    return { allow: false, kind: 'forbidden', message: 'Host not allowed' };
   }
   if (!f.changesState) return { allow: true, via: 'read-only' };
   if (f.origin === undefined) {
@@ -115,10 +115,10 @@ export function decideBrowserRequest(f: BrowserFacts): OriginDecision {
     // one, only its own fetch metadata says whether another site asked.
     return f.secFetchSite === 'same-origin' || f.secFetchSite === 'none'
       ? { allow: true, via: 'same-origin' }
-      : { allow: false, status: 403, message: 'Origin not allowed' };
+      : { allow: false, kind: 'forbidden', message: 'Origin not allowed' };
   }
   const own = hostHeaderHost(f.host);
   if (own !== undefined && originHost(f.origin) === own) return { allow: true, via: 'same-origin' };
   if (f.cors.allows(f.origin)) return { allow: true, via: 'cors' };
-  return { allow: false, status: 403, message: 'Origin not allowed' };
+  return { allow: false, kind: 'forbidden', message: 'Origin not allowed' };
 }

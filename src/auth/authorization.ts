@@ -4,9 +4,9 @@
 import type { IncomingMessage } from 'node:http';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { EndpointRegistry } from '../transport/endpointRegistry.js';
-import { ApiError } from '../transport/apiError.js';
+import { ServerError } from '../shared/errors.js';
 import { sendError } from '../transport/httpServer.js';
-import { normaliseAddress } from '../transport/requestContext.js';
+import { normaliseAddress } from '../shared/clientAddress.js';
 import type { OneshotTokens } from '../actors/oneshotTokens.actor.js';
 import { changesState, decide, decideBrowserRequest, type AuthDecision, type OriginDecision } from './authDecision.js';
 import { ServerNames } from './serverNames.js';
@@ -98,7 +98,7 @@ export class Authorization {
       tokenIssuedTo: token === undefined ? undefined : opts.tokens.issuedTo(token),
     });
     if (decision.allow && decision.via === 'oneshot_token' && !opts.tokens.redeem(decision.redeem, c.clientAddress)) {
-      return { allow: false, status: 401, message: 'Unauthorized' };
+      return { allow: false, kind: 'unauthorized', message: 'Unauthorized' };
     }
     return decision;
   }
@@ -127,7 +127,7 @@ export class Authorization {
         `${req.method} ${redactUrl(req.originalUrl)} from ${normaliseAddress(req.socket.remoteAddress)} refused: ${d.message} ` +
           `(Origin ${JSON.stringify(req.get('origin') ?? null)}, Host ${JSON.stringify(req.get('host') ?? null)})${HINT[d.message]}`,
       );
-      sendError(res, new ApiError(d.status, d.message));
+      sendError(res, new ServerError(d.kind, d.message));
     };
     const publicRoutes = express.Router();
     for (const e of registry.all()) {
@@ -169,10 +169,10 @@ export class Authorization {
         publicEndpoint: res.locals.publicEndpoint === true,
       });
       log.debug(
-        `${req.method} ${redactUrl(req.originalUrl)} from ${clientAddress}: ${decision.allow ? `allowed (${decision.via})` : decision.status}`,
+        `${req.method} ${redactUrl(req.originalUrl)} from ${clientAddress}: ${decision.allow ? `allowed (${decision.via})` : decision.kind}`,
       );
       if (decision.allow) next();
-      else sendError(res, new ApiError(decision.status, decision.message));
+      else sendError(res, new ServerError(decision.kind, decision.message));
     };
     // Express's router answers OPTIONS itself for paths it knows: leave preflights to `cors`.
     const markGetWrites: RequestHandler = (req, res, next) => (req.method === 'OPTIONS' ? next() : getWrites(req, res, next));
@@ -188,7 +188,7 @@ export class Authorization {
         `websocket upgrade from ${clientAddress} refused: ${origin.message} ` +
           `(Origin ${JSON.stringify(headerValue(req.headers.origin) ?? null)}, Host ${JSON.stringify(req.headers.host ?? null)})${HINT[origin.message]}`,
       );
-      throw new ApiError(origin.status, origin.message);
+      throw new ServerError(origin.kind, origin.message);
     }
     const decision = this.check({
       clientAddress,
@@ -196,7 +196,7 @@ export class Authorization {
       token: tokenOf(req.url),
       publicEndpoint: false,
     });
-    log.debug(`websocket ${redactUrl(req.url ?? '')} from ${clientAddress}: ${decision.allow ? `allowed (${decision.via})` : decision.status}`);
-    if (!decision.allow) throw new ApiError(decision.status, decision.message);
+    log.debug(`websocket ${redactUrl(req.url ?? '')} from ${clientAddress}: ${decision.allow ? `allowed (${decision.via})` : decision.kind}`);
+    if (!decision.allow) throw new ServerError(decision.kind, decision.message);
   };
 }

@@ -9,7 +9,7 @@ import { open, type Database as LmdbDatabase, type RootDatabase } from 'lmdb';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { ApiError, clientFsError } from '../transport/apiError.js';
+import { badRequest, notFound, unavailable, insufficientStorage, internalError, clientFsError, ServerError } from '../shared/errors.js';
 import { isPrototypeName } from '../transport/clientJson.js';
 import { durableReplace, probeNamespaces, probeProblemSync, storeFileProblem } from './storeFile.js';
 import { getLogger } from '../logger.js';
@@ -33,17 +33,17 @@ export function splitKey(key: ItemKey): string[] {
   const valid = typeof key === 'string' || (Array.isArray(key) && key.every((p) => typeof p === 'string' || typeof p === 'number'));
   const parts = !valid ? [] : Array.isArray(key) ? key.map(String) : key.split('.');
   if (parts.length === 0 || parts.some((p) => p === '' || Buffer.byteLength(p) > MAX_KEY_PART_BYTES)) {
-    throw new ApiError(400, `Invalid key: ${JSON.stringify(key)?.slice(0, 100)}`);
+    throw badRequest(`Invalid key: ${JSON.stringify(key)?.slice(0, 100)}`);
   }
   const bad = parts.find(isPrototypeName);
-  if (bad !== undefined) throw new ApiError(400, `Invalid key: "${bad}" is not allowed as a key name`);
+  if (bad !== undefined) throw badRequest(`Invalid key: "${bad}" is not allowed as a key name`);
   return parts;
 }
 
 /** The namespace part of a key, checked like the key's parts (it names a record in replies). */
 function checkNamespace(ns: string): string {
-  if (Buffer.byteLength(ns) > MAX_KEY_PART_BYTES) throw new ApiError(400, `Namespace name longer than ${MAX_KEY_PART_BYTES} bytes`);
-  if (isPrototypeName(ns)) throw new ApiError(400, `Invalid namespace: "${ns}" is not allowed as a namespace name`);
+  if (Buffer.byteLength(ns) > MAX_KEY_PART_BYTES) throw badRequest(`Namespace name longer than ${MAX_KEY_PART_BYTES} bytes`);
+  if (isPrototypeName(ns)) throw badRequest(`Invalid namespace: "${ns}" is not allowed as a namespace name`);
   return ns;
 }
 
@@ -78,9 +78,9 @@ const scratchFor = (file: string) => join(dirname(file), `.${basename(file).slic
  * A failed write to the store's disk as the client's answer: 507 when the disk is full. LMDB
  * reports a short write as EIO, so EIO counts as a full disk when the folder has no room left.
  */
-function storeWriteError(err: unknown, folder: string): ApiError | undefined {
+function storeWriteError(err: unknown, folder: string): ServerError | undefined {
   const code = (err as { code?: unknown } | null)?.code;
-  const full = () => new ApiError(507, 'Database write failed: no space left on the device');
+  const full = () => insufficientStorage('Database write failed: no space left on the device');
   if (code === 'ENOSPC' || code === 'EDQUOT' || code === 28 || code === 122) return full();
   if (code === 'EIO' || code === 5) {
     try {
@@ -96,7 +96,7 @@ function storeWriteError(err: unknown, folder: string): ApiError | undefined {
 /** Below this much free space a failed commit is put down to a full disk. */
 const LOW_SPACE_BYTES = 4 * 1024 * 1024;
 
-const busy = () => new ApiError(503, 'The database is being compacted or restored; try again');
+const busy = () => unavailable('The database is being compacted or restored; try again');
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -213,12 +213,12 @@ export class Database {
     // File-system errors name server paths: they go to the log, the client gets their code.
     const guarded = () =>
       job().catch((err: unknown) => {
-        if (err instanceof ApiError) throw err;
+        if (err instanceof ServerError) throw err;
         const clientError = clientFsError(err);
         if (clientError) throw clientError;
         log.error(`database maintenance failed: ${(err as Error).message}`);
         const code = (err as { code?: unknown } | null)?.code;
-        throw new ApiError(500, `Database maintenance failed${typeof code === 'string' ? ` (${code})` : ''}`);
+        throw internalError(`Database maintenance failed${typeof code === 'string' ? ` (${code})` : ''}`);
       });
     const run = this.maintenance.then(guarded, guarded);
     this.maintenance = run.catch(() => undefined);
@@ -318,17 +318,17 @@ export class Database {
   get(ns: string, key?: ItemKey): unknown {
     checkNamespace(ns);
     if (key === undefined) {
-      if (!this.hasNamespace(ns)) throw new ApiError(404, `Namespace ${ns} not found`); // Moonraker's exact text
+      if (!this.hasNamespace(ns)) throw notFound(`Namespace ${ns} not found`); // Moonraker's exact text
       return this.namespace(ns);
     }
     const parts = splitKey(key);
     let value: unknown = this.db.get([ns, parts[0]!]);
     // Moonraker names the top-level key when that record is missing, the whole key when a part inside it is.
-    if (value === undefined) throw new ApiError(404, `Key '${parts[0]!}' in namespace '${ns}' not found`);
+    if (value === undefined) throw notFound(`Key '${parts[0]!}' in namespace '${ns}' not found`);
     for (const p of parts.slice(1)) {
       value = isRecord(value) ? own(value, p) : undefined;
     }
-    if (value === undefined) throw new ApiError(404, `Key '${keyText(parts)}' in namespace '${ns}' not found`);
+    if (value === undefined) throw notFound(`Key '${keyText(parts)}' in namespace '${ns}' not found`);
     return value;
   }
 
@@ -341,7 +341,7 @@ export class Database {
 
   private checkPut(ns: string, key: ItemKey, value: unknown): string[] {
     checkNamespace(ns);
-    if (value === undefined) throw new ApiError(400, 'A value is required');
+    if (value === undefined) throw badRequest('A value is required');
     return splitKey(key);
   }
 
@@ -373,7 +373,7 @@ export class Database {
     const top = parts[0]!;
     const current = this.db.get([ns, top]);
     if (parts.length === 1) {
-      if (current === undefined) throw new ApiError(404, `Key '${keyText(parts)}' in namespace '${ns}' not found`);
+      if (current === undefined) throw notFound(`Key '${keyText(parts)}' in namespace '${ns}' not found`);
       this.db.removeSync([ns, top]);
       return current;
     }
@@ -384,7 +384,7 @@ export class Database {
       cursor = isRecord(next) ? next : undefined;
     }
     const last = parts.at(-1)!;
-    if (!cursor || !Object.hasOwn(cursor, last)) throw new ApiError(404, `Key '${keyText(parts)}' in namespace '${ns}' not found`);
+    if (!cursor || !Object.hasOwn(cursor, last)) throw notFound(`Key '${keyText(parts)}' in namespace '${ns}' not found`);
     const removed = cursor[last];
     delete cursor[last];
     this.db.putSync([ns, top], record);
@@ -460,9 +460,9 @@ export class Database {
     await rm(scratch, { recursive: true, force: true });
     await mkdir(scratch, { recursive: true });
     try {
-      const notABackup = (why: string) => new ApiError(400, `Not a database backup: ${why}`);
+      const notABackup = (why: string) => badRequest(`Not a database backup: ${why}`);
       // Deleted since the request was checked (it waited for another backup or restore).
-      const gone = () => new ApiError(404, `Backup file ${basename(backupFile)} not found`);
+      const gone = () => notFound(`Backup file ${basename(backupFile)} not found`);
       if (!existsSync(backupFile)) throw gone();
       const problem = storeFileProblem(backupFile);
       if (problem !== undefined) throw notABackup(problem);
@@ -574,11 +574,11 @@ export class Database {
     return Promise.race([done, bound]).finally(() => clearTimeout(timer));
   }
 
-  private stalledCommitError(): ApiError {
+  private stalledCommitError(): ServerError {
     const full = storeWriteError({ code: 'EIO' }, this.path);
     if (full) return full;
     log.error(`a background database write did not finish within ${this.asyncCommitBoundMs} ms`);
-    return new ApiError(503, 'Database write did not complete in time; try again');
+    return unavailable('Database write did not complete in time; try again');
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,7 @@
 // Klippy's print_stats) is the source; see printStatsFromJob.
 import type { KlippyConnection } from '../actors/klippyConnection.actor.js';
 import type { PrintJobTracker } from '../actors/printJob.actor.js';
-import { ApiError } from '../transport/apiError.js';
+import { forbidden } from '../shared/errors.js';
 
 export const FILE_IN_USE = 'File currently in use';
 
@@ -45,6 +45,6 @@ export class FileInUse {
 
   /** Throws 403 "File currently in use" when `rel` in root `root` is in use. */
   check(root: string, rel: string): void {
-    if (root === 'gcodes' && this.inUse(rel)) throw new ApiError(403, FILE_IN_USE);
+    if (root === 'gcodes' && this.inUse(rel)) throw forbidden(FILE_IN_USE);
   }
 }

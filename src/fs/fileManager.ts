@@ -10,7 +10,7 @@ import type { KlippyConnection } from '../actors/klippyConnection.actor.js';
 import type { MoonstateConfig } from '../config/configSchema.js';
 import type { Database } from '../db/database.js';
 import { getLogger } from '../logger.js';
-import { ApiError } from '../transport/apiError.js';
+import { badRequest, notFound, internalError } from '../shared/errors.js';
 import { FileInUse, type PrintStatsSource } from './fileInUse.js';
 import { fsGuard } from './fsErrors.js';
 import { copyOver, syncDir, syncTree, withPinned } from './safeWrite.js';
@@ -301,7 +301,7 @@ export class FileManager {
   /** Every file under a root, read from the disk (symlinked files only when they stay inside). */
   private async walk(root: Root): Promise<ListedFile[]> {
     const realRoot = await realpath(root.path).catch(() => {
-      throw new ApiError(404, `Root '${root.name}' does not exist on disk`);
+      throw notFound(`Root '${root.name}' does not exist on disk`);
     });
     const out: ListedFile[] = [];
     const dirs: string[] = [''];
@@ -345,8 +345,8 @@ export class FileManager {
   private async doDirectory(prefixed: string, withMetadata = false): Promise<DirectoryListing> {
     const p = await this.roots.resolvePrefixed(prefixed);
     const st = await stat(p.abs).catch(() => undefined);
-    if (!st) throw new ApiError(404, `Directory does not exist (${prefixed})`);
-    if (!st.isDirectory()) throw new ApiError(400, `Not a directory (${prefixed})`);
+    if (!st) throw notFound(`Directory does not exist (${prefixed})`);
+    if (!st.isDirectory()) throw badRequest(`Not a directory (${prefixed})`);
     const names = (await readdir(p.abs)).filter((n) => !isUploadTemp(n));
     const files: DirectoryListing['files'] = [];
     const dirs: DirectoryListing['dirs'] = [];
@@ -392,7 +392,7 @@ export class FileManager {
   }
 
   private async doFileMetadata(filename: string): Promise<StoredMetadata & { filename: string }> {
-    const notAvailable = () => new ApiError(404, `Metadata not available for ${filename}`);
+    const notAvailable = () => notFound(`Metadata not available for ${filename}`);
     const p = await this.roots.resolve('gcodes', filename, { what: 'filename' });
     const st = await stat(p.abs).catch(() => undefined);
     if (!st?.isFile() || !isGcodeFile(p.rel)) throw notAvailable();
@@ -428,10 +428,10 @@ export class FileManager {
   private async doMetascan(filename: string): Promise<StoredMetadata & { filename: string }> {
     const p = await this.roots.resolve('gcodes', filename, { what: 'filename' });
     const st = await stat(p.abs).catch(() => undefined);
-    if (!st?.isFile()) throw new ApiError(404, `File '${filename}' does not exist`);
-    if (!isGcodeFile(p.rel)) throw new ApiError(400, `File ${filename} is not a valid gcode file`);
+    if (!st?.isFile()) throw notFound(`File '${filename}' does not exist`);
+    if (!isGcodeFile(p.rel)) throw badRequest(`File ${filename} is not a valid gcode file`);
     const meta = await this.metadata.rescan(p.rel, p.abs, statOf(st));
-    if (!meta) throw new ApiError(500, `Failed to parse metadata for file '${filename}'`);
+    if (!meta) throw internalError(`Failed to parse metadata for file '${filename}'`);
     return { ...meta, filename: p.rel };
   }
 
@@ -457,8 +457,8 @@ export class FileManager {
   async fileToRead(rootName: string, rel: string): Promise<RootPath & { size: number; modified: number }> {
     const p = await this.roots.resolve(rootName, rel);
     const st = await stat(p.abs).catch(() => undefined);
-    if (!st) throw new ApiError(404, `File does not exist (${rootName}/${p.rel})`);
-    if (!st.isFile()) throw new ApiError(400, `Not a file (${rootName}/${p.rel})`);
+    if (!st) throw notFound(`File does not exist (${rootName}/${p.rel})`);
+    if (!st.isFile()) throw badRequest(`Not a file (${rootName}/${p.rel})`);
     return { ...p, ...statOf(st) };
   }
 
@@ -476,15 +476,15 @@ export class FileManager {
 
   private async doMakeDirectory(prefixed: string): Promise<FileChange> {
     const p = await this.roots.resolvePrefixed(prefixed, { write: true });
-    if (p.rel === '') throw new ApiError(400, `Directory already exists (${prefixed})`);
+    if (p.rel === '') throw badRequest(`Directory already exists (${prefixed})`);
     try {
       await withPinned(p.root.path, p.abs, async (at) => {
         await mkdir(at.path);
         await syncDir(at.dir);
       });
     } catch (err) {
-      if (errno(err) === 'EEXIST') throw new ApiError(400, `Directory already exists (${prefixed})`);
-      if (errno(err) === 'ENOENT') throw new ApiError(404, `Parent directory does not exist (${prefixed})`);
+      if (errno(err) === 'EEXIST') throw badRequest(`Directory already exists (${prefixed})`);
+      if (errno(err) === 'ENOENT') throw notFound(`Parent directory does not exist (${prefixed})`);
       throw err;
     }
     const st = statOf(await stat(p.abs));
@@ -498,10 +498,10 @@ export class FileManager {
 
   private async doDeleteDirectory(prefixed: string, force: boolean): Promise<FileChange> {
     const p = await this.roots.resolvePrefixed(prefixed, { write: true });
-    if (p.rel === '') throw new ApiError(400, 'Cannot delete root directory');
+    if (p.rel === '') throw badRequest('Cannot delete root directory');
     const st = await lstat(p.abs).catch(() => undefined);
-    if (!st) throw new ApiError(404, `Directory does not exist (${prefixed})`);
-    if (!st.isDirectory()) throw new ApiError(400, `Not a directory (${prefixed})`);
+    if (!st) throw notFound(`Directory does not exist (${prefixed})`);
+    if (!st.isDirectory()) throw badRequest(`Not a directory (${prefixed})`);
     const before = statOf(st);
     if (force) {
       this.inUse.check(p.root.name, p.rel);
@@ -523,7 +523,7 @@ export class FileManager {
         });
       } catch (err) {
         if (errno(err) === 'ENOTEMPTY' || errno(err) === 'EEXIST') {
-          throw new ApiError(400, `Directory not empty (${prefixed}): use force=true to delete it with its contents`);
+          throw badRequest(`Directory not empty (${prefixed}): use force=true to delete it with its contents`);
         }
         throw err;
       }
@@ -548,8 +548,8 @@ export class FileManager {
   private async doDeleteResolved(p: RootPath): Promise<FileChange> {
     const shown = `${p.root.name}/${p.rel}`;
     const st = await lstat(p.abs).catch(() => undefined);
-    if (!st || p.rel === '') throw new ApiError(404, `File does not exist (${shown})`);
-    if (st.isDirectory()) throw new ApiError(400, `${shown} is a directory: use delete_directory`);
+    if (!st || p.rel === '') throw notFound(`File does not exist (${shown})`);
+    if (st.isDirectory()) throw badRequest(`${shown} is a directory: use delete_directory`);
     this.inUse.check(p.root.name, p.rel);
     await withPinned(p.root.path, p.abs, async (at) => {
       await unlink(at.path);
@@ -568,15 +568,15 @@ export class FileManager {
     const dstStat = await stat(dest.abs).catch(() => undefined);
     let target = dest;
     if (dstStat?.isDirectory()) target = await this.roots.resolve(dest.root.name, [...(dest.rel ? dest.rel.split('/') : []), basename(src.abs)], { write: true });
-    else if (dest.rel === '') throw new ApiError(400, 'Invalid destination: the root itself');
+    else if (dest.rel === '') throw badRequest('Invalid destination: the root itself');
     if (srcIsDir && (await landsInside(src.abs, target.abs))) {
-      throw new ApiError(400, `Cannot move or copy a directory into itself (${src.root.name}/${src.rel})`);
+      throw badRequest(`Cannot move or copy a directory into itself (${src.root.name}/${src.rel})`);
     }
     const parent = await stat(join(target.abs, '..')).catch(() => undefined);
-    if (!parent?.isDirectory()) throw new ApiError(404, `Destination directory does not exist (${target.root.name}/${target.rel})`);
+    if (!parent?.isDirectory()) throw notFound(`Destination directory does not exist (${target.root.name}/${target.rel})`);
     const existing = await lstat(target.abs).catch(() => undefined);
     if (existing) {
-      if (srcIsDir || existing.isDirectory()) throw new ApiError(400, `Destination already exists (${target.root.name}/${target.rel})`);
+      if (srcIsDir || existing.isDirectory()) throw badRequest(`Destination already exists (${target.root.name}/${target.rel})`);
       this.inUse.check(target.root.name, target.rel);
     }
     return target;
@@ -589,12 +589,12 @@ export class FileManager {
   private async doMove(source: string, dest: string): Promise<FileChange> {
     const src = await this.roots.resolvePrefixed(source, { write: true, what: 'source' });
     const dst = await this.roots.resolvePrefixed(dest, { write: true, what: 'dest' });
-    if (src.rel === '') throw new ApiError(400, 'Cannot move a root directory');
+    if (src.rel === '') throw badRequest('Cannot move a root directory');
     const st = await lstat(src.abs).catch(() => undefined);
-    if (!st) throw new ApiError(404, `File does not exist (${source})`);
+    if (!st) throw notFound(`File does not exist (${source})`);
     this.inUse.check(src.root.name, src.rel);
     const target = await this.destinationFor(src, dst, st.isDirectory());
-    if (target.root.path === src.root.path && target.rel === src.rel) throw new ApiError(400, 'Source and destination are the same');
+    if (target.root.path === src.root.path && target.rel === src.rel) throw badRequest('Source and destination are the same');
     const release = this.hold([src, target]);
     try {
       // Both ends named through their folders held open (src/fs/safeWrite.ts).
@@ -641,9 +641,9 @@ export class FileManager {
     const src = await this.roots.resolvePrefixed(source, { what: 'source' });
     const dst = await this.roots.resolvePrefixed(dest, { write: true, what: 'dest' });
     const st = await stat(src.abs).catch(() => undefined);
-    if (!st) throw new ApiError(404, `File does not exist (${source})`);
+    if (!st) throw notFound(`File does not exist (${source})`);
     const target = await this.destinationFor(src, dst, st.isDirectory());
-    if (target.root.path === src.root.path && target.rel === src.rel) throw new ApiError(400, 'Source and destination are the same');
+    if (target.root.path === src.root.path && target.rel === src.rel) throw badRequest('Source and destination are the same');
     const replaced = (await lstat(target.abs).catch(() => undefined)) !== undefined;
     const release = this.hold([target]);
     try {
@@ -677,10 +677,10 @@ export class FileManager {
     const dst = await this.roots.resolvePrefixed(dest ?? `config/collection-${localStamp(new Date())}.zip`, { write: true, what: 'dest' });
     const shown = `${dst.root.name}/${dst.rel}`;
     const existing = await stat(dst.abs).catch(() => undefined);
-    if (dst.rel === '' || existing?.isDirectory()) throw new ApiError(400, `Cannot create archive at '${shown}': path exists as a directory`);
+    if (dst.rel === '' || existing?.isDirectory()) throw badRequest(`Cannot create archive at '${shown}': path exists as a directory`);
     const parent = await stat(join(dst.abs, '..')).catch(() => undefined);
-    if (!parent?.isDirectory()) throw new ApiError(400, `Cannot create archive at '${shown}': parent directory does not exist`);
-    if (items.length === 0) throw new ApiError(400, 'At least one file or directory must be specified');
+    if (!parent?.isDirectory()) throw badRequest(`Cannot create archive at '${shown}': parent directory does not exist`);
+    if (items.length === 0) throw badRequest('At least one file or directory must be specified');
 
     const entries: ZipEntry[] = [];
     const seen = new Set<string>();
@@ -693,12 +693,12 @@ export class FileManager {
     for (const item of items) {
       const p = await this.roots.resolvePrefixed(item, { what: 'item' });
       const st = await stat(p.abs).catch(() => undefined);
-      if (!st) throw new ApiError(404, `No file or directory at '${item}'`);
+      if (!st) throw notFound(`No file or directory at '${item}'`);
       if (st.isFile()) {
         add(p, st);
         continue;
       }
-      if (!st.isDirectory()) throw new ApiError(400, `Item at '${item}' is not a file or directory`);
+      if (!st.isDirectory()) throw badRequest(`Item at '${item}' is not a file or directory`);
       const names = await readdir(p.abs).catch(() => [] as string[]);
       for (const name of names.sort()) {
         if (isUploadTemp(name)) continue;

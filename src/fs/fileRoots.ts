@@ -4,7 +4,7 @@
 // change at run time (Klippy reports its virtual_sdcard path once it is ready); `changes$`
 // lets the watcher and the metadata scan follow.
 import { Subject } from 'rxjs';
-import { ApiError } from '../transport/apiError.js';
+import { badRequest, notAllowed, ServerError, type ErrorKind } from '../shared/errors.js';
 import { relativeSegments, resolveInRoot, type ResolvedPath } from './safePath.js';
 
 export type RootName = 'gcodes' | 'config' | 'config_examples' | 'docs' | 'logs';
@@ -26,7 +26,7 @@ interface RootState {
   writable: boolean;
   /** Told to clients while the root has no path. */
   absentReason: string;
-  absentStatus: number;
+  absentKind: ErrorKind;
 }
 
 export interface RootPath extends ResolvedPath {
@@ -38,21 +38,21 @@ export class FileRoots {
   readonly changes$ = new Subject<{ name: RootName; path: string | undefined }>();
 
   constructor() {
-    this.roots.set('gcodes', { path: undefined, writable: true, absentReason: 'not known yet: Klippy has not reported its virtual_sdcard path', absentStatus: 503 });
-    this.roots.set('config', { path: undefined, writable: true, absentReason: 'not configured: set config_path in [file_manager]', absentStatus: 404 });
-    this.roots.set('config_examples', { path: undefined, writable: false, absentReason: "not available: Klipper's config folder was not found", absentStatus: 404 });
-    this.roots.set('docs', { path: undefined, writable: false, absentReason: "not available: Klipper's docs folder was not found", absentStatus: 404 });
-    this.roots.set('logs', { path: undefined, writable: false, absentReason: 'not available', absentStatus: 404 });
+    this.roots.set('gcodes', { path: undefined, writable: true, absentReason: 'not known yet: Klippy has not reported its virtual_sdcard path', absentKind: 'unavailable' });
+    this.roots.set('config', { path: undefined, writable: true, absentReason: 'not configured: set config_path in [file_manager]', absentKind: 'not_found' });
+    this.roots.set('config_examples', { path: undefined, writable: false, absentReason: "not available: Klipper's config folder was not found", absentKind: 'not_found' });
+    this.roots.set('docs', { path: undefined, writable: false, absentReason: "not available: Klipper's docs folder was not found", absentKind: 'not_found' });
+    this.roots.set('logs', { path: undefined, writable: false, absentReason: 'not available', absentKind: 'not_found' });
   }
 
   /** Sets (or clears, with `path` undefined) where a root lives. */
-  set(name: RootName, path: string | undefined, absent?: { reason: string; status?: number }): void {
+  set(name: RootName, path: string | undefined, absent?: { reason: string; kind?: ErrorKind }): void {
     const state = this.roots.get(name)!;
     const changed = state.path !== path;
     state.path = path;
     if (absent) {
       state.absentReason = absent.reason;
-      state.absentStatus = absent.status ?? 404;
+      state.absentKind = absent.kind ?? 'not_found';
     }
     if (changed) this.changes$.next({ name, path });
   }
@@ -82,15 +82,15 @@ export class FileRoots {
   /** The root named `name`, or a clear error: unknown (400) or not available (404/503). */
   get(name: string): Root {
     const s = this.roots.get(name as RootName);
-    if (!s) throw new ApiError(400, `Invalid root path (${name})`);
-    if (s.path === undefined) throw new ApiError(s.absentStatus, `Root '${name}' is ${s.absentReason}`);
+    if (!s) throw badRequest(`Invalid root path (${name})`);
+    if (s.path === undefined) throw new ServerError(s.absentKind, `Root '${name}' is ${s.absentReason}`);
     return { name: name as RootName, path: s.path, writable: s.writable };
   }
 
   /** `get`, refusing a read-only root for a write. */
   writable(name: string): Root {
     const root = this.get(name);
-    if (!root.writable) throw new ApiError(405, `Root '${name}' is read-only`);
+    if (!root.writable) throw notAllowed(`Root '${name}' is read-only`);
     return root;
   }
 
@@ -110,7 +110,7 @@ export class FileRoots {
     const trimmed = prefixed.replace(/^\/+/, '');
     const segs = relativeSegments(trimmed, what);
     const rootName = segs.shift();
-    if (rootName === undefined) throw new ApiError(400, `Invalid ${what}: '${prefixed}' names no root`);
+    if (rootName === undefined) throw badRequest(`Invalid ${what}: '${prefixed}' names no root`);
     return this.resolve(rootName, segs, opts);
   }
 }

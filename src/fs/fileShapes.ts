@@ -9,7 +9,7 @@
 //   `{item, action}` (moves also `source_item`), uploads are 201 with a Location header;
 //   thumbnails are files next to the gcode, named by `relative_path`.
 import { posix } from 'node:path';
-import type { Dialect } from '../transport/requestContext.js';
+import type { Dialect } from '../shared/dialect.js';
 import type { SlicerMetadata, Thumbnail } from './metadata/gcodeMetadata.js';
 
 /** What a file operation changed, in today's vocabulary (the spec's names are derived). */

@@ -2,7 +2,7 @@
 // request's own chunks (no copying) and the boundary is found with Buffer.indexOf, which runs
 // at memory speed: formidable's byte-wise parser held a 1 GiB upload to a quarter of dd's
 // throughput (bench/results/files.md), this one leaves the disk as the limit.
-import { ApiError } from '../transport/apiError.js';
+import { badRequest, tooLarge, ServerError } from '../shared/errors.js';
 
 export interface PartInfo {
   /** The form field name. */
@@ -23,6 +23,8 @@ export interface MultipartHandlers {
 
 export interface MultipartLimits {
   maxFileBytes: number;
+  /** The error for a file over maxFileBytes, worded by the caller (which knows the limit's name). */
+  fileTooLarge: () => ServerError;
   maxFields?: number;
   maxFieldBytes?: number;
   maxHeaderBytes?: number;
@@ -30,10 +32,7 @@ export interface MultipartLimits {
 
 type State = 'preamble' | 'afterDelimiter' | 'headers' | 'body' | 'done';
 
-/** The reader's error for a file over `maxFileBytes` (the caller words it). */
-export const FILE_TOO_LARGE = 'file too large';
-
-export const malformed = (why: string) => new ApiError(400, `Malformed upload: ${why}`);
+export const malformed = (why: string) => badRequest(`Malformed upload: ${why}`);
 
 /** The boundary of a multipart/form-data Content-Type, or undefined. */
 export function boundaryOf(contentType: string | undefined): string | undefined {
@@ -97,7 +96,7 @@ export class MultipartReader {
     return this.state === 'done';
   }
 
-  /** Feeds a chunk; false when the current file's sink wants a pause. Throws ApiError. */
+  /** Feeds a chunk; false when the current file's sink wants a pause. Throws ServerError. */
   write(chunk: Buffer): boolean {
     let data = chunk;
     let ok = true;
@@ -122,11 +121,11 @@ export class MultipartReader {
     if (bytes.length === 0 || this.state === 'preamble') return true;
     if (this.sink) {
       this.fileBytes += bytes.length;
-      if (this.fileBytes > this.limits.maxFileBytes) throw new ApiError(413, FILE_TOO_LARGE);
+      if (this.fileBytes > this.limits.maxFileBytes) throw this.limits.fileTooLarge();
       return this.sink.write(bytes);
     }
     this.fieldBytes += bytes.length;
-    if (this.fieldBytes > this.limits.maxFieldBytes) throw new ApiError(413, 'Upload form fields too large');
+    if (this.fieldBytes > this.limits.maxFieldBytes) throw tooLarge('Upload form fields too large');
     this.fieldChunks.push(Buffer.from(bytes));
     return true;
   }
@@ -232,7 +231,7 @@ export class MultipartReader {
     if (filename !== undefined || params.name === 'file') {
       this.sink = this.handlers.fileBegin(this.part);
     } else {
-      if (++this.fields > this.limits.maxFields) throw new ApiError(413, 'Upload form has too many fields');
+      if (++this.fields > this.limits.maxFields) throw tooLarge('Upload form has too many fields');
       this.fieldChunks = [];
     }
   }

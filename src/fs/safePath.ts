@@ -3,7 +3,7 @@
 // whose name starts like the root (gcodes_evil), a NUL byte or a symlink that points away.
 import { lstat, realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
-import { ApiError } from '../transport/apiError.js';
+import { badRequest, forbidden, notFound } from '../shared/errors.js';
 import { fsApiError } from './fsErrors.js';
 
 /** Names of our in-progress upload files; never listed, watched or served. */
@@ -15,14 +15,14 @@ export const isUploadTemp = (name: string) => name.startsWith(UPLOAD_TEMP_PREFIX
  * "..", absolute paths and NUL bytes are refused.
  */
 export function relativeSegments(rel: string, what = 'path'): string[] {
-  if (rel.includes('\0')) throw new ApiError(400, `Invalid ${what}: contains a NUL byte`);
+  if (rel.includes('\0')) throw badRequest(`Invalid ${what}: contains a NUL byte`);
   if (rel.startsWith('/') || isAbsolute(rel) || /^[A-Za-z]:[\\/]/.test(rel)) {
-    throw new ApiError(400, `Invalid ${what} '${rel}': absolute paths are not allowed`);
+    throw badRequest(`Invalid ${what} '${rel}': absolute paths are not allowed`);
   }
   const out: string[] = [];
   for (const seg of rel.split('/')) {
     if (seg === '' || seg === '.') continue;
-    if (seg === '..') throw new ApiError(403, `Invalid ${what} '${rel}': '..' is not allowed`);
+    if (seg === '..') throw forbidden(`Invalid ${what} '${rel}': '..' is not allowed`);
     out.push(seg);
   }
   return out;
@@ -58,7 +58,7 @@ async function realLocation(abs: string): Promise<string> {
         // its folders) was created by someone else (another upload) between the two calls.
         // Only a symlink whose target is still missing when asked again is refused.
         if (retries++ < RACE_RETRIES) continue;
-        if (l.isSymbolicLink() || code === 'ENOENT') throw new ApiError(403, 'Invalid path: a symbolic link on the way leads nowhere');
+        if (l.isSymbolicLink() || code === 'ENOENT') throw forbidden('Invalid path: a symbolic link on the way leads nowhere');
         throw err;
       }
       const parent = dirname(cur);
@@ -84,18 +84,18 @@ export async function resolveInRoot(rootPath: string, rel: string | string[], di
   const segs = Array.isArray(rel) ? rel : relativeSegments(rel, what);
   // Our temp files are invisible; a client's file of that name would vanish from listings
   // and be swept away at the next start.
-  if (segs.some(isUploadTemp)) throw new ApiError(400, `Invalid ${what}: names starting with '${UPLOAD_TEMP_PREFIX}' are reserved for the server's temp files`);
+  if (segs.some(isUploadTemp)) throw badRequest(`Invalid ${what}: names starting with '${UPLOAD_TEMP_PREFIX}' are reserved for the server's temp files`);
   const abs = join(rootPath, ...segs);
-  if (!isWithin(rootPath, abs)) throw new ApiError(403, `Invalid ${what}: '${segs.join('/')}' is outside root '${displayRoot}'`);
+  if (!isWithin(rootPath, abs)) throw forbidden(`Invalid ${what}: '${segs.join('/')}' is outside root '${displayRoot}'`);
   let realRoot: string;
   try {
     realRoot = await realpath(rootPath);
   } catch {
-    throw new ApiError(404, `Root '${displayRoot}' does not exist on disk`);
+    throw notFound(`Root '${displayRoot}' does not exist on disk`);
   }
   const real = await realLocation(abs);
   if (!isWithin(realRoot, real)) {
-    throw new ApiError(403, `Invalid ${what}: '${segs.join('/')}' leads outside root '${displayRoot}'`);
+    throw forbidden(`Invalid ${what}: '${segs.join('/')}' leads outside root '${displayRoot}'`);
   }
   return { abs, rel: segs.join('/') };
 }

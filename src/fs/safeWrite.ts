@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { constants, existsSync } from 'node:fs';
 import { copyFile, lstat, mkdir, open, readdir, readlink, realpath, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { ApiError } from '../transport/apiError.js';
+import { forbidden } from '../shared/errors.js';
 import { isWithin, UPLOAD_TEMP_PREFIX } from './safePath.js';
 import { fsyncPath } from '../util/fsync.js';
 
@@ -86,7 +86,7 @@ export async function pinPath(rootPath: string, abs: string): Promise<PinnedPath
   const at = await readlink(`${PROC_FD}/${fh.fd}`).catch(() => undefined);
   if (at === undefined || !isWithin(realRoot, at)) {
     await fh.close();
-    throw new ApiError(403, 'Invalid path: a folder on the way now leads outside its root');
+    throw forbidden('Invalid path: a folder on the way now leads outside its root');
   }
   const dir = `${PROC_FD}/${fh.fd}`;
   return { dir, path: `${dir}/${basename(abs)}`, close: () => fh.close().catch(() => undefined) };

@@ -10,15 +10,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
-import { ApiError } from '../transport/apiError.js';
+import { badRequest, forbidden, notFound, timedOut, conflict, tooLarge, unprocessable, insufficientStorage, ServerError } from '../shared/errors.js';
 import { fsApiError } from './fsErrors.js';
-import type { Dialect } from '../transport/requestContext.js';
+import { httpStatusOf } from '../transport/errorCodes.js';
+import type { Dialect } from '../shared/dialect.js';
 import { getLogger } from '../logger.js';
 import type { FileManager } from './fileManager.js';
 import { uploadReply } from './fileShapes.js';
 import { isUploadTemp, relativeSegments } from './safePath.js';
 import { copyOver, syncDir, tempName, withPinned } from './safeWrite.js';
-import { boundaryOf, FILE_TOO_LARGE, MultipartReader } from './multipart.js';
+import { boundaryOf, MultipartReader } from './multipart.js';
 import type { RootPath } from './fileRoots.js';
 
 const log = getLogger('upload');
@@ -198,20 +199,20 @@ async function writeAll(fh: FileHandle, bufs: Buffer[]): Promise<void> {
   }
 }
 
-function errorFor(err: unknown, maxBytes: number): ApiError {
-  if (err instanceof ApiError) {
-    return err.message === FILE_TOO_LARGE ? new ApiError(413, `Upload larger than the limit of ${maxBytes} bytes ([server] max_upload_size)`) : err;
-  }
+const overLimit = (maxBytes: number) => tooLarge(`Upload larger than the limit of ${maxBytes} bytes ([server] max_upload_size)`);
+
+function errorFor(err: unknown): ServerError {
+  if (err instanceof ServerError) return err;
   const e = err as { code?: unknown; message?: string };
-  if (e.code === 'ENOSPC' || e.code === 'EDQUOT') return new ApiError(507, 'Upload failed: no space left on the device');
-  if (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS') return new ApiError(403, `Upload failed: cannot write there (${e.code})`);
-  if (e.code === 'ECONNRESET' || e.code === 'ERR_STREAM_PREMATURE_CLOSE') return new ApiError(400, 'Upload aborted by the client');
+  if (e.code === 'ENOSPC' || e.code === 'EDQUOT') return insufficientStorage('Upload failed: no space left on the device');
+  if (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS') return forbidden(`Upload failed: cannot write there (${e.code})`);
+  if (e.code === 'ECONNRESET' || e.code === 'ERR_STREAM_PREMATURE_CLOSE') return badRequest('Upload aborted by the client');
   const fsError = fsApiError(err);
-  return new ApiError(fsError.status, `Upload failed: ${fsError.message}`);
+  return new ServerError(fsError.kind, `Upload failed: ${fsError.message}`);
 }
 
 /** The upload's folder went away (moved or deleted by someone else) before it could be placed. */
-const movedAway = () => new ApiError(409, 'Upload failed: its folder was moved or deleted during the upload');
+const movedAway = () => conflict('Upload failed: its folder was moved or deleted during the upload');
 
 
 async function sha256Of(path: string): Promise<string> {
@@ -246,11 +247,11 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, di
   const boundary = boundaryOf(req.headers['content-type']);
   if (boundary === undefined) {
     req.resume();
-    throw new ApiError(400, 'Malformed upload: expected a multipart/form-data body with a boundary');
+    throw badRequest('Malformed upload: expected a multipart/form-data body with a boundary');
   }
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes + 64 * 1024) {
-    sendJson(res, 413, { error: { code: 413, message: `Upload larger than the limit of ${maxBytes} bytes ([server] max_upload_size)` } }, true);
+    sendJson(res, 413, { error: { code: 413, message: overLimit(maxBytes).message } }, true);
     res.once('finish', () => req.destroy());
     return;
   }
@@ -258,7 +259,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, di
   // Field names come from the client: a null-prototype record, so `fields.checksum` is only ever a field sent.
   const fields = Object.create(null) as Record<string, string>;
   let sink: TempFileSink | undefined;
-  let refusal: ApiError | undefined;
+  let refusal: ServerError | undefined;
   let fileParts = 0;
   let originalFilename: string | undefined;
 
@@ -271,7 +272,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, di
       const st = await stat(dir.abs).catch(() => undefined);
       return { root: root.path, dir: st?.isDirectory() ? dir.abs : root.path };
     } catch (err) {
-      refusal = errorFor(err, maxBytes);
+      refusal = errorFor(err);
       return undefined;
     }
   };
@@ -285,7 +286,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, di
       },
       fileBegin: (part) => {
         if (part.name !== 'file') return { write: () => true, end: () => undefined };
-        if (++fileParts > 1) throw new ApiError(400, 'Malformed upload: only one file per upload');
+        if (++fileParts > 1) throw badRequest('Malformed upload: only one file per upload');
         // Browsers on Windows once sent the whole client path: keep the name.
         originalFilename = part.filename?.slice(part.filename.lastIndexOf('\\') + 1);
         sink = new TempFileSink(chooseDir, fields.checksum !== undefined, durable);
@@ -293,7 +294,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, di
         return sink;
       },
     },
-    { maxFileBytes: maxBytes },
+    { maxFileBytes: maxBytes, fileTooLarge: () => overLimit(maxBytes) },
   );
 
   try {
@@ -327,25 +328,25 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, di
       });
       req.on('error', reject);
       req.on('close', () => {
-        if (!req.complete) reject(new ApiError(400, 'Upload aborted by the client'));
+        if (!req.complete) reject(badRequest('Upload aborted by the client'));
       });
       // A reply made for us (the body stalled: src/transport/bodyTimeout.ts) ends the upload; the
       // request itself may then emit nothing more.
       res.on('close', () => {
-        if (!req.complete) reject(new ApiError(408, 'Upload stalled'));
+        if (!req.complete) reject(timedOut('Upload stalled'));
       });
     });
     if (sink && !sink.closed) await finished(sink);
   } catch (err) {
     req.removeAllListeners('data');
     await sink?.discard();
-    const e = errorFor(err, maxBytes);
-    if (e.status < 500) log.info(`upload refused: ${e.message}`);
+    const e = errorFor(err);
+    if (httpStatusOf(e) < 500) log.info(`upload refused: ${e.message}`);
     if (!req.complete && !req.destroyed) {
-      sendJson(res, e.status, { error: { code: e.status, message: e.message } }, true);
+      sendJson(res, httpStatusOf(e), { error: { code: httpStatusOf(e), message: e.message } }, true);
       res.once('finish', () => req.destroy());
     } else {
-      sendJson(res, e.status, { error: { code: e.status, message: e.message } });
+      sendJson(res, httpStatusOf(e), { error: { code: httpStatusOf(e), message: e.message } });
     }
     return;
   }
@@ -355,28 +356,28 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, di
   let release: (() => void) | undefined;
   try {
     if (refusal) throw refusal;
-    if (!sink || fileParts === 0) throw new ApiError(400, "Malformed upload: no file part named 'file'");
+    if (!sink || fileParts === 0) throw badRequest("Malformed upload: no file part named 'file'");
     if (sink.errored) throw sink.errored;
-    if (!originalFilename) throw new ApiError(400, 'Multipart filename omitted');
+    if (!originalFilename) throw badRequest('Multipart filename omitted');
     const root = files.roots.writable((fields.root ?? 'gcodes').toLowerCase());
     const dirSegs = relativeSegments(uploadDir(fields.path), 'upload path');
     const nameSegs = relativeSegments(originalFilename, 'upload filename');
-    if (nameSegs.length === 0) throw new ApiError(400, `Invalid upload filename '${originalFilename}'`);
+    if (nameSegs.length === 0) throw badRequest(`Invalid upload filename '${originalFilename}'`);
     // The `path` field's folders are created; folders inside the filename must exist.
     const dir = await files.roots.resolve(root.name, dirSegs, { write: true, what: 'upload path' });
     await mkdir(dir.abs, { recursive: true });
     const target = await files.roots.resolve(root.name, [...dirSegs, ...nameSegs], { write: true, what: 'upload filename' });
     const parent = await stat(join(target.abs, '..')).catch(() => undefined);
-    if (!parent?.isDirectory()) throw new ApiError(404, `Directory does not exist for ${root.name}/${target.rel}`);
+    if (!parent?.isDirectory()) throw notFound(`Directory does not exist for ${root.name}/${target.rel}`);
     const existing = await stat(target.abs).catch(() => undefined);
-    if (existing?.isDirectory()) throw new ApiError(400, `Cannot upload over a directory (${root.name}/${target.rel})`);
+    if (existing?.isDirectory()) throw badRequest(`Cannot upload over a directory (${root.name}/${target.rel})`);
     files.inUse.check(root.name, target.rel);
 
     if (!(await sink.inPlace())) throw movedAway();
     if (fields.checksum !== undefined) {
       const expected = fields.checksum.trim().toLowerCase();
       const calculated = sink.hash ? sink.hash.digest('hex') : await sha256Of(sink.path!);
-      if (calculated !== expected) throw new ApiError(422, `File checksum mismatch: expected ${expected}, calculated ${calculated}`);
+      if (calculated !== expected) throw unprocessable(`File checksum mismatch: expected ${expected}, calculated ${calculated}`);
     }
 
     release = files.holdPath(target);
@@ -411,7 +412,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, di
   } catch (err) {
     release?.();
     if (!placed) await sink?.discard();
-    const e = errorFor(err, maxBytes);
-    sendJson(res, e.status, { error: { code: e.status, message: e.message } });
+    const e = errorFor(err);
+    sendJson(res, httpStatusOf(e), { error: { code: httpStatusOf(e), message: e.message } });
   }
 }

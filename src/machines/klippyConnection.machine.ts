@@ -7,6 +7,7 @@
 // so tests can drive this machine with the virtual Klippy or with bare events.
 import { assign, emit, fromCallback, fromPromise, setup } from 'xstate';
 import type { JsonObject, KlippyInfo, KlippyState } from '../shared/klippyProtocol.js';
+import { DISCONNECTED_MESSAGE } from '../shared/errors.js';
 
 export type KlippyConnectionEvent =
   | { type: 'SOCKET_CLOSED' }
@@ -34,8 +35,6 @@ export interface KlippyConnectionContext extends KlippyConnectionInput {
   connectFailures: number;
 }
 
-/** Moonraker's text, both for the state message and for requests failed by a lost socket. */
-export const DISCONNECTED_MESSAGE = 'Klippy Disconnected';
 /** What we say while Klippy reports ready but our side of the connection is still being set up. */
 export const INITIALIZING_MESSAGE = 'Printer is initializing';
 

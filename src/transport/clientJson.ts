@@ -3,7 +3,7 @@
 // that recurses (JSON.stringify when storing or replying, structuredClone) overflows the stack
 // a few thousand levels down; and an own `__proto__` key turns into a prototype the moment some
 // code copies the object with assignment (Object.assign, `{...}` into a record by key).
-import { ApiError } from './apiError.js';
+import { badRequest } from '../shared/errors.js';
 
 /** Far deeper than any real client's settings (Mainsail's go about ten levels), far below V8's stack. */
 export const MAX_CLIENT_JSON_DEPTH = 100;
@@ -24,13 +24,13 @@ export function checkClientJson(value: unknown): void {
     const [v, depth] = stack.pop()!;
     if (typeof v !== 'object' || v === null) continue;
     if (depth > MAX_CLIENT_JSON_DEPTH) {
-      throw new ApiError(400, `JSON nested deeper than ${MAX_CLIENT_JSON_DEPTH} levels`);
+      throw badRequest(`JSON nested deeper than ${MAX_CLIENT_JSON_DEPTH} levels`);
     }
     if (Array.isArray(v)) {
       for (const item of v) stack.push([item, depth + 1]);
       continue;
     }
-    if (Object.hasOwn(v, '__proto__')) throw new ApiError(400, 'JSON key "__proto__" not allowed');
+    if (Object.hasOwn(v, '__proto__')) throw badRequest('JSON key "__proto__" not allowed');
     for (const item of Object.values(v)) stack.push([item, depth + 1]);
   }
 }

@@ -5,7 +5,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { EndpointRegistry } from './endpointRegistry.js';
 import type { ConnectionRegistry } from './connections.js';
-import { ApiError } from './apiError.js';
+import { badRequest } from '../shared/errors.js';
 import { contextFor, sendError } from './httpServer.js';
 import { answerJsonRpc } from './rpcCall.js';
 
@@ -24,7 +24,7 @@ export function httpJsonRpc(opts: HttpJsonRpcOptions): Router {
   router.post(
     JSONRPC_HTTP_PATH,
     (req: Request, res: Response, next) => {
-      if (!req.is('application/json')) sendError(res, new ApiError(400, 'Invalid content type, application/json required'));
+      if (!req.is('application/json')) sendError(res, badRequest('Invalid content type, application/json required'));
       else next();
     },
     // The text as sent: the JSON-RPC layer answers a parse error itself, as on the websocket.

@@ -3,11 +3,14 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { EndpointRegistry, RpcEndpoint } from './endpointRegistry.js';
 import type { ConnectionRegistry } from './connections.js';
-import { ApiError, badRequest, toApiError } from './apiError.js';
+import { badRequest, notFound, ServerError } from '../shared/errors.js';
+import { httpStatusOf, kindOfHttpStatus, toServerError } from './errorCodes.js';
 import { invoke } from './dispatch.js';
 import { checkClientJson } from './clientJson.js';
 import { serializeBounded } from './replySize.js';
-import { normaliseAddress, type Dialect, type RequestContext } from './requestContext.js';
+import { type RequestContext } from './requestContext.js';
+import type { Dialect } from '../shared/dialect.js';
+import { normaliseAddress } from '../shared/clientAddress.js';
 import { getLogger } from '../logger.js';
 
 const log = getLogger('http');
@@ -27,14 +30,15 @@ export interface HttpAppOptions {
 }
 
 export function sendError(res: Response, err: unknown): void {
-  const e = toApiError(err);
+  const e = toServerError(err);
+  const status = httpStatusOf(e);
   // 503 (Klippy away) is an expected state, not a server fault.
-  if (e.status >= 500 && e.status !== 503) log.error(`${e.status}: ${e.message}`);
+  if (status >= 500 && status !== 503) log.error(`${status}: ${e.message}`);
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  res.status(e.status).json({ error: { code: e.status, message: e.message } });
+  res.status(status).json({ error: { code: status, message: e.message } });
 }
 
 /**
@@ -114,7 +118,7 @@ export function createHttpApp(opts: HttpAppOptions): express.Express {
     }
   }
   for (const mw of opts.after ?? []) app.use(mw);
-  app.use((_req: Request, res: Response) => sendError(res, new ApiError(404, 'Not Found')));
+  app.use((_req: Request, res: Response) => sendError(res, notFound('Not Found')));
   // Body-parser failures (malformed JSON, too large) arrive here with their own status.
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const e = err as { status?: number; type?: string; message?: string };
@@ -125,7 +129,7 @@ export function createHttpApp(opts: HttpAppOptions): express.Express {
           : e.type === 'entity.parse.failed'
             ? 'Malformed JSON body'
             : (e.message ?? 'Bad request');
-      sendError(res, new ApiError(e.status, message));
+      sendError(res, new ServerError(kindOfHttpStatus(e.status), message));
       return;
     }
     sendError(res, err);

@@ -1,13 +1,6 @@
 // JSON-RPC 2.0 framing for the websocket: parse, validate, batch, and shape replies. It knows
-// nothing of our endpoints: `call` does the work and throws ApiError for failures.
-import {
-  ApiError,
-  JSONRPC_INVALID_PARAMS,
-  JSONRPC_INVALID_REQUEST,
-  JSONRPC_METHOD_NOT_FOUND,
-  JSONRPC_PARSE_ERROR,
-  toApiError,
-} from './apiError.js';
+// nothing of our endpoints: `call` does the work and throws ServerError for failures.
+import { rpcCodeOf, toServerError, JSONRPC_PARSE_ERROR, JSONRPC_INVALID_REQUEST, JSONRPC_INVALID_PARAMS } from './errorCodes.js';
 import { checkClientJson } from './clientJson.js';
 import { serializeBounded } from './replySize.js';
 
@@ -16,12 +9,6 @@ export type RpcId = string | number | null;
 export interface RpcCall {
   method: string;
   params: Record<string, unknown>;
-}
-
-export class MethodNotFound extends ApiError {
-  constructor(method: string) {
-    super(404, `Method not found: ${method}`, JSONRPC_METHOD_NOT_FOUND);
-  }
 }
 
 type Reply = { jsonrpc: '2.0'; id: RpcId } & ({ result: unknown } | { error: { code: number; message: string } });
@@ -61,8 +48,8 @@ async function handleOne(msg: unknown, call: (c: RpcCall) => Promise<unknown>): 
     // A handler that returns nothing is answered 'ok' once, in dispatch.ts (invoke), for every transport.
     return isNotification ? undefined : { jsonrpc: '2.0', id: id ?? null, result };
   } catch (err) {
-    const e = toApiError(err);
-    return isNotification ? undefined : errorReply(id ?? null, e.rpcCode, e.message);
+    const e = toServerError(err);
+    return isNotification ? undefined : errorReply(id ?? null, rpcCodeOf(e), e.message);
   }
 }
 
@@ -71,8 +58,8 @@ function serializeReply(reply: Reply, budget: number, configuredLimit: number): 
   try {
     return serializeBounded(reply, budget, configuredLimit);
   } catch (err) {
-    const e = toApiError(err);
-    return JSON.stringify(errorReply(reply.id, e.rpcCode, e.message));
+    const e = toServerError(err);
+    return JSON.stringify(errorReply(reply.id, rpcCodeOf(e), e.message));
   }
 }
 

@@ -1,7 +1,7 @@
 // Declared parameters of an endpoint, and the one routine that reads them from either transport.
 // HTTP query strings carry only strings, JSON-RPC carries JSON types; both are coerced to the
 // declared type here, so handlers receive checked values and never parse arguments themselves.
-import { invalidParams } from './apiError.js';
+import { invalidParams } from '../shared/errors.js';
 
 export type ParamKind = 'string' | 'number' | 'integer' | 'boolean' | 'object' | 'array' | 'any';
 

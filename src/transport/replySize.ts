@@ -3,12 +3,10 @@
 // 3 MiB item, serialises to more than V8's longest string, and JSON.stringify then throws.
 // Replies are therefore measured before they are serialised, and a reply that is too large is
 // answered with an error (413 "Reply too large") instead of being built.
-import { ApiError } from './apiError.js';
+import { internalError, tooLarge, ServerError } from '../shared/errors.js';
 
-export const REPLY_TOO_LARGE_STATUS = 413;
-
-export function replyTooLarge(limitBytes: number): ApiError {
-  return new ApiError(REPLY_TOO_LARGE_STATUS, `Reply too large: over the limit of ${limitBytes} bytes (ask for less at a time)`);
+export function replyTooLarge(limitBytes: number): ServerError {
+  return tooLarge(`Reply too large: over the limit of ${limitBytes} bytes (ask for less at a time)`);
 }
 
 /**
@@ -63,7 +61,7 @@ export function serializeBounded(value: unknown, limit: number, configuredLimit 
     text = JSON.stringify(value);
   } catch (err) {
     if (err instanceof RangeError) throw replyTooLarge(configuredLimit);
-    throw new ApiError(500, `Internal error: reply could not be serialised (${(err as Error).message})`);
+    throw internalError(`Internal error: reply could not be serialised (${(err as Error).message})`);
   }
   if (text.length > limit) throw replyTooLarge(configuredLimit);
   return text;

@@ -1,11 +1,7 @@
 // What a handler knows about who called it, whatever the transport.
 import type { WsConnection } from './wsConnection.js';
+import type { Dialect } from '../shared/dialect.js';
 
-/**
- * The API dialect of a caller: the spec's (Moonraker as of September 2020) or today's
- * Moonraker. Decided once per connection; applied where replies are shaped.
- */
-export type Dialect = 'spec' | 'current';
 
 export interface RequestContext {
   /** 'unix': Moonraker's unix socket ({data_path}/comms/moonraker.sock), a connection like a websocket. */
@@ -15,9 +11,4 @@ export interface RequestContext {
   dialect: Dialect;
   /** The websocket (or unix socket connection) the request came over, or the one an HTTP request named with connection_id. */
   connection: WsConnection | undefined;
-}
-
-export function normaliseAddress(addr: string | undefined): string {
-  if (!addr) return '';
-  return addr.startsWith('::ffff:') ? addr.slice(7) : addr;
 }

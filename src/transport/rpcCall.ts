@@ -2,22 +2,16 @@
 // websocket, Moonraker's unix socket and POST /server/jsonrpc all call this, so the method
 // lookup, parameter checks and error shapes cannot drift apart between transports.
 import type { EndpointRegistry } from './endpointRegistry.js';
-import type { Dialect, RequestContext } from './requestContext.js';
-import { handleJsonRpcText, MethodNotFound } from './jsonRpc.js';
+import type { RequestContext } from './requestContext.js';
+import type { Dialect } from '../shared/dialect.js';
+import { handleJsonRpcText } from './jsonRpc.js';
 import { invoke } from './dispatch.js';
-import { ApiError, JSONRPC_INVALID_PARAMS, JSONRPC_METHOD_NOT_FOUND, toApiError } from './apiError.js';
+import { JsonRpcError, MethodNotFound, rpcCodeOf, toServerError } from './errorCodes.js';
 
-/**
- * The JSON-RPC code of a failure. The spec's server sent the HTTP status as the code; today's
- * Moonraker turns a 404 (a missing namespace, file or key) into -32601 and a 401 into -32602
- * (common.py, execute_method), and clients written for it (Mainsail, Fluidd) read those.
- */
-export function errorForDialect(err: unknown, dialect: Dialect): ApiError {
-  const e = toApiError(err);
-  if (dialect !== 'current' || e.jsonRpcCode !== undefined) return e;
-  if (e.status === 404) return new ApiError(e.status, e.message, JSONRPC_METHOD_NOT_FOUND);
-  if (e.status === 401) return new ApiError(e.status, e.message, JSONRPC_INVALID_PARAMS);
-  return e;
+/** A failure with the JSON-RPC code its caller's dialect gives it (see rpcCodeOf). */
+export function errorForDialect(err: unknown, dialect: Dialect): JsonRpcError {
+  const e = toServerError(err);
+  return new JsonRpcError(e.kind, e.message, rpcCodeOf(e, dialect));
 }
 
 /** The reply text for `text`, or undefined when nothing is to be sent. Never throws. */

@@ -8,8 +8,8 @@ import type { EndpointRegistry } from './endpointRegistry.js';
 import type { ConnectionRegistry } from './connections.js';
 import { WsConnection } from './wsConnection.js';
 import { answerJsonRpc } from './rpcCall.js';
-import { normaliseAddress } from './requestContext.js';
-import { toApiError } from './apiError.js';
+import { normaliseAddress } from '../shared/clientAddress.js';
+import { httpStatusOf, toServerError } from './errorCodes.js';
 import { writeRawHttpError } from './rawHttpError.js';
 import { getLogger } from '../logger.js';
 
@@ -22,7 +22,7 @@ export interface WebsocketOptions {
   maxBacklogBytes: number;
   /** Longest reply text built for one message (a batch's replies together); see replySize.ts. */
   maxReplyChars?: number;
-  /** Decides whether an upgrade may proceed; throws ApiError (e.g. 401) to refuse it. */
+  /** Decides whether an upgrade may proceed; throws ServerError (e.g. 401) to refuse it. */
   authorizeUpgrade?: (req: IncomingMessage) => void;
   /** Other websocket paths (e.g. /debug/inspect), upgraded only after authorizeUpgrade passes. */
   upgradeRoutes?: ReadonlyMap<string, (req: IncomingMessage, socket: Duplex, head: Buffer) => void>;
@@ -51,8 +51,8 @@ export function attachWebsocket(server: Server, opts: WebsocketOptions): WebSock
     try {
       opts.authorizeUpgrade?.(req);
     } catch (err) {
-      const e = toApiError(err);
-      writeRawHttpError(socket, e.status, e.message);
+      const e = toServerError(err);
+      writeRawHttpError(socket, httpStatusOf(e), e.message);
       return;
     }
     if (route) {

@@ -1,6 +1,6 @@
 // One websocket client. Everything we send it goes through `send`, which refuses to let a client
 // that stopped reading pile up unbounded memory: past the backlog limit it is dropped.
-import type { Dialect } from './requestContext.js';
+import type { Dialect } from '../shared/dialect.js';
 import { getLogger } from '../logger.js';
 import { BACKLOG_NOTICE_BYTES, type BacklogHolder } from './unsentBytes.js';
 import type { NotificationMethod } from '../shared/notifications.js';

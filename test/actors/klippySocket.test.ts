@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { KlippySocket } from '../../src/actors/klippySocket.actor.js';
 import { EtxDecoder, encodeFrame } from '../../src/shared/etxFraming.js';
-import { ApiError } from '../../src/transport/apiError.js';
+import { ServerError } from '../../src/shared/errors.js';
 
 interface Peer {
   server: Server;
@@ -81,7 +81,7 @@ test('an error reply becomes a 400 with Klippy\'s message', async () => {
   const r = ks.request('gcode/script', { script: 'G1 X1000' });
   const req = await p.nextRequest();
   conn.write(encodeFrame({ id: req.id, error: { error: 'WebRequestError', message: 'Move out of range: 1000.000 0.000 0.000 [0.000]' } }));
-  await assert.rejects(r, (e: unknown) => e instanceof ApiError && e.status === 400 && /Move out of range/.test(e.message));
+  await assert.rejects(r, (e: unknown) => e instanceof ServerError && e.kind === 'bad_request' && /Move out of range/.test(e.message));
   ks.close();
   p.server.close();
 });
@@ -109,7 +109,7 @@ test('a request past its timeout fails alone; a late reply is ignored', async ()
   const conn = await p.conn;
   const slow = ks.request('objects/query', {}, { timeoutMs: 50 });
   const slowReq = await p.nextRequest();
-  await assert.rejects(slow, (e: unknown) => e instanceof ApiError && e.status === 500 && /timed out/.test(e.message));
+  await assert.rejects(slow, (e: unknown) => e instanceof ServerError && e.kind === 'klippy_timeout' && /timed out/.test(e.message));
   conn.write(encodeFrame({ id: slowReq.id, result: { late: true } }));
   const fast = ks.request('info');
   const fastReq = await p.nextRequest();
@@ -128,7 +128,7 @@ test('when the socket closes, pending requests fail with 503 Klippy Disconnected
   const pending = ks.request('gcode/script', { script: 'G4 P10000' });
   await p.nextRequest();
   conn.destroy();
-  await assert.rejects(pending, (e: unknown) => e instanceof ApiError && e.status === 503 && e.message === 'Klippy Disconnected');
+  await assert.rejects(pending, (e: unknown) => e instanceof ServerError && e.kind === 'klippy_disconnected' && e.message === 'Klippy Disconnected');
   await closed;
   assert.equal(ks.isOpen, false);
   await assert.rejects(ks.request('info'), /Klippy Disconnected/);

@@ -64,7 +64,7 @@ for (const [name, row, expected] of TABLE) {
     const { trusted, ...facts } = row;
     const d = decide({ ...base, ...facts, ...(trusted ? { trustedClients: TrustedClients.parse(trusted) } : {}) });
     if (expected === '401') {
-      assert.deepEqual(d, { allow: false, status: 401, message: 'Unauthorized' });
+      assert.deepEqual(d, { allow: false, kind: 'unauthorized', message: 'Unauthorized' });
     } else {
       assert.equal(d.allow, true);
       assert.equal(d.allow && d.via, expected);
@@ -121,7 +121,7 @@ for (const [name, method, origin, host, policy, expected] of ORIGINS) {
   test(`decideBrowserRequest: ${name} → ${expected}`, () => {
     const secFetchSite = origin !== undefined ? undefined : name.includes('cross-site') ? 'cross-site' : name.includes('fetch metadata') ? 'same-origin' : undefined;
     const d = decideBrowserRequest({ changesState: changesState(method, false), origin, secFetchSite, host, cors: policy, isOwnName });
-    if (/not allowed/.test(expected)) assert.deepEqual(d, { allow: false, status: 403, message: expected });
+    if (/not allowed/.test(expected)) assert.deepEqual(d, { allow: false, kind: 'forbidden', message: expected });
     else assert.deepEqual(d, { allow: true, via: expected });
   });
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { Database } from '../../src/db/database.js';
-import { ApiError } from '../../src/transport/apiError.js';
+import { ServerError } from '../../src/shared/errors.js';
 
 const fresh = () => new Database(join(mkdtempSync(join(tmpdir(), 'db-')), 'database'));
 
@@ -26,14 +26,14 @@ test('items of any JSON type round-trip, nested keys read and write inside a rec
 
 test('missing namespaces and keys are 404 with Moonraker\'s wording; delete returns the old value', async () => {
   const db = fresh();
-  assert.throws(() => db.get('fluidd'), (e: unknown) => e instanceof ApiError && e.status === 404 && e.message === 'Namespace fluidd not found');
+  assert.throws(() => db.get('fluidd'), (e: unknown) => e instanceof ServerError && e.kind === 'not_found' && e.message === 'Namespace fluidd not found');
   db.put('fluidd', 'uiSettings.theme', 'dark');
   assert.throws(() => db.get('fluidd', 'uiSettings.nope'), /Key 'uiSettings.nope' in namespace 'fluidd' not found/);
   assert.equal(db.delete('fluidd', 'uiSettings.theme'), 'dark');
   assert.deepEqual(db.get('fluidd', 'uiSettings'), {});
   assert.deepEqual(db.delete('fluidd', 'uiSettings'), {});
   assert.equal(db.hasNamespace('fluidd'), false);
-  assert.throws(() => db.delete('fluidd', 'uiSettings'), (e: unknown) => e instanceof ApiError && e.status === 404);
+  assert.throws(() => db.delete('fluidd', 'uiSettings'), (e: unknown) => e instanceof ServerError && e.kind === 'not_found');
   assert.throws(() => db.put('x', 'a..b', 1), /Invalid key/);
   await db.close();
 });
@@ -85,7 +85,7 @@ test('compactions and backups at once, with reads and writes around them: one at
       db.put('ns', 'live', Date.now());
       db.get('ns', 'k1');
     } catch (e) {
-      assert.ok(e instanceof ApiError && e.status === 503, String(e));
+      assert.ok(e instanceof ServerError && e.kind === 'unavailable', String(e));
     }
     await new Promise((r) => setImmediate(r));
   }
@@ -97,10 +97,10 @@ test('compactions and backups at once, with reads and writes around them: one at
 test('keys that are not strings, and names over LMDB\'s key limit, are 400', () => {
   const db = fresh();
   for (const key of [null, {}, [{}], 5, true] as unknown as string[]) {
-    assert.throws(() => db.get('ns', key), (e: unknown) => e instanceof ApiError && e.status === 400);
+    assert.throws(() => db.get('ns', key), (e: unknown) => e instanceof ServerError && e.kind === 'bad_request');
   }
-  assert.throws(() => db.put('ns', 'k'.repeat(600), 1), (e: unknown) => e instanceof ApiError && e.status === 400);
-  assert.throws(() => db.get('n'.repeat(600)), (e: unknown) => e instanceof ApiError && e.status === 400);
+  assert.throws(() => db.put('ns', 'k'.repeat(600), 1), (e: unknown) => e instanceof ServerError && e.kind === 'bad_request');
+  assert.throws(() => db.get('n'.repeat(600)), (e: unknown) => e instanceof ServerError && e.kind === 'bad_request');
 });
 
 test('a damaged data file is moved aside at open, never mapped: empty, garbage, cut short', async () => {

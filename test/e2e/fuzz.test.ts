@@ -11,7 +11,7 @@ import WebSocket from 'ws';
 import { startStack, type Stack } from '../helpers/testStack.js';
 import { PATH_TRICKS, Rng, paramsFor, randomValue, toJsonText, withInvalidUtf8 } from '../helpers/fuzzInput.js';
 import type { RpcEndpoint } from '../../src/transport/endpointRegistry.js';
-import { JSONRPC_INVALID_PARAMS, JSONRPC_INVALID_REQUEST, JSONRPC_METHOD_NOT_FOUND, JSONRPC_PARSE_ERROR } from '../../src/transport/apiError.js';
+import { JSONRPC_INVALID_PARAMS, JSONRPC_INVALID_REQUEST, JSONRPC_METHOD_NOT_FOUND, JSONRPC_PARSE_ERROR } from '../../src/transport/errorCodes.js';
 
 const COUNT = Number(process.env.MOONSTATE_FUZZ_COUNT ?? 10_000);
 const SEED = Number(process.env.MOONSTATE_FUZZ_SEED ?? 20261123);

@@ -3,7 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { MultipartReader, boundaryOf, dispositionParams, FILE_TOO_LARGE } from '../../src/fs/multipart.js';
+import { MultipartReader, boundaryOf, dispositionParams } from '../../src/fs/multipart.js';
+import { tooLarge } from '../../src/shared/errors.js';
+
+const FILE_TOO_LARGE = 'file over the test limit';
 import { multipart } from '../helpers/fileClient.js';
 
 function read(body: Buffer, boundary: string, cuts: number[], maxFileBytes = 1e9) {
@@ -16,7 +19,7 @@ function read(body: Buffer, boundary: string, cuts: number[], maxFileBytes = 1e9
       files.push(f);
       return { write: (c) => ((f.data = Buffer.concat([f.data, c])), true), end: () => (f.ended = true) };
     },
-  }, { maxFileBytes });
+  }, { maxFileBytes, fileTooLarge: () => tooLarge(FILE_TOO_LARGE) });
   let at = 0;
   for (const c of [...cuts, body.length]) {
     reader.write(body.subarray(at, c));

@@ -5,7 +5,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { relativeSegments, resolveInRoot, isWithin } from '../../src/fs/safePath.js';
-import { ApiError } from '../../src/transport/apiError.js';
+import { ServerError } from '../../src/shared/errors.js';
+import { httpStatusOf } from '../../src/transport/errorCodes.js';
 
 let dir: string;
 let root: string;
@@ -25,8 +26,8 @@ before(() => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const refused = (status: number, pattern?: RegExp) => (e: unknown) => {
-  assert.ok(e instanceof ApiError, String(e));
-  assert.equal(e.status, status, e.message);
+  assert.ok(e instanceof ServerError, String(e));
+  assert.equal(httpStatusOf(e), status, e.message);
   if (pattern) assert.match(e.message, pattern);
   return true;
 };

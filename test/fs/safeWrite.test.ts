@@ -7,7 +7,7 @@ import { rename, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { copyOver, derivedDir, pinPath, replaceFile, withPinned } from '../../src/fs/safeWrite.js';
-import { ApiError } from '../../src/transport/apiError.js';
+import { ServerError } from '../../src/shared/errors.js';
 
 let dir: string;
 let root: string;
@@ -69,5 +69,5 @@ test('a folder swapped for a symlink out of the root after the check: the write,
   assert.deepEqual(readdirSync(elsewhere), ['victim']);
   assert.deepEqual(readdirSync(join(root, 'swapped')).sort(), ['renamed.gcode']);
   // And a folder that leads out when it is pinned is refused.
-  await assert.rejects(pinPath(root, join(root, 'swap', 'x.gcode')), (e: unknown) => e instanceof ApiError && e.status === 403);
+  await assert.rejects(pinPath(root, join(root, 'swap', 'x.gcode')), (e: unknown) => e instanceof ServerError && e.kind === 'forbidden');
 });

@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { handleJsonRpcText, MethodNotFound, type RpcCall } from '../../src/transport/jsonRpc.js';
-import { ApiError } from '../../src/transport/apiError.js';
+import { handleJsonRpcText, type RpcCall } from '../../src/transport/jsonRpc.js';
+import { MethodNotFound } from '../../src/transport/errorCodes.js';
+import { unavailable } from '../../src/shared/errors.js';
 
 const call = async ({ method, params }: RpcCall) => {
   if (method === 'echo') return params;
-  if (method === 'fail') throw new ApiError(503, 'Klippy Host not connected');
+  if (method === 'fail') throw unavailable('Klippy Host not connected');
   if (method === 'bug') throw new Error('oops');
   throw new MethodNotFound(method);
 };

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { param, readParams } from '../../src/transport/params.js';
-import { ApiError } from '../../src/transport/apiError.js';
+import { ServerError } from '../../src/shared/errors.js';
+import { httpStatusOf, rpcCodeOf } from '../../src/transport/errorCodes.js';
 
 const spec = {
   filename: param.string({ required: true }),
@@ -25,9 +26,9 @@ test('defaults fill missing optional values; unknown arguments are ignored', () 
 test('missing required and wrongly typed values are invalid params (-32602, HTTP 400)', () => {
   const check = (raw: Record<string, unknown>, re: RegExp) =>
     assert.throws(() => readParams(spec, raw), (e: unknown) => {
-      assert.ok(e instanceof ApiError);
-      assert.equal(e.status, 400);
-      assert.equal(e.rpcCode, -32602);
+      assert.ok(e instanceof ServerError);
+      assert.equal(httpStatusOf(e), 400);
+      assert.equal(rpcCodeOf(e), -32602);
       assert.match(e.message, re);
       return true;
     });

@@ -9,7 +9,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { attachWebsocket } from '../../src/transport/websocketServer.js';
 import { EndpointRegistry } from '../../src/transport/endpointRegistry.js';
 import { ConnectionRegistry } from '../../src/transport/connections.js';
-import { ApiError } from '../../src/transport/apiError.js';
+import { unauthorized } from '../../src/shared/errors.js';
 
 /** Opens a websocket; resolves with the HTTP status and, once open, the first message. */
 function open(url: string, headers: Record<string, string> = {}): Promise<{ status: number; ws?: WebSocket; first?: Promise<string> }> {
@@ -34,7 +34,7 @@ test('an upgrade route is refused by authorizeUpgrade like /websocket, and serve
     maxBacklogBytes: 1 << 20,
     authorizeUpgrade: (req) => {
       authorized.push(req.url ?? '');
-      if (req.headers['x-api-key'] !== 'good') throw new ApiError(401, 'Unauthorized');
+      if (req.headers['x-api-key'] !== 'good') throw unauthorized('Unauthorized');
     },
     upgradeRoutes: new Map([
       ['/debug/inspect', (req, socket, head) => extra.handleUpgrade(req, socket, head, (ws) => ws.send('hello from the route'))],
