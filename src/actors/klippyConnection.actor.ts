@@ -11,7 +11,7 @@ import {
   type KlippyConnectionEvent,
   type ReportedKlippyState,
 } from '../machines/klippyConnection.machine.js';
-import { KlippySocket, type KlippyNotification, type RequestOptions } from './klippySocket.actor.js';
+import { KlippySocket, type KlippyNotification, type RequestOptions } from './klippySocket.js';
 import {
   GCODE_RESPONSE_METHOD,
   STATUS_UPDATE_METHOD,

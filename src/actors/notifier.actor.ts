@@ -2,11 +2,11 @@
 // Each source is an RxJS stream; the notifications' names are in shared/notifications.ts.
 import { pairwise, startWith, type Subscription } from 'rxjs';
 import type { KlippyConnection } from './klippyConnection.actor.js';
-import type { PrintJobTracker } from './printJob.actor.js';
+import type { PrintJobTracker } from '../components/job_state/printJob.actor.js';
 import type { ConnectionRegistry } from '../transport/connections.js';
 import type { Job } from '../machines/printJob.machine.js';
-import type { PrintHistory } from './history.actor.js';
-import type { JobQueue } from './jobQueue.actor.js';
+import type { PrintHistory } from '../components/history/printHistory.js';
+import type { JobQueue } from '../components/job_queue/jobQueue.actor.js';
 import type { Dialect } from '../shared/dialect.js';
 import { notificationText } from '../transport/wsConnection.js';
 import type { FileManager } from '../fs/fileManager.js';

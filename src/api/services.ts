@@ -5,13 +5,13 @@ import type { StatusSubscriptions } from '../actors/statusSubscriptions.actor.js
 import type { ConnectionRegistry } from '../transport/connections.js';
 import type { MoonstateConfig } from '../config/configSchema.js';
 import type { Database } from '../db/database.js';
-import type { PrintJobTracker } from '../actors/printJob.actor.js';
-import type { TemperatureStore } from '../actors/temperatureStore.actor.js';
-import type { PrintControl } from '../actors/printControl.actor.js';
-import type { GcodeStore } from '../actors/gcodeStore.actor.js';
-import type { ProcStats } from '../actors/procStats.actor.js';
-import type { PrintHistory } from '../actors/history.actor.js';
-import type { JobQueue } from '../actors/jobQueue.actor.js';
+import type { PrintJobTracker } from '../components/job_state/printJob.actor.js';
+import type { TemperatureStore } from '../components/data_store/temperatureStore.js';
+import type { PrintControl } from '../components/job_state/printControl.js';
+import type { GcodeStore } from '../components/data_store/gcodeStore.js';
+import type { ProcStats } from '../components/proc_stats/procStats.js';
+import type { PrintHistory } from '../components/history/printHistory.js';
+import type { JobQueue } from '../components/job_queue/jobQueue.actor.js';
 import type { FileManager } from '../fs/fileManager.js';
 import type { Inspection } from '../actors/inspection.actor.js';
 

@@ -7,7 +7,7 @@ import type { EndpointRegistry } from '../transport/endpointRegistry.js';
 import { ServerError } from '../shared/errors.js';
 import { sendError } from '../transport/httpServer.js';
 import { normaliseAddress } from '../shared/clientAddress.js';
-import type { OneshotTokens } from '../actors/oneshotTokens.actor.js';
+import type { OneshotTokens } from '../components/authorization/oneshotTokens.actor.js';
 import { changesState, decide, decideBrowserRequest, type AuthDecision, type OriginDecision } from './authDecision.js';
 import { ServerNames } from './serverNames.js';
 import type { ApiKeyStore } from './apiKeyFile.js';

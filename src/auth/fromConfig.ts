@@ -4,7 +4,7 @@
 import type { InspectionEvent } from 'xstate';
 import { join } from 'node:path';
 import type { MoonstateConfig } from '../config/configSchema.js';
-import { OneshotTokens, type TokenClock } from '../actors/oneshotTokens.actor.js';
+import { OneshotTokens, type TokenClock } from '../components/authorization/oneshotTokens.actor.js';
 import { ApiKeyStore } from './apiKeyFile.js';
 import { Authorization } from './authorization.js';
 import { CorsPolicy } from './corsPolicy.js';

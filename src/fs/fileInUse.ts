@@ -2,7 +2,7 @@
 // holding it, may not be deleted, moved or overwritten. The print job machine (which follows
 // Klippy's print_stats) is the source; see printStatsFromJob.
 import type { KlippyConnection } from '../actors/klippyConnection.actor.js';
-import type { PrintJobTracker } from '../actors/printJob.actor.js';
+import type { PrintJobTracker } from '../components/job_state/printJob.actor.js';
 import { forbidden } from '../shared/errors.js';
 
 export const FILE_IN_USE = 'File currently in use';

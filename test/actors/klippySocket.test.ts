@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstValueFrom, take, toArray } from 'rxjs';
-import { KlippySocket } from '../../src/actors/klippySocket.actor.js';
+import { KlippySocket } from '../../src/actors/klippySocket.js';
 import { EtxDecoder, encodeFrame } from '../../src/shared/etxFraming.js';
 import { ServerError } from '../../src/shared/errors.js';
 

@@ -9,7 +9,7 @@ import { Subject, filter, firstValueFrom } from 'rxjs';
 import { VirtualKlippy } from '../../src/sim/virtualKlippy.js';
 import { KlippyConnection } from '../../src/actors/klippyConnection.actor.js';
 import { StatusSubscriptions } from '../../src/actors/statusSubscriptions.actor.js';
-import { TemperatureStore } from '../../src/actors/temperatureStore.actor.js';
+import { TemperatureStore } from '../../src/components/data_store/temperatureStore.js';
 import { logSink } from '../../src/logger.js';
 
 logSink.console = false;

@@ -13,7 +13,7 @@ import { ConnectionRegistry } from '../../src/transport/connections.js';
 import { createHttpApp } from '../../src/transport/httpServer.js';
 import { Authorization, redactUrl } from '../../src/auth/authorization.js';
 import { ApiKeyStore } from '../../src/auth/apiKeyFile.js';
-import { OneshotTokens } from '../../src/actors/oneshotTokens.actor.js';
+import { OneshotTokens } from '../../src/components/authorization/oneshotTokens.actor.js';
 import { CorsPolicy } from '../../src/auth/corsPolicy.js';
 import { TrustedClients } from '../../src/auth/trustedClients.js';
 import { logSink } from '../../src/logger.js';

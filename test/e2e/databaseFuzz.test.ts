@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { startStack, type Stack } from '../helpers/testStack.js';
 import type { RpcClient } from '../helpers/rpcClient.js';
 import { Rng, dbKey, dbName, dbValue, toJsonText } from '../helpers/fuzzInput.js';
-import { SERVER_NAMESPACES } from '../../src/api/database.js';
+import { SERVER_NAMESPACES } from '../../src/components/database/databaseEndpoints.js';
 import { MAX_CLIENT_JSON_DEPTH } from '../../src/transport/clientJson.js';
 
 const COUNT = Number(process.env.MOONSTATE_DB_FUZZ_COUNT ?? 1000);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { startStack, type Stack } from '../helpers/testStack.js';
 import { RpcError, type RpcClient } from '../helpers/rpcClient.js';
 import { startServer } from '../../src/server.js';
-import type { HistoryJob } from '../../src/actors/history.actor.js';
+import type { HistoryJob } from '../../src/components/history/printHistory.js';
 import { sample } from '../helpers/gcodeSamples.js';
 import { identify } from '../helpers/clientReplay.js';
 

@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config/loadConfig.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { VirtualKlippy } from '../../src/sim/virtualKlippy.js';
 import { logSink } from '../../src/logger.js';
-import type { TokenClock } from '../../src/actors/oneshotTokens.actor.js';
+import type { TokenClock } from '../../src/components/authorization/oneshotTokens.actor.js';
 import { RpcClient } from './rpcClient.js';
 import { RealKlippy } from './realKlippy.js';
 

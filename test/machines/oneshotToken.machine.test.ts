@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createActor, SimulatedClock } from 'xstate';
 import { oneshotTokenMachine as machine, ONESHOT_TOKEN_TTL_MS } from '../../src/machines/oneshotToken.machine.js';
-import { OneshotTokens, base32 } from '../../src/actors/oneshotTokens.actor.js';
+import { OneshotTokens, base32 } from '../../src/components/authorization/oneshotTokens.actor.js';
 import { logSink } from '../../src/logger.js';
 
 logSink.console = false;

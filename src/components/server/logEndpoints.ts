@@ -1,10 +1,10 @@
 // server.logs.rollover: starts a new server log on request, as Moonraker's log manager does.
 // Moonraker rolls Klipper's log over by stopping and starting Klipper's systemd service; moonstate
 // manages no service, so that part fails with Moonraker's own reason.
-import { rpc, type Endpoint } from '../transport/endpointRegistry.js';
-import { param } from '../transport/params.js';
-import { badRequest } from '../shared/errors.js';
-import { logSink } from '../logger.js';
+import { rpc, type Endpoint } from '../../transport/endpointRegistry.js';
+import { param } from '../../transport/params.js';
+import { badRequest } from '../../shared/errors.js';
+import { logSink } from '../../logger.js';
 
 const APPLICATIONS = ['moonraker', 'klipper'];
 

@@ -3,17 +3,17 @@
 // shaped by src/fs/fileShapes.ts for the caller's dialect; every path a client names is resolved
 // by src/fs against its root.
 import type { IncomingMessage } from 'node:http';
-import { rawHttp, rpc, type Endpoint } from '../transport/endpointRegistry.js';
-import { param } from '../transport/params.js';
-import { badRequest, invalidParams, notFound } from '../shared/errors.js';
-import { logSink } from '../logger.js';
-import type { FileManager } from '../fs/fileManager.js';
-import { deleteReply, directoryReply, listEntry, metadataReply, mutationReply, rootsReply, thumbnailsReply, zipReply } from '../fs/fileShapes.js';
-import { sendFile } from '../fs/download.js';
-import { handleUpload } from '../fs/upload.js';
-import type { Dialect } from '../shared/dialect.js';
+import { rawHttp, rpc, type Endpoint } from '../../transport/endpointRegistry.js';
+import { param } from '../../transport/params.js';
+import { badRequest, invalidParams, notFound } from '../../shared/errors.js';
+import { logSink } from '../../logger.js';
+import type { FileManager } from '../../fs/fileManager.js';
+import { deleteReply, directoryReply, listEntry, metadataReply, mutationReply, rootsReply, thumbnailsReply, zipReply } from '../../fs/fileShapes.js';
+import { sendFile } from '../../fs/download.js';
+import { handleUpload } from '../../fs/upload.js';
+import type { Dialect } from '../../shared/dialect.js';
 import { stat } from 'node:fs/promises';
-import type { Services } from './services.js';
+import type { Services } from '../../api/services.js';
 
 /** The path after /server/files/<root>/ as express hands it over (segments, decoded). */
 function wildcardPath(req: IncomingMessage & { params?: Record<string, unknown> }): { root: string; rel: string } {

@@ -1,11 +1,11 @@
 // The machine namespace: the host computer itself — what it is, how loaded it is, its serial
 // devices, and its power (shutdown, reboot; the reply goes out before the command runs, since
 // the command may take this server down with it).
-import { rpc, type Endpoint } from '../transport/endpointRegistry.js';
-import { runHostCommand } from '../actors/hostCommand.actor.js';
-import { readSystemInfo } from '../actors/systemInfo.actor.js';
-import { listSerialDevices } from '../actors/serialPorts.actor.js';
-import type { Services } from './services.js';
+import { rpc, type Endpoint } from '../../transport/endpointRegistry.js';
+import { runHostCommand } from './hostCommand.js';
+import { readSystemInfo } from './systemInfo.js';
+import { listSerialDevices } from './serialPorts.js';
+import type { Services } from '../../api/services.js';
 
 /** Long enough for the reply to leave the socket before the host starts going down. */
 const REPLY_GRACE_MS = 200;

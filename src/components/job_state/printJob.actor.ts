@@ -10,9 +10,9 @@ import {
   type PrintJobState,
   type PrintStats,
   type SdcardStatus,
-} from '../machines/printJob.machine.js';
-import type { KlippyConnection } from './klippyConnection.actor.js';
-import type { StatusSubscriptions } from './statusSubscriptions.actor.js';
+} from '../../machines/printJob.machine.js';
+import type { KlippyConnection } from '../../actors/klippyConnection.actor.js';
+import type { StatusSubscriptions } from '../../actors/statusSubscriptions.actor.js';
 
 export interface PrintJobSnapshot {
   state: PrintJobState;

@@ -5,7 +5,7 @@
 import { readFile, readdir, readlink, realpath } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { SerialPort } from 'serialport';
-import { getLogger } from '../logger.js';
+import { getLogger } from '../../logger.js';
 
 const log = getLogger('serial');
 

@@ -2,11 +2,11 @@
 // Fluidd, KlipperScreen each use a namespace), and can back the store up and restore it.
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { rpc, type Endpoint } from '../transport/endpointRegistry.js';
-import { param } from '../transport/params.js';
-import { badRequest, invalidParams, forbidden, notFound, conflict } from '../shared/errors.js';
-import type { ItemKey } from '../db/database.js';
-import type { Services } from './services.js';
+import { rpc, type Endpoint } from '../../transport/endpointRegistry.js';
+import { param } from '../../transport/params.js';
+import { badRequest, invalidParams, forbidden, notFound, conflict } from '../../shared/errors.js';
+import type { ItemKey } from '../../db/database.js';
+import type { Services } from '../../api/services.js';
 
 /** Namespaces the server writes itself: clients may read them, not change them. */
 export const SERVER_NAMESPACES = new Set(['moonraker', 'gcode_metadata', 'history', 'job_queue', 'database']);

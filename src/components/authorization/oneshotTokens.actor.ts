@@ -4,9 +4,9 @@
 // Every token is registered with the log's redaction while it lives.
 import { randomBytes } from 'node:crypto';
 import { createActor, type Actor, type ActorOptions, type AnyActorLogic, type InspectionEvent } from 'xstate';
-import { oneshotTokenMachine, ONESHOT_TOKEN_TTL_MS } from '../machines/oneshotToken.machine.js';
-import { normaliseAddress } from '../shared/clientAddress.js';
-import { logSink } from '../logger.js';
+import { oneshotTokenMachine, ONESHOT_TOKEN_TTL_MS } from '../../machines/oneshotToken.machine.js';
+import { normaliseAddress } from '../../shared/clientAddress.js';
+import { logSink } from '../../logger.js';
 
 /** The clock xstate runs delays on: the real one, or a SimulatedClock in tests. */
 export type TokenClock = NonNullable<ActorOptions<AnyActorLogic>['clock']>;

@@ -2,7 +2,7 @@
 // Every reader tolerates a missing file (containers, other systems): the field is left empty.
 import { readFile, readdir, readlink } from 'node:fs/promises';
 import { arch, cpus, networkInterfaces, totalmem } from 'node:os';
-import { MOONSTATE_VERSION } from '../version.js';
+import { MOONSTATE_VERSION } from '../../version.js';
 
 const read = (path: string) => readFile(path, 'utf8').catch(() => '');
 

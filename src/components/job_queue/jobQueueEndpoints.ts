@@ -1,9 +1,9 @@
 // The job_queue namespace (Moonraker's `job_queue` component): queue gcode files, remove them,
 // pause, start, and move one to the front. Every reply is the queue's status.
-import { rpc, type Endpoint } from '../transport/endpointRegistry.js';
-import { param } from '../transport/params.js';
-import { invalidParams } from '../shared/errors.js';
-import type { Services } from './services.js';
+import { rpc, type Endpoint } from '../../transport/endpointRegistry.js';
+import { param } from '../../transport/params.js';
+import { invalidParams } from '../../shared/errors.js';
+import type { Services } from '../../api/services.js';
 
 /** A list argument: a JSON array of strings, or (in a query string) comma-separated names. */
 function stringList(name: string, value: unknown): string[] {

@@ -1,7 +1,7 @@
 // Runs a host command (shutdown, reboot) through the shell, detached from our process so it
 // survives us being stopped by it, and logs what it printed and how it ended.
 import { spawn } from 'node:child_process';
-import { getLogger } from '../logger.js';
+import { getLogger } from '../../logger.js';
 
 const log = getLogger('host');
 

@@ -1,15 +1,15 @@
 // The printer namespace of the spec: Klippy's host info, emergency stop and restarts, printer
 // objects (list, query, subscribe), endstops and gcode. Most are one request to Klippy.
 import { filter, firstValueFrom, timeout } from 'rxjs';
-import { rpc, type Endpoint } from '../transport/endpointRegistry.js';
-import { param } from '../transport/params.js';
-import { invalidParams, isKind } from '../shared/errors.js';
-import { normaliseSelection, selectionFromQuery } from '../shared/objectSelection.js';
-import { isKlippyState, type ObjectSelection } from '../shared/klippyProtocol.js';
-import type { RequestContext } from '../transport/requestContext.js';
-import type { WsConnection } from '../transport/wsConnection.js';
-import { NOTIFY } from '../shared/notifications.js';
-import type { Services } from './services.js';
+import { rpc, type Endpoint } from '../../transport/endpointRegistry.js';
+import { param } from '../../transport/params.js';
+import { invalidParams, isKind } from '../../shared/errors.js';
+import { normaliseSelection, selectionFromQuery } from '../../shared/objectSelection.js';
+import { isKlippyState, type ObjectSelection } from '../../shared/klippyProtocol.js';
+import type { RequestContext } from '../../transport/requestContext.js';
+import type { WsConnection } from '../../transport/wsConnection.js';
+import { NOTIFY } from '../../shared/notifications.js';
+import type { Services } from '../../api/services.js';
 
 /** How long a restart's answer waits for Klippy to drop the socket. */
 const RESTART_CLOSE_WAIT_MS = 2000;

@@ -12,10 +12,10 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Subject, type Observable, type Subscription } from 'rxjs';
-import type { Database } from '../db/database.js';
-import type { Job, JobEndStatus, PrintJobEmitted } from '../machines/printJob.machine.js';
-import { badRequest, notFound } from '../shared/errors.js';
-import { getLogger } from '../logger.js';
+import type { Database } from '../../db/database.js';
+import type { Job, JobEndStatus, PrintJobEmitted } from '../../machines/printJob.machine.js';
+import { badRequest, notFound } from '../../shared/errors.js';
+import { getLogger } from '../../logger.js';
 
 const log = getLogger('history');
 

@@ -1,10 +1,10 @@
 // The server namespace: what the server is and knows, the connection handshake of today's
 // clients, and the histories it keeps (temperatures, console).
-import { rpc, type Endpoint, type EndpointRegistry } from '../transport/endpointRegistry.js';
-import { param } from '../transport/params.js';
-import { badRequest } from '../shared/errors.js';
-import type { Services } from './services.js';
-import { MOONSTATE_VERSION } from '../version.js';
+import { rpc, type Endpoint, type EndpointRegistry } from '../../transport/endpointRegistry.js';
+import { param } from '../../transport/params.js';
+import { badRequest } from '../../shared/errors.js';
+import type { Services } from '../../api/services.js';
+import { MOONSTATE_VERSION } from '../../version.js';
 import { dirname, isAbsolute, relative } from 'node:path';
 
 /**

@@ -1,10 +1,10 @@
 // Starting, pausing, resuming and cancelling prints: one place, used by the printer.print.*
 // endpoints, uploads with print=true and the job queue. Whether a print may start is read
 // from the print job machine (Klippy's reported state), never from our own bookkeeping.
-import type { KlippyConnection } from './klippyConnection.actor.js';
+import type { KlippyConnection } from '../../actors/klippyConnection.actor.js';
 import type { PrintJobTracker } from './printJob.actor.js';
-import { badRequest, conflict, unavailable } from '../shared/errors.js';
-import { getLogger } from '../logger.js';
+import { badRequest, conflict, unavailable } from '../../shared/errors.js';
+import { getLogger } from '../../logger.js';
 
 const log = getLogger('print');
 

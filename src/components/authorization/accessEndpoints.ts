@@ -3,11 +3,11 @@
 // Today's Moonraker serves all of them over HTTP and the websocket alike (Fluidd asks for a
 // oneshot token over its websocket before every upload by an untrusted user); /access/info is
 // reachable without credentials, so a client can learn whether it must log in.
-import { rpc, type Endpoint } from '../transport/endpointRegistry.js';
-import type { ApiKeyStore } from '../auth/apiKeyFile.js';
-import type { OneshotTokens } from '../actors/oneshotTokens.actor.js';
-import type { Authorization } from '../auth/authorization.js';
-import { CurrentUsers } from '../auth/currentUser.js';
+import { rpc, type Endpoint } from '../../transport/endpointRegistry.js';
+import type { ApiKeyStore } from '../../auth/apiKeyFile.js';
+import type { OneshotTokens } from './oneshotTokens.actor.js';
+import type { Authorization } from '../../auth/authorization.js';
+import { CurrentUsers } from '../../auth/currentUser.js';
 
 export interface AccessServices {
   apiKeys: ApiKeyStore;

@@ -5,11 +5,11 @@
 // appear with the printer that has them. Endpoints declared in src/api win: they shape replies
 // as clients expect. The few Moonraker keeps to itself are never exposed.
 import express, { type Request, type Response, type Router } from 'express';
-import { rpc, type RpcEndpoint } from '../transport/endpointRegistry.js';
-import { badRequest } from '../shared/errors.js';
-import { queryArgs, sendError } from '../transport/httpServer.js';
-import type { KlippyConnection } from '../actors/klippyConnection.actor.js';
-import type { JsonObject } from '../shared/klippyProtocol.js';
+import { rpc, type RpcEndpoint } from '../../transport/endpointRegistry.js';
+import { badRequest } from '../../shared/errors.js';
+import { queryArgs, sendError } from '../../transport/httpServer.js';
+import type { KlippyConnection } from '../../actors/klippyConnection.actor.js';
+import type { JsonObject } from '../../shared/klippyProtocol.js';
 
 /** Klippy endpoints that belong to the connection itself (Moonraker reserves the same). */
 export const RESERVED_KLIPPY_ENDPOINTS: ReadonlySet<string> = new Set(['list_endpoints', 'gcode/subscribe_output', 'register_remote_method']);

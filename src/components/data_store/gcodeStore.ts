@@ -1,8 +1,8 @@
 // The recent console behind server.gcode_store: every gcode response from Klippy and every
 // command sent through our gcode endpoint, with its Unix time, in a fixed-size ring.
 import type { Subscription } from 'rxjs';
-import type { KlippyConnection } from './klippyConnection.actor.js';
-import { RingBuffer } from '../util/ringBuffer.js';
+import type { KlippyConnection } from '../../actors/klippyConnection.actor.js';
+import { RingBuffer } from '../../util/ringBuffer.js';
 
 export interface GcodeStoreEntry {
   message: string;

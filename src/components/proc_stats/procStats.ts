@@ -2,9 +2,9 @@
 // second, but only while a websocket client is connected (an idle Pi does no work for nobody).
 import { readFile } from 'node:fs/promises';
 import { EMPTY, interval, map, distinctUntilChanged, switchMap, merge, of, type Observable, type Subscription } from 'rxjs';
-import { RingBuffer } from '../util/ringBuffer.js';
-import type { ConnectionRegistry } from '../transport/connections.js';
-import { NOTIFY } from '../shared/notifications.js';
+import { RingBuffer } from '../../util/ringBuffer.js';
+import type { ConnectionRegistry } from '../../transport/connections.js';
+import { NOTIFY } from '../../shared/notifications.js';
 
 const read = (path: string) => readFile(path, 'utf8').catch(() => '');
 const round2 = (n: number) => Math.round(n * 100) / 100;

@@ -6,12 +6,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { WebcamConfig } from '../config/configSchema.js';
-import { rpc, type Endpoint } from '../transport/endpointRegistry.js';
-import { param } from '../transport/params.js';
-import { badRequest, invalidParams, notFound } from '../shared/errors.js';
-import type { Services } from './services.js';
-import { NOTIFY } from '../shared/notifications.js';
+import type { WebcamConfig } from '../../config/configSchema.js';
+import { rpc, type Endpoint } from '../../transport/endpointRegistry.js';
+import { param } from '../../transport/params.js';
+import { badRequest, invalidParams, notFound } from '../../shared/errors.js';
+import type { Services } from '../../api/services.js';
+import { NOTIFY } from '../../shared/notifications.js';
 
 const NAMESPACE = 'webcams';
 

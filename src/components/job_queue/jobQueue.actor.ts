@@ -11,13 +11,13 @@ import {
   type JobQueueAction,
   type QueueState,
   type QueuedJob,
-} from '../machines/jobQueue.machine.js';
-import type { Database } from '../db/database.js';
-import type { KlippyConnection } from './klippyConnection.actor.js';
-import type { PrintJobTracker } from './printJob.actor.js';
-import type { GcodeResolver, PrintControl } from './printControl.actor.js';
-import { badRequest, isKind } from '../shared/errors.js';
-import { getLogger } from '../logger.js';
+} from '../../machines/jobQueue.machine.js';
+import type { Database } from '../../db/database.js';
+import type { KlippyConnection } from '../../actors/klippyConnection.actor.js';
+import type { PrintJobTracker } from '../job_state/printJob.actor.js';
+import type { GcodeResolver, PrintControl } from '../job_state/printControl.js';
+import { badRequest, isKind } from '../../shared/errors.js';
+import { getLogger } from '../../logger.js';
 
 const log = getLogger('job_queue');
 

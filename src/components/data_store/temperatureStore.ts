@@ -4,10 +4,10 @@
 // Sampling is an RxJS stream that runs only while Klippy is ready. The rings start empty and
 // grow one sample a second, as the spec's server really did (its doc said "filled with 0s").
 import { EMPTY, interval, switchMap, type Observable, type Subscription } from 'rxjs';
-import type { KlippyConnection } from './klippyConnection.actor.js';
-import type { StatusSubscriptions } from './statusSubscriptions.actor.js';
-import { RingBuffer } from '../util/ringBuffer.js';
-import type { JsonObject, ObjectSelection } from '../shared/klippyProtocol.js';
+import type { KlippyConnection } from '../../actors/klippyConnection.actor.js';
+import type { StatusSubscriptions } from '../../actors/statusSubscriptions.actor.js';
+import { RingBuffer } from '../../util/ringBuffer.js';
+import type { JsonObject, ObjectSelection } from '../../shared/klippyProtocol.js';
 
 const FIELDS = ['temperature', 'target', 'power', 'speed'] as const;
 const REPLY_KEYS = { temperature: 'temperatures', target: 'targets', power: 'powers', speed: 'speeds' } as const;

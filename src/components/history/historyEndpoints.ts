@@ -1,9 +1,9 @@
 // The history namespace (Moonraker's `history` component): the jobs the print job machine has
 // seen start and end, and the running totals. One file, every endpoint of the namespace.
-import { rpc, type Endpoint } from '../transport/endpointRegistry.js';
-import { param } from '../transport/params.js';
-import { invalidParams } from '../shared/errors.js';
-import type { Services } from './services.js';
+import { rpc, type Endpoint } from '../../transport/endpointRegistry.js';
+import { param } from '../../transport/params.js';
+import { invalidParams } from '../../shared/errors.js';
+import type { Services } from '../../api/services.js';
 
 export function historyEndpoints(s: Services): Endpoint[] {
   return [

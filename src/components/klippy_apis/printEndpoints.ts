@@ -1,8 +1,8 @@
 // The print namespace of the spec: start, pause, resume, cancel. Each is one call into
 // PrintControl, which checks the file and the job state before asking Klippy.
-import { rpc, type Endpoint } from '../transport/endpointRegistry.js';
-import { param } from '../transport/params.js';
-import type { Services } from './services.js';
+import { rpc, type Endpoint } from '../../transport/endpointRegistry.js';
+import { param } from '../../transport/params.js';
+import type { Services } from '../../api/services.js';
 
 export function printEndpoints(s: Services): Endpoint[] {
   const ok = async (p: Promise<unknown>) => {

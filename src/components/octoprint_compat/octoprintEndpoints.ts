@@ -1,7 +1,7 @@
 // The OctoPrint-compatible endpoints of Moonraker's octoprint_compat: slicers and farm
 // managers (FDM Monster) check /api/version before talking to a printer at all.
-import { rpc, type Endpoint } from '../transport/endpointRegistry.js';
-import { MOONSTATE_VERSION } from '../version.js';
+import { rpc, type Endpoint } from '../../transport/endpointRegistry.js';
+import { MOONSTATE_VERSION } from '../../version.js';
 
 /** The OctoPrint server version Moonraker claims; slicers compare against it. */
 const OCTOPRINT_SERVER = '1.5.0';

@@ -1,0 +1,64 @@
+// The component contract: what one of Moonraker's components (history, job_queue, webcam, ...)
+// is in moonstate. A component is one folder under src/components/ whose index.ts exports a
+// definition made with `defineComponent`; src/components/index.ts lists them in load order, and
+// src/server.ts only walks that list. A component never touches HTTP or JSON-RPC: it declares
+// endpoints (transport serves them on every transport), emits notifications (transport frames
+// and sends them), and gets everything else from the kernel.
+import type { Observable } from 'rxjs';
+import type { Endpoint } from '../transport/endpointRegistry.js';
+import type { NotificationMethod } from '../shared/notifications.js';
+import type { Dialect } from '../shared/dialect.js';
+import type { OptionSpec } from '../config/options.js';
+import type { Kernel } from './kernel.js';
+
+/**
+ * A notification to every connected client. `params` is either the value list itself or, when
+ * the shape depends on the client's dialect, a function of it (undefined: that dialect is not
+ * told); transport shapes it once per dialect in use.
+ */
+export type Notification =
+  | { method: NotificationMethod; params?: unknown[] }
+  | { method: NotificationMethod; paramsFor: (dialect: Dialect) => unknown[] | undefined };
+
+/** What a running component contributes. Every part is optional. */
+export interface ComponentInstance<Api = undefined> {
+  /** What other components may use (kernel.lookup). */
+  api?: Api;
+  endpoints?: Endpoint[];
+  notifications?: Observable<Notification>;
+  /** Called once every component is created, in list order (listeners before sources). */
+  start?(): void | Promise<void>;
+  /** Called in reverse list order when the server stops. */
+  stop?(): void | Promise<void>;
+}
+
+export type OptionsSchema = Record<string, OptionSpec<unknown>>;
+export type OptionsOf<S extends OptionsSchema> = { [O in keyof S]: S[O] extends OptionSpec<infer T> ? T : never };
+
+export interface ComponentDefinition<Api = undefined, S extends OptionsSchema = OptionsSchema> {
+  /** Moonraker's name for it: what server.info lists in `components` or `failed_components`. */
+  readonly name: string;
+  /**
+   * Core components always load, and one that fails stops the server (Moonraker's core). An
+   * optional one loads when its section (`[name]`) is in the config, or when there is no config
+   * file at all (the embedded printer shows everything); if it fails, the server runs on without
+   * it and reports it in failed_components and a warning.
+   */
+  readonly optional?: boolean;
+  /** Not listed in server.info (moonstate's own parts that Moonraker has no name for). */
+  readonly unlisted?: boolean;
+  /** The options of an optional component's `[name]` section, parsed when it loads. */
+  readonly options?: S;
+  create(kernel: Kernel, options: OptionsOf<S>): ComponentInstance<Api>;
+}
+
+/** Declares a component; the type of its api follows from `create`. */
+export function defineComponent<Api = undefined, S extends OptionsSchema = OptionsSchema>(
+  def: ComponentDefinition<Api, S>,
+): ComponentDefinition<Api, S> {
+  return def;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyComponent = ComponentDefinition<any, any>;
+export type ApiOf<C> = C extends ComponentDefinition<infer A, infer _S> ? A : never;
