@@ -11,45 +11,26 @@ import type { MoonstateConfig } from './config/configSchema.js';
 import { KlippyConnection } from './actors/klippyConnection.actor.js';
 import { StatusSubscriptions } from './actors/statusSubscriptions.actor.js';
 import { VirtualKlippyProcess, makePrivateDir } from './actors/virtualKlippyProcess.js';
-import { startFileNotifier, startNotifier } from './actors/notifier.actor.js';
 import { ConnectionRegistry } from './transport/connections.js';
 import { EndpointRegistry } from './transport/endpointRegistry.js';
 import { createHttpApp } from './transport/httpServer.js';
 import { attachWebsocket } from './transport/websocketServer.js';
 import { startUnixSocket } from './transport/unixSocketServer.js';
 import { httpJsonRpc } from './transport/httpJsonRpc.js';
-import { klippyRemoteMethod, klippyRemoteRoutes } from './components/klippy_apis/klippyRemoteMethods.js';
-import { printerEndpoints, wsSubscriber } from './components/klippy_apis/printerEndpoints.js';
-import { serverEndpoints } from './components/server/serverEndpoints.js';
-import { printEndpoints } from './components/klippy_apis/printEndpoints.js';
-import { PrintControl } from './components/job_state/printControl.js';
-import { machineEndpoints } from './components/machine/hostEndpoints.js';
-import { PrintJobTracker } from './components/job_state/printJob.actor.js';
-import { TemperatureStore } from './components/data_store/temperatureStore.js';
-import { GcodeStore } from './components/data_store/gcodeStore.js';
-import { ProcStats } from './components/proc_stats/procStats.js';
-import { databaseEndpoints } from './components/database/databaseEndpoints.js';
-import { webcamEndpoints } from './components/webcam/webcamEndpoints.js';
-import { logEndpoints } from './components/server/logEndpoints.js';
-import { octoprintEndpoints } from './components/octoprint_compat/octoprintEndpoints.js';
 import { webClient } from './transport/webClient.js';
-import { accessEndpoints } from './components/authorization/accessEndpoints.js';
-import { authorizationFromConfig } from './auth/fromConfig.js';
 import type { TokenClock } from './components/authorization/oneshotTokens.actor.js';
-import { HISTORY_NAMESPACE, PrintHistory, TOTALS_KEY, TOTALS_NAMESPACE } from './components/history/printHistory.js';
+import { HISTORY_NAMESPACE, TOTALS_KEY, TOTALS_NAMESPACE } from './components/history/printHistory.js';
 import { importMoonrakerDatabase } from './db/moonrakerImport.js';
-import { JobQueue } from './components/job_queue/jobQueue.actor.js';
-import { historyEndpoints } from './components/history/historyEndpoints.js';
-import { jobQueueEndpoints } from './components/job_queue/jobQueueEndpoints.js';
-import { fileEndpoints } from './components/file_manager/fileEndpoints.js';
-import { FileManager } from './fs/fileManager.js';
-import { printStatsFromJob } from './fs/fileInUse.js';
-import type { Services } from './api/services.js';
 import { Database } from './db/database.js';
 import { Inspection } from './actors/inspection.actor.js';
 import { createInspectSocket, INSPECT_PATH } from './transport/inspectSocket.js';
 import { inspectorPage } from './transport/inspectorPage.js';
 import { MACHINES } from './machines/index.js';
+import { ComponentHost } from './components/componentHost.js';
+import type { Kernel } from './components/kernel.js';
+import { COMPONENTS, COMPONENT_OPTIONS } from './components/index.js';
+import { loadConfig, type ConfigSources, type LoadedConfig } from './config/loadConfig.js';
+import { authorization as authorizationComponent } from './components/authorization/index.js';
 import { getLogger, logSink } from './logger.js';
 import { MOONSTATE_VERSION } from './version.js';
 
@@ -62,11 +43,17 @@ const log = getLogger('server');
  */
 export const moonstateDatabasePath = (dataPath: string): string => join(dataPath, 'database', 'moonstate');
 
+/** The config for this server: the file (or text) read with every component's section known. */
+export function loadServerConfig(sources: ConfigSources): LoadedConfig {
+  return loadConfig({ ...sources, componentOptions: COMPONENT_OPTIONS });
+}
+
 export interface RunningServer {
   /** Base URL, e.g. http://127.0.0.1:7125 */
   url: string;
   port: number;
-  services: Services;
+  /** What every component was given, and the components themselves (kernel.lookup). */
+  kernel: Kernel;
   registry: EndpointRegistry;
   /** The embedded virtual Klippy, when the config chose it (config.klippy). */
   virtualKlippy: VirtualKlippyProcess | undefined;
@@ -127,9 +114,6 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
   rxjsConfig.onUnhandledError = (err: unknown) => log.error(`a stream subscriber failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   const inspection =
     opts.inspection ?? new Inspection({ enabled: config.server.enable_inspection, machines: MACHINES.map((m) => m.id) });
-  // Before anything is started: a key file we cannot read or write stops startup cleanly.
-  const auth = authorizationFromConfig(config, { tokenClock, inspect: inspection.inspector('oneshotToken') });
-
   let virtualKlippy: VirtualKlippyProcess | undefined;
   let privateDir: string | undefined;
   let socketPath = config.server.klippy_uds_address;
@@ -165,76 +149,44 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
     totalsNamespace: TOTALS_NAMESPACE,
     totalsKey: TOTALS_KEY,
   });
-  const printJob = new PrintJobTracker(klippy, subscriptions, { inspect: inspection.inspector('printJob') });
-  const files = new FileManager({
-    config,
-    klippy,
-    database,
-    paths: dirs,
-    embedded: virtualKlippy !== undefined,
-    printStats: printStatsFromJob(printJob, klippy),
-    fsyncUploads: opts.unsafeUploadsWithoutFsync !== true,
-  });
-  const resolveGcode = (filename: string) => files.resolveGcode(filename);
-  const printControl = new PrintControl(klippy, printJob, resolveGcode);
-  const history = new PrintHistory({
-    database,
-    jobEvents: printJob.events$,
-    gcodesPath: () => files.roots.pathOf('gcodes'),
-    metadata: (f) => files.jobMetadata(f),
-    jobRecorded: (f, start, id) => files.jobRecorded(f, start, id),
-  });
-  const jobQueue = new JobQueue({
-    database,
-    klippy,
-    printJob,
-    printControl,
-    resolve: resolveGcode,
-    settings: config.job_queue,
-    inspect: inspection.inspector('jobQueue'),
-  });
-  const temperatures = new TemperatureStore(klippy, subscriptions, { size: config.data_store.temperature_store_size });
-  const gcodeStore = new GcodeStore(klippy, config.data_store.gcode_store_size);
-  const procStats = new ProcStats(connections);
-  const services: Services = {
+
+  // Every component the config asks for, created in list order (src/components/index.ts).
+  const components = new ComponentHost({
     config,
     klippy,
     subscriptions,
-    connections,
     database,
-    printJob,
-    printControl,
-    temperatures,
-    gcodeStore,
-    procStats,
-    registeredDirectories: () => files.roots.available().map((r) => r.name),
-    files,
-    history,
-    jobQueue,
+    connections,
     inspection,
-    restart: opts.onRestart,
     paths: { data: config.dataPath, ...dirs },
-  };
+    embedded: virtualKlippy !== undefined,
+    clock: tokenClock,
+    restart: opts.onRestart,
+    unsafeUploadsWithoutFsync: opts.unsafeUploadsWithoutFsync === true,
+  });
+  const kernel = components.kernel;
+  try {
+    components.load(COMPONENTS);
+    await components.start();
+  } catch (err) {
+    // A core component that cannot start stops the server, as in Moonraker; what did start stops.
+    await components.stop();
+    klippy.stop();
+    subscriptions.dispose();
+    await virtualKlippy?.stop();
+    await database.close();
+    if (!opts.inspection) inspection.close();
+    if (privateDir) rmSync(privateDir, { recursive: true, force: true });
+    throw err;
+  }
+  const auth = kernel.lookup(authorizationComponent);
 
-  const registry: EndpointRegistry = new EndpointRegistry().add(
-    ...printerEndpoints(services),
-    ...printEndpoints(services),
-    ...serverEndpoints(services, () => registry),
-    ...machineEndpoints(services),
-    ...databaseEndpoints(services),
-    ...webcamEndpoints(services),
-    ...logEndpoints(),
-    ...octoprintEndpoints(),
-    ...accessEndpoints(auth),
-    ...historyEndpoints(services),
-    ...jobQueueEndpoints(services),
-    ...fileEndpoints(services, files),
-  ).setFallback(klippyRemoteMethod(klippy));
-
+  const registry: EndpointRegistry = new EndpointRegistry().add(...components.endpoints()).setFallback((method) => components.fallback(method));
   const subs: Subscription[] = [
-    startNotifier({ klippy, printJob, connections, history, jobQueue }),
-    startFileNotifier(files, connections),
-    connections.closed$.subscribe((conn) => subscriptions.unsubscribe(wsSubscriber(conn))),
+    components.notifications().subscribe((n) => {
+      if ('paramsFor' in n) connections.broadcastShaped(n.method, n.paramsFor);
+      else connections.broadcast(n.method, n.params);
+    }),
   ];
 
   const app = createHttpApp({
@@ -246,7 +198,6 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
     before: [...(config.server.web_path ? [webClient(config.server.web_path)] : []), ...auth.authorization.httpMiddleware(registry)],
     after: [
       httpJsonRpc({ registry, connections, maxBodyBytes: config.server.max_http_body_size * 1024, maxReplyChars: config.server.max_reply_size * 1024 }),
-      klippyRemoteRoutes(klippy, config.server.max_http_body_size * 1024),
       ...(inspection.enabled ? [inspectorPage()] : []),
     ],
   });
@@ -286,20 +237,14 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log.info(`serving the API at ${url}`);
   if (inspection.enabled) log.info(`machine inspection on: ${url}/debug/inspector/`);
-  // History and the queue listen before the print job machine can announce anything.
-  history.start();
-  jobQueue.start();
-  printJob.start();
-  temperatures.start();
-  procStats.start();
-  files.start();
+  // Last: the components are listening, so they hear Klippy from its first word.
   klippy.start();
 
   let closed = false;
   return {
     url,
     port,
-    services,
+    kernel,
     registry,
     virtualKlippy,
     async close() {
@@ -310,21 +255,14 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
       connections.closeAll();
       inspectSocket?.close();
       wss.close();
-      temperatures.stop();
-      gcodeStore.stop();
-      procStats.stop();
-      jobQueue.stop();
-      printJob.stop();
-      await history.stop();
+      await components.stop();
       subscriptions.dispose();
-      auth.tokens.dispose();
       klippy.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
       await virtualKlippy?.stop();
-      await files.close();
       await database.close();
       if (!opts.inspection) inspection.close();
       if (privateDir) rmSync(privateDir, { recursive: true, force: true });

@@ -4,8 +4,8 @@ import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadConfig, ConfigError } from '../config/loadConfig.js';
-import { startServer, type RunningServer } from '../server.js';
+import { ConfigError } from '../config/loadConfig.js';
+import { loadServerConfig, startServer, type RunningServer } from '../server.js';
 import { getLogger } from '../logger.js';
 import { MOONSTATE_VERSION } from '../version.js';
 import { installProcessGuards } from '../processGuards.js';
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
   // server.restart stops everything and starts again from the config file, in this process
   // (as Moonraker does), so a user's edit takes effect without a service manager.
   const load = () => {
-    const loaded = loadConfig({ file, dataPath, noFileReason, overrides: { server: { host: args.host, port } } });
+    const loaded = loadServerConfig({ file, dataPath, noFileReason, overrides: { server: { host: args.host, port } } });
     if (args.inspect) loaded.config.server.enable_inspection = true;
     if (args.verbose || args.debug) loaded.config.server.enable_debug_logging = true;
     return loaded;

@@ -5,7 +5,7 @@
 // endpoints (transport serves them on every transport), emits notifications (transport frames
 // and sends them), and gets everything else from the kernel.
 import type { Observable } from 'rxjs';
-import type { Endpoint } from '../transport/endpointRegistry.js';
+import type { Endpoint, RpcEndpoint } from '../transport/endpointRegistry.js';
 import type { NotificationMethod } from '../shared/notifications.js';
 import type { Dialect } from '../shared/dialect.js';
 import type { OptionSpec } from '../config/options.js';
@@ -25,6 +25,8 @@ export interface ComponentInstance<Api = undefined> {
   /** What other components may use (kernel.lookup). */
   api?: Api;
   endpoints?: Endpoint[];
+  /** Methods known only at run time (Klippy's own endpoints): asked when no declared one matches. */
+  fallback?: (method: string) => RpcEndpoint | undefined;
   notifications?: Observable<Notification>;
   /** Called once every component is created, in list order (listeners before sources). */
   start?(): void | Promise<void>;

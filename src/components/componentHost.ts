@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { getLogger } from '../logger.js';
 import type { AnyComponent, ApiOf, ComponentInstance, Notification, OptionsSchema } from './component.js';
 import type { Kernel } from './kernel.js';
-import type { Endpoint } from '../transport/endpointRegistry.js';
+import type { Endpoint, RpcEndpoint } from '../transport/endpointRegistry.js';
 
 const log = getLogger('components');
 
@@ -40,7 +40,7 @@ export class ComponentHost {
   /** Whether the config asks for this component: core always; optional ones by their section. */
   wanted(def: AnyComponent): boolean {
     const config = this.kernel.config;
-    return !def.optional || config.configFile === undefined || Object.hasOwn(config.orig, def.name);
+    return !def.optional || !config.hasConfigFile || Object.hasOwn(config.orig, def.name);
   }
 
   /** Creates every wanted component, in order. */
@@ -75,6 +75,15 @@ export class ComponentHost {
   /** The endpoints of every running component. */
   endpoints(): Endpoint[] {
     return this.running.flatMap((r) => r.instance.endpoints ?? []);
+  }
+
+  /** The run-time method lookups of the running components, asked in list order. */
+  fallback(method: string): RpcEndpoint | undefined {
+    for (const r of this.running) {
+      const e = r.instance.fallback?.(method);
+      if (e) return e;
+    }
+    return undefined;
   }
 
   /** Every running component's notifications, as one stream. */

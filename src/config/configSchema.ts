@@ -149,6 +149,8 @@ export type MoonstateConfig = {
   dataPath: string;
   /** The config file read, if any. */
   configFile: string | undefined;
+  /** A config was read (a file, or a text standing for one); false: defaults only, the embedded printer. */
+  hasConfigFile: boolean;
   /** Every file read (the main one first, then includes) with the sections each holds. */
   configFiles: Array<{ path: string; sections: string[] }>;
   /** Every option as written in the files (strings), by section: server.config's `orig`. */

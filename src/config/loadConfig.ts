@@ -22,6 +22,12 @@ export interface ConfigSources {
   overrides?: { server?: { host?: string | undefined; port?: number | undefined } };
   /** Why there is no config file, for the start-up log (the CLI says where it looked). */
   noFileReason?: string;
+  /**
+   * The sections components read themselves, with their options (src/components: COMPONENT_OPTIONS).
+   * Their values are parsed when the component loads, so a bad one fails that component only;
+   * here they are known sections, and their unknown options are warned about.
+   */
+  componentOptions?: Readonly<Record<string, Record<string, OptionSpec<unknown>>>>;
 }
 
 export interface LoadedConfig {
@@ -129,6 +135,16 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
       continue;
     }
     const strings = Object.fromEntries([...section.options].map(([k, v]) => [k, v.value]));
+    const claimed = sources.componentOptions && own(sources.componentOptions, section.name);
+    if (claimed) {
+      parsed[section.name] = strings;
+      for (const [optName, v] of section.options) {
+        if (!Object.hasOwn(claimed, optName)) {
+          warnings.push(`${shown(v.source)}:${v.line}: Unparsed config option '${optName}: ${v.value}' detected in section [${section.name}]; it is ignored.`);
+        }
+      }
+      continue;
+    }
     if (OPTIONLESS_SECTIONS.has(section.name)) {
       const tolerated = own(MOONRAKER_ONLY_OPTIONS, section.name) ?? {};
       parsed[section.name] = parseSection(section, tolerated, section.name, ctx);
@@ -160,6 +176,7 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
   if (o?.port !== undefined) config.server.port = o.port;
   config.dataPath = sources.dataPath;
   config.configFile = sources.file;
+  config.hasConfigFile = hasFile;
   config.configFiles = files;
   config.warnings = warnings;
   config.klippy = chooseKlippy(config, hasFile, sections, sources);

@@ -30,7 +30,7 @@ export const MOONRAKER_ONLY_COMPONENTS: ReadonlySet<string> = new Set([
 ]);
 
 /** Sections of components moonstate has that need no options of their own. */
-export const OPTIONLESS_SECTIONS: ReadonlySet<string> = new Set(['history', 'octoprint_compat', 'database', 'klippy_apis']);
+export const OPTIONLESS_SECTIONS: ReadonlySet<string> = new Set(['history', 'database', 'klippy_apis']);
 
 /**
  * Options Moonraker reads in sections moonstate knows, accepted here without effect. They are
@@ -71,14 +71,6 @@ export const MOONRAKER_ONLY_OPTIONS: Readonly<Record<string, Record<string, Opti
     supervisord_config_path: opt.optionalString(),
   },
   database: { database_path: opt.optionalString(), enable_database_debug: opt.bool(false) },
-  octoprint_compat: {
-    enable_ufp: opt.bool(true),
-    flip_h: opt.bool(false),
-    flip_v: opt.bool(false),
-    rotate_90: opt.bool(false),
-    stream_url: opt.string('/webcam/?action=stream'),
-    webcam_enabled: opt.bool(true),
-  },
 };
 
 /** The component a section belongs to: `update_manager mainsail` → `update_manager`. */

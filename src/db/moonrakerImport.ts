@@ -17,7 +17,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Database } from './database.js';
-import { formatJobId } from '../components/history/printHistory.js';
+import { formatJobId } from '../shared/jobId.js';
 import { getLogger } from '../logger.js';
 
 const log = getLogger('database');

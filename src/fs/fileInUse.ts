@@ -1,8 +1,6 @@
 // The one rule for "Klippy is using this file": a file being printed (or paused), or a folder
 // holding it, may not be deleted, moved or overwritten. The print job machine (which follows
-// Klippy's print_stats) is the source; see printStatsFromJob.
-import type { KlippyConnection } from '../actors/klippyConnection.actor.js';
-import type { PrintJobTracker } from '../components/job_state/printJob.actor.js';
+// Klippy's print_stats) is the source (the file_manager component connects them).
 import { forbidden } from '../shared/errors.js';
 
 export const FILE_IN_USE = 'File currently in use';
@@ -14,14 +12,6 @@ export interface PrintStatsSource {
   jobActive(): boolean;
   /** print_stats' filename of that job. */
   filename(): string | undefined;
-}
-
-export function printStatsFromJob(printJob: PrintJobTracker, klippy: KlippyConnection): PrintStatsSource {
-  return {
-    klippyReady: () => klippy.isReady,
-    jobActive: () => printJob.jobActive,
-    filename: () => printJob.job?.filename,
-  };
 }
 
 export class FileInUse {

@@ -4,8 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../config/loadConfig.js';
-import { startServer, type RunningServer } from '../server.js';
+import { loadServerConfig, startServer, type RunningServer } from '../server.js';
 import { VirtualKlippy } from '../sim/virtualKlippy.js';
 import { Inspection } from '../actors/inspection.actor.js';
 import { MACHINES } from '../machines/index.js';
@@ -55,7 +54,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     await sim.start();
     // A private sandbox on loopback: the runner itself is its only client.
     const text = `[server]\nhost: 127.0.0.1\nport: 0\nklippy_uds_address: ${socketPath}\nenable_inspection: true\n[authorization]\ntrusted_clients: 127.0.0.1\n`;
-    server = await startServer({ config: loadConfig({ text, dataPath }).config, logToFile: false, inspection });
+    server = await startServer({ config: loadServerConfig({ text, dataPath }).config, logToFile: false, inspection });
   } catch (err) {
     await sim.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -83,8 +82,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     },
     async waitKlippy(state, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
-      while (server.services.klippy.state !== state) {
-        if (Date.now() > deadline) throw new Error(`Klippy not ${state} within ${timeoutMs} ms (is ${server.services.klippy.state})`);
+      while (server.kernel.klippy.state !== state) {
+        if (Date.now() > deadline) throw new Error(`Klippy not ${state} within ${timeoutMs} ms (is ${server.kernel.klippy.state})`);
         await new Promise((r) => setTimeout(r, 10));
       }
     },

@@ -5,6 +5,7 @@ import { Subject } from 'rxjs';
 import { notificationText, type WsConnection } from './wsConnection.js';
 import { UnsentBytes } from './unsentBytes.js';
 import type { NotificationMethod } from '../shared/notifications.js';
+import type { Dialect } from '../shared/dialect.js';
 
 export class ConnectionRegistry {
   private readonly conns = new Map<number, WsConnection>();
@@ -58,6 +59,22 @@ export class ConnectionRegistry {
     const text = notificationText(method, params);
     if (text === undefined) return;
     for (const c of this.conns.values()) if (!include || include(c)) c.send(text);
+  }
+
+  /**
+   * Sends a notification whose params depend on the client's dialect: shaped and serialised
+   * once per dialect in use; a dialect whose shape is undefined is not told.
+   */
+  broadcastShaped(method: NotificationMethod, paramsFor: (dialect: Dialect) => unknown[] | undefined): void {
+    const texts = new Map<Dialect, string | undefined>();
+    for (const c of this.conns.values()) {
+      if (!texts.has(c.dialect)) {
+        const params = paramsFor(c.dialect);
+        texts.set(c.dialect, params === undefined ? undefined : notificationText(method, params));
+      }
+      const text = texts.get(c.dialect);
+      if (text !== undefined) c.send(text);
+    }
   }
 
   closeAll(): void {

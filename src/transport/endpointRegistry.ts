@@ -82,6 +82,11 @@ export class EndpointRegistry {
     return this.fallback?.(method);
   }
 
+  /** A method known only at run time (the fallback), never a declared one. */
+  runtimeMethod(method: string): RpcEndpoint | undefined {
+    return this.byMethod.has(method) ? undefined : this.fallback?.(method);
+  }
+
   has(method: string): boolean {
     return this.byMethod.has(method);
   }

@@ -117,6 +117,18 @@ export function createHttpApp(opts: HttpAppOptions): express.Express {
       }
     }
   }
+  // Methods known only at run time (Klippy's own endpoints, printer.a.b) at GET or POST /printer/a/b,
+  // as Moonraker serves its remote endpoints; the declared routes above win.
+  const runtime = async (req: Request, res: Response, next: NextFunction) => {
+    const endpoint = req.path.includes('.') ? undefined : opts.registry.runtimeMethod(req.path.slice(1).replaceAll('/', '.'));
+    if (!endpoint) {
+      next();
+      return;
+    }
+    await rpcRoute(endpoint, opts)(req, res);
+  };
+  app.get('/printer/*endpoint', runtime);
+  app.post('/printer/*endpoint', json, runtime);
   for (const mw of opts.after ?? []) app.use(mw);
   app.use((_req: Request, res: Response) => sendError(res, notFound('Not Found')));
   // Body-parser failures (malformed JSON, too large) arrive here with their own status.

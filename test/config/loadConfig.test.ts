@@ -3,13 +3,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, ConfigError } from '../../src/config/loadConfig.js';
+import { ConfigError } from '../../src/config/loadConfig.js';
 import { parseIni } from '../../src/config/iniParser.js';
+import { loadServerConfig } from '../../src/server.js';
 
 const dataPath = '/tmp/moonstate-data';
 
 test('no config file: host 0.0.0.0, port 7125, the virtual printer', () => {
-  const { config, warnings } = loadConfig({ dataPath });
+  const { config, warnings } = loadServerConfig({ dataPath });
   assert.equal(config.server.host, '0.0.0.0');
   assert.equal(config.server.port, 7125);
   assert.equal(config.server.klippy_uds_address, undefined);
@@ -19,14 +20,14 @@ test('no config file: host 0.0.0.0, port 7125, the virtual printer', () => {
 });
 
 test('a config file without klippy_uds_address means the socket under the data path, not the virtual printer', () => {
-  const { config } = loadConfig({ text: '[server]\nport: 7125\n', dataPath });
+  const { config } = loadServerConfig({ text: '[server]\nport: 7125\n', dataPath });
   assert.equal(config.klippy.virtual, false);
   assert.equal(config.server.klippy_uds_address, join(dataPath, 'comms', 'klippy.sock'));
   assert.match(config.klippy.reason, /no klippy_uds_address/);
 });
 
 test('[virtual_klippy] wins over klippy_uds_address, and says so', () => {
-  const { config } = loadConfig({ text: '[server]\nklippy_uds_address: /tmp/k.sock\n[virtual_klippy]\n', dataPath });
+  const { config } = loadServerConfig({ text: '[server]\nklippy_uds_address: /tmp/k.sock\n[virtual_klippy]\n', dataPath });
   assert.equal(config.klippy.virtual, true);
   assert.equal(config.server.klippy_uds_address, undefined);
   assert.match(config.klippy.reason, /\[virtual_klippy\].*wins over klippy_uds_address/);
@@ -42,7 +43,7 @@ web_path: ~/mainsail
 [virtual_klippy]
 time_scale: 50
 `;
-  const { config } = loadConfig({ text, dataPath });
+  const { config } = loadServerConfig({ text, dataPath });
   assert.equal(config.server.host, '127.0.0.1');
   assert.equal(config.server.port, 7200);
   assert.equal(config.server.web_path, join(homedir(), 'mainsail'));
@@ -83,7 +84,7 @@ test('a multi-line value goes on across blank lines and comments, and ends at th
 
 test('unknown sections and options are warnings that name the line, in Moonraker\'s words; known ones are quiet', () => {
   const text = '[server]\nport: 7125\nfoo: 1\nssl_port: 7130\n\n[octoprint_compat]\n[history]\n[my_plugin]\nx: 1\n[update_manager]\n[update_manager mainsail]\ntype: web\n[file_manager]\nenable_object_processing: False\n';
-  const { warnings } = loadConfig({ text, dataPath });
+  const { warnings } = loadServerConfig({ text, dataPath });
   assert.equal(warnings.length, 3, warnings.join('\n'));
   assert.match(warnings[0]!, /:3: Unparsed config option 'foo: 1' detected in section \[server\]/);
   assert.match(warnings[1]!, /:8: Unparsed config section \[my_plugin\] detected/);
@@ -91,28 +92,28 @@ test('unknown sections and options are warnings that name the line, in Moonraker
 });
 
 test('invalid values stop startup with the file, line, section and option named', () => {
-  assert.throws(() => loadConfig({ text: '[server]\nport: seventy\n', dataPath }), (e: Error) => {
+  assert.throws(() => loadServerConfig({ text: '[server]\nport: seventy\n', dataPath }), (e: Error) => {
     assert.ok(e instanceof ConfigError);
     assert.match(e.message, /:2: \[server\] port: "seventy" is not a whole number/);
     return true;
   });
-  assert.throws(() => loadConfig({ text: '[server]\nport: 70000\n', dataPath }), /outside 0\.\.65535/);
-  assert.throws(() => loadConfig({ text: '[server]\nenable_debug_logging: maybe\n', dataPath }), /not true or false/);
-  assert.throws(() => loadConfig({ text: '[virtual_klippy]\ntime_scale: 0\n', dataPath }), /time_scale/);
+  assert.throws(() => loadServerConfig({ text: '[server]\nport: 70000\n', dataPath }), /outside 0\.\.65535/);
+  assert.throws(() => loadServerConfig({ text: '[server]\nenable_debug_logging: maybe\n', dataPath }), /not true or false/);
+  assert.throws(() => loadServerConfig({ text: '[virtual_klippy]\ntime_scale: 0\n', dataPath }), /time_scale/);
 });
 
 test('syntax errors and duplicates are clear errors', () => {
-  assert.throws(() => loadConfig({ text: 'port: 1\n', dataPath }), /:1: option outside of any \[section\]/);
-  assert.throws(() => loadConfig({ text: '[server]\n[server]\n', dataPath }), /:2: section \[server\] appears twice/);
-  assert.throws(() => loadConfig({ text: '[server]\nport: 1\nport: 2\n', dataPath }), /:3: option "port" appears twice/);
-  assert.throws(() => loadConfig({ text: '[server]\njust words\n', dataPath }), /expected "key: value"/);
+  assert.throws(() => loadServerConfig({ text: 'port: 1\n', dataPath }), /:1: option outside of any \[section\]/);
+  assert.throws(() => loadServerConfig({ text: '[server]\n[server]\n', dataPath }), /:2: section \[server\] appears twice/);
+  assert.throws(() => loadServerConfig({ text: '[server]\nport: 1\nport: 2\n', dataPath }), /:3: option "port" appears twice/);
+  assert.throws(() => loadServerConfig({ text: '[server]\njust words\n', dataPath }), /expected "key: value"/);
 });
 
 test('command-line overrides win over the file; relative paths resolve against the file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
   const file = join(dir, 'moonraker.conf');
   writeFileSync(file, '[server]\nport: 7200\nklippy_uds_address: comms/klippy.sock\n');
-  const { config } = loadConfig({ file, dataPath, overrides: { server: { port: 8000, host: '::1' } } });
+  const { config } = loadServerConfig({ file, dataPath, overrides: { server: { port: 8000, host: '::1' } } });
   assert.equal(config.server.port, 8000);
   assert.equal(config.server.host, '::1');
   assert.equal(config.server.klippy_uds_address, join(dir, 'comms/klippy.sock'));
@@ -120,12 +121,12 @@ test('command-line overrides win over the file; relative paths resolve against t
 });
 
 test('a missing config file is a clear error', () => {
-  assert.throws(() => loadConfig({ file: '/nonexistent/moonraker.conf', dataPath }), /cannot read config file \/nonexistent/);
+  assert.throws(() => loadServerConfig({ file: '/nonexistent/moonraker.conf', dataPath }), /cannot read config file \/nonexistent/);
 });
 
 test('section and option names that are Object.prototype members are unknown, not special', () => {
   const text = '[constructor]\nx: 1\n[__proto__]\ny: 2\n[server]\nconstructor: 1\nhasOwnProperty: 2\n';
-  const { warnings } = loadConfig({ text, dataPath });
+  const { warnings } = loadServerConfig({ text, dataPath });
   assert.equal(warnings.filter((w) => /Unparsed config (section|option)/.test(w)).length, 4, warnings.join('\n'));
   assert.deepEqual(Object.getOwnPropertyNames(Object.prototype).includes('y'), false);
 });

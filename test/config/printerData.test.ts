@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { loadConfig, ConfigError } from '../../src/config/loadConfig.js';
+import { ConfigError } from '../../src/config/loadConfig.js';
 import { KIAUH_CONF, MAINSAILOS_CONF } from '../helpers/moonrakerConfs.js';
+import { loadServerConfig } from '../../src/server.js';
 
 function tree(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'printer-data-'));
@@ -20,7 +21,7 @@ function tree(files: Record<string, string>): string {
 test("MainsailOS's moonraker.conf: Klippy at its socket, every section in server.config, one warning for missing components", (t) => {
   const data = tree({ 'config/moonraker.conf': MAINSAILOS_CONF });
   t.after(() => rmSync(data, { recursive: true, force: true }));
-  const { config, warnings } = loadConfig({ file: join(data, 'config/moonraker.conf'), dataPath: data });
+  const { config, warnings } = loadServerConfig({ file: join(data, 'config/moonraker.conf'), dataPath: data });
   assert.equal(config.klippy.virtual, false);
   assert.equal(config.server.klippy_uds_address, join(homedir(), 'printer_data/comms/klippy.sock'));
   assert.equal(config.authorization.trusted_clients?.length, 7);
@@ -41,7 +42,7 @@ test("MainsailOS's moonraker.conf: Klippy at its socket, every section in server
 test("KIAUH's moonraker.conf: {data_path} is the data path given on the command line", (t) => {
   const data = tree({ 'config/moonraker.conf': KIAUH_CONF });
   t.after(() => rmSync(data, { recursive: true, force: true }));
-  const { config } = loadConfig({ file: join(data, 'config/moonraker.conf'), dataPath: data });
+  const { config } = loadServerConfig({ file: join(data, 'config/moonraker.conf'), dataPath: data });
   assert.equal(config.server.klippy_uds_address, join(data, 'comms/klippy.sock'));
   assert.equal(config.parsed['update_manager fluidd']!.repo, 'fluidd-core/fluidd');
 });
@@ -68,9 +69,9 @@ test('a Voron/RatOS-style tree: includes with globs and relative paths, read in 
   t.after(() => rmSync(data, { recursive: true, force: true }));
   // The last include matches nothing: Moonraker refuses that.
   const main = join(data, 'config/moonraker.conf');
-  assert.throws(() => loadConfig({ file: main, dataPath: data }), (e: Error) => e instanceof ConfigError && /moonraker\.conf:7: no files match \[include ~\/nonexistent-but-unused\/\*\.conf\]/.test(e.message));
+  assert.throws(() => loadServerConfig({ file: main, dataPath: data }), (e: Error) => e instanceof ConfigError && /moonraker\.conf:7: no files match \[include ~\/nonexistent-but-unused\/\*\.conf\]/.test(e.message));
   writeFileSync(main, readWithout(main, '[include ~/nonexistent-but-unused/*.conf]'));
-  const { config, warnings } = loadConfig({ file: main, dataPath: data, overrides: {} });
+  const { config, warnings } = loadServerConfig({ file: main, dataPath: data, overrides: {} });
   assert.equal(config.server.max_upload_size, 512, 'a later file wins');
   assert.equal(config.job_queue.load_on_startup, true, 'RatOS is read after moonraker.d');
   assert.equal(config.job_queue.automatic_transition, true, 'options merge across files');
@@ -107,7 +108,7 @@ test('includes that loop, options after an include without a header, and bad tem
     'config/f.conf': '[server]\n[include]\n',
   });
   t.after(() => rmSync(data, { recursive: true, force: true }));
-  const load = (f: string) => () => loadConfig({ file: join(data, 'config', f), dataPath: data });
+  const load = (f: string) => () => loadServerConfig({ file: join(data, 'config', f), dataPath: data });
   assert.throws(load('a.conf'), /b\.conf:1: recursive include of .*a\.conf/);
   assert.throws(load('c.conf'), /c\.conf:2: option outside of any \[section\]/);
   assert.throws(load('e.conf'), /e\.conf:2: \[server\] klippy_uds_address: unknown template \{printer_data\}/);
@@ -123,14 +124,14 @@ test('an include through a symlinked folder and an absolute glob are followed', 
   mkdirSync(join(data, 'config'));
   symlinkSync(join(data, 'shared'), join(data, 'config', 'linked'));
   writeFileSync(join(data, 'config/moonraker.conf'), `[server]\n[include linked/cams/f*.conf]\n[include ${data}/shared/cams/s?de.conf]\n`);
-  const { config } = loadConfig({ file: join(data, 'config/moonraker.conf'), dataPath: data });
+  const { config } = loadServerConfig({ file: join(data, 'config/moonraker.conf'), dataPath: data });
   assert.deepEqual(config.webcams.map((w) => [w.name, w.enabled]), [['front', true], ['side', false]]);
 });
 
 test('hostile section and option names are data, not object machinery', (t) => {
   const data = tree({ 'config/moonraker.conf': '[server]\n[__proto__]\npolluted: yes\n[constructor]\nprototype: 1\n[webcam __proto__]\nstream_url: http://x\n[history]\n__proto__: 1\n' });
   t.after(() => rmSync(data, { recursive: true, force: true }));
-  const { config } = loadConfig({ file: join(data, 'config/moonraker.conf'), dataPath: data });
+  const { config } = loadServerConfig({ file: join(data, 'config/moonraker.conf'), dataPath: data });
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
   assert.deepEqual(Object.keys(config.orig), ['DEFAULT', 'server', '__proto__', 'constructor', 'webcam __proto__', 'history']);
   assert.equal(config.orig.__proto__!.polluted, 'yes');
@@ -141,7 +142,7 @@ test('hostile section and option names are data, not object machinery', (t) => {
 test('a bad [webcam] section costs that webcam, with a warning, not the start', (t) => {
   const data = tree({ 'config/moonraker.conf': '[server]\n[webcam a]\nstream_url: x\nrotation: 45\n[webcam b]\nstream_url: y\n[webcam c]\nicon: mdiCamera\n' });
   t.after(() => rmSync(data, { recursive: true, force: true }));
-  const { config, warnings } = loadConfig({ file: join(data, 'config/moonraker.conf'), dataPath: data });
+  const { config, warnings } = loadServerConfig({ file: join(data, 'config/moonraker.conf'), dataPath: data });
   assert.deepEqual(config.webcams.map((w) => w.name), ['b']);
   assert.match(warnings[0]!, /^moonraker\.conf:4: \[webcam a\] rotation: "45" is not one of 0, 90, 180, 270.*; this webcam is ignored$/);
   assert.match(warnings[1]!, /^moonraker\.conf:7: \[webcam c\] has no stream_url/);

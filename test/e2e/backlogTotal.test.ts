@@ -21,7 +21,7 @@ before(async () => {
 after(() => s.close());
 
 test('many stalled clients cannot hold more than max_websocket_backlog_total unread', async () => {
-  const conns = s.server.services.connections;
+  const conns = s.server.kernel.connections;
   const healthy = await s.ws();
   await healthy.call('server.database.post_item', { namespace: 'flood', key: 'item', value: 'z'.repeat(1024 * KiB) });
   const before = conns.size;
@@ -59,7 +59,7 @@ test('many stalled clients cannot hold more than max_websocket_backlog_total unr
 });
 
 test('stalled HTTP clients count toward the same bound', async () => {
-  const conns = s.server.services.connections;
+  const conns = s.server.kernel.connections;
   const healthy = await s.ws();
   // Six 1 MiB items: reading the namespace whole is a 6 MiB reply (under max_reply_size).
   for (let i = 0; i < 6; i++) await healthy.call('server.database.post_item', { namespace: 'wide', key: `k${i}`, value: 'w'.repeat(1024 * KiB) });

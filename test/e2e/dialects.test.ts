@@ -11,6 +11,7 @@ import { eventually, upload } from '../helpers/fileClient.js';
 import { identify, type J } from '../helpers/clientReplay.js';
 import { sample } from '../helpers/gcodeSamples.js';
 import { VirtualKlippy } from '../../src/sim/virtualKlippy.js';
+import { fileManager } from '../../src/components/file_manager/index.js';
 
 const CTIME = /^(Sun|Mon|Tue|Wed|Thu|Fri|Sat) \w{3} [ 1-3]\d \d\d:\d\d:\d\d \d{4}$/;
 
@@ -21,7 +22,7 @@ let today: RpcClient;
 before(async () => {
   s = await startStack();
   await s.waitReady();
-  await s.server.services.files.settled();
+  await s.server.kernel.lookup(fileManager).settled();
   old = await s.ws();
   today = await s.ws();
   await identify(today, 'mainsail', 'web', '2.18.2');
@@ -74,7 +75,7 @@ test('the same changes, each client in its own dialect', async () => {
   );
 
   // Listings: 2020 never had .thumbs; today's clients list it (Mainsail reads it).
-  await s.server.services.files.settled();
+  await s.server.kernel.lookup(fileManager).settled();
   const dirOld = await old.call('server.files.get_directory', { path: 'gcodes' });
   const dirToday = await today.call('server.files.get_directory', { path: 'gcodes' });
   assert.ok(!(dirOld.dirs as J[]).some((d) => d.dirname === '.thumbs'));
@@ -157,7 +158,7 @@ test('the same changes, each client in its own dialect', async () => {
   assert.equal(await old.call('server.files.delete_file', { path: 'gcodes/copy.gcode' }), 'copy.gcode');
 
   // All the while the 2020 client heard nothing about .thumbs; today's did.
-  await s.server.services.files.settled();
+  await s.server.kernel.lookup(fileManager).settled();
   const about = (ws: RpcClient) => ws.notifications.filter((n) => n.method === 'notify_filelist_changed').map((n) => (n.params![0] as J).item.path as string);
   assert.ok(!about(old).some((p) => p.split('/').includes('.thumbs')), about(old).join(', '));
   assert.ok(about(today).some((p) => p.split('/').includes('.thumbs')));

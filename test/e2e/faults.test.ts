@@ -34,13 +34,13 @@ test('a Klippy that stops answering one request fails only that request', async 
   }
   // The late reply, when it comes, is dropped; the connection was never given up.
   await new Promise((r) => setTimeout(r, TIMEOUT_MS * 4));
-  assert.equal(s.server.services.klippy.state, 'ready');
+  assert.equal(s.server.kernel.klippy.state, 'ready');
   assert.ok(!ws.notifications.slice(since).some((n) => n.method === 'notify_klippy_disconnected'));
   assert.ok(Array.isArray((await ws.call('printer.objects.list')).objects));
 });
 
 test('a websocket client that stops reading is dropped once its backlog passes the limit', async () => {
-  const conns = s.server.services.connections;
+  const conns = s.server.kernel.connections;
   const before = conns.size;
   const lazy = new WebSocket(s.wsUrl);
   await new Promise((resolve, reject) => lazy.once('open', resolve).once('error', reject));

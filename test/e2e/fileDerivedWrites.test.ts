@@ -11,6 +11,7 @@ import type { RpcClient } from '../helpers/rpcClient.js';
 import { upload } from '../helpers/fileClient.js';
 import { sample } from '../helpers/gcodeSamples.js';
 import { identify } from '../helpers/clientReplay.js';
+import { fileManager } from '../../src/components/file_manager/index.js';
 
 let s: Stack;
 let ws: RpcClient;
@@ -23,7 +24,7 @@ let thumbNames: string[];
 before(async () => {
   s = await startStack();
   await s.waitReady();
-  await s.server.services.files.settled();
+  await s.server.kernel.lookup(fileManager).settled();
   ws = await s.ws();
   await identify(ws, 'mainsail', 'web', '2.18.2'); // today's client: thumbnails as files
   gcodes = s.gcodesPath;
@@ -81,7 +82,7 @@ test('a symlink at a thumbnail name: upload and metascan replace the link, never
     symlinkSync(join(victims, n), join(gcodes, 'a', '.thumbs', n));
   }
   await ws.call('server.files.delete_file', { path: 'gcodes/a/foo.gcode' });
-  await s.server.services.files.settled();
+  await s.server.kernel.lookup(fileManager).settled();
   assert.equal(snapshot(victims), before);
 });
 
@@ -103,7 +104,7 @@ test('.thumbs linked out of the root: upload, metascan, delete and move write an
   renameSync(join(gcodes, 'c', '.thumbs'), join(gcodes, 'c', 'old-thumbs'));
   symlinkSync(victims, join(gcodes, 'c', '.thumbs'));
   await ws.call('server.files.delete_file', { path: 'gcodes/c/foo.gcode' });
-  await s.server.services.files.settled();
+  await s.server.kernel.lookup(fileManager).settled();
   assert.equal(snapshot(victims), before, 'delete did not remove through the link');
 
   // Moving a file with thumbnails into a folder whose .thumbs leads out.
@@ -113,12 +114,12 @@ test('.thumbs linked out of the root: upload, metascan, delete and move write an
   rmSync(join(victims, thumbNames[0]!));
   const without = snapshot(victims);
   await ws.call('server.files.move', { source: 'gcodes/d/foo.gcode', dest: 'gcodes/b/foo.gcode' });
-  await s.server.services.files.settled();
+  await s.server.kernel.lookup(fileManager).settled();
   await ws.call('server.files.metadata', { filename: 'b/foo.gcode' });
   assert.equal(snapshot(victims), without, 'move wrote nothing through the link');
   // And out of it: moving the file back must not take the victims along.
   writeFileSync(join(victims, thumbNames[0]!), `victim ${thumbNames[0]}\n`);
   await ws.call('server.files.move', { source: 'gcodes/b/foo.gcode', dest: 'gcodes/d/foo.gcode' });
-  await s.server.services.files.settled();
+  await s.server.kernel.lookup(fileManager).settled();
   assert.equal(snapshot(victims), before);
 });

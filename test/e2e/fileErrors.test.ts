@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { startStack, type Stack } from '../helpers/testStack.js';
 import { RpcError, type RpcClient } from '../helpers/rpcClient.js';
 import { rawRequest, upload } from '../helpers/fileClient.js';
+import { fileManager } from '../../src/components/file_manager/index.js';
 
 let s: Stack;
 let ws: RpcClient;
@@ -24,7 +25,7 @@ before(async () => {
   writeFileSync(join(gcodes, 'file.gcode'), 'G28\n');
   symlinkSync(join(gcodes, 'loop-a'), join(gcodes, 'loop-b'));
   symlinkSync(join(gcodes, 'loop-b'), join(gcodes, 'loop-a'));
-  await s.server.services.files.settled();
+  await s.server.kernel.lookup(fileManager).settled();
   ws = await s.ws();
 });
 after(() => s.close());

@@ -7,17 +7,18 @@ import { join } from 'node:path';
 import { startStack, type Stack } from '../helpers/testStack.js';
 import { eventually, rawRequest, upload } from '../helpers/fileClient.js';
 import { FILE_IN_USE } from '../../src/fs/fileInUse.js';
+import { fileManager } from '../../src/components/file_manager/index.js';
 
 let s: Stack;
 
 before(async () => {
   s = await startStack();
   await s.waitReady();
-  await s.server.services.files.settled();
+  await s.server.kernel.lookup(fileManager).settled();
 });
 after(() => s.close());
 
-const printState = () => s.server.services.subscriptions.current('print_stats')?.state;
+const printState = () => s.server.kernel.subscriptions.current('print_stats')?.state;
 
 test('print=true starts the print through Klippy; while it runs the file and its folder are in use', async () => {
   // Slow moves keep the print running for the whole test (and let a cancel in between them).
@@ -25,8 +26,8 @@ test('print=true starts the print through Klippy; while it runs the file and its
   const r = await upload(s.url, { filename: 'job.gcode', path: 'jobs', content: job, print: 'true' });
   assert.deepEqual(r.json, { result: 'jobs/job.gcode', print_started: true });
   await eventually(() => printState() === 'printing', 5000, 'print_stats printing');
-  assert.equal(s.server.services.subscriptions.current('print_stats')?.filename, 'jobs/job.gcode');
-  assert.equal(s.server.services.files.inUse.activeFile(), 'jobs/job.gcode');
+  assert.equal(s.server.kernel.subscriptions.current('print_stats')?.filename, 'jobs/job.gcode');
+  assert.equal(s.server.kernel.lookup(fileManager).inUse.activeFile(), 'jobs/job.gcode');
 
   const refused = async (p: Promise<{ status: number; json: { error: { message: string } } }>) => {
     const res = await p;
@@ -42,7 +43,7 @@ test('print=true starts the print through Klippy; while it runs the file and its
   // A second print=true while printing uploads the file but starts nothing.
   const second = await upload(s.url, { filename: 'next.gcode', content: 'G28\n', print: 'true' });
   assert.deepEqual(second.json, { result: 'next.gcode', print_started: false });
-  assert.equal(s.server.services.subscriptions.current('print_stats')?.filename, 'jobs/job.gcode');
+  assert.equal(s.server.kernel.subscriptions.current('print_stats')?.filename, 'jobs/job.gcode');
 
   await s.http('POST', '/printer/gcode/script?script=CANCEL_PRINT');
   await eventually(() => printState() === 'cancelled', 5000, 'print cancelled');

@@ -7,13 +7,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startStack, type Stack } from '../helpers/testStack.js';
 import { upload } from '../helpers/fileClient.js';
+import { fileManager } from '../../src/components/file_manager/index.js';
 
 let s: Stack;
 
 before(async () => {
   s = await startStack();
   await s.waitReady();
-  await s.server.services.files.settled();
+  await s.server.kernel.lookup(fileManager).settled();
 });
 after(() => s.close());
 

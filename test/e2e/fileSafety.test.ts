@@ -13,6 +13,8 @@ import { rawRequest, upload } from '../helpers/fileClient.js';
 import { createActor } from 'xstate';
 import { FileInUse, FILE_IN_USE } from '../../src/fs/fileInUse.js';
 import { printJobMachine, type PrintStats } from '../../src/machines/printJob.machine.js';
+import { fileManager } from '../../src/components/file_manager/index.js';
+import { jobState } from '../../src/components/job_state/index.js';
 
 let s: Stack;
 let ws: RpcClient;
@@ -38,7 +40,7 @@ before(async () => {
   writeFileSync(join(gcodes, 'inside.gcode'), 'G28\n');
   symlinkSync(data, join(gcodes, 'escape'));
   symlinkSync(join(data, 'secret.txt'), join(gcodes, 'link.gcode'));
-  await s.server.services.files.settled();
+  await s.server.kernel.lookup(fileManager).settled();
   ws = await s.ws();
 });
 after(async () => {
@@ -200,7 +202,7 @@ test('listings do not follow symlinks out of the root', async () => {
 test('a read-only root serves files and refuses every write with 405', async () => {
   const ex = mkdtempSync(join(tmpdir(), 'moonstate-examples-'));
   writeFileSync(join(ex, 'example.cfg'), '[example]\n');
-  const files = s.server.services.files;
+  const files = s.server.kernel.lookup(fileManager);
   files.roots.set('config_examples', ex);
   try {
     assert.deepEqual((await s.http('GET', '/server/files/list?root=config_examples')).body.result.map((f: { path: string }) => f.path), ['example.cfg']);
@@ -235,7 +237,7 @@ test('a read-only root serves files and refuses every write with 405', async () 
 
 test('the in-use rule asks the print job machine: printing or paused, with Klippy ready', async () => {
   // print_stats as the subscription really delivers it from Klippy, fed to a print job machine.
-  const real = s.server.services.subscriptions.current('print_stats');
+  const real = s.server.kernel.subscriptions.current('print_stats');
   assert.ok(real && 'filename' in real && 'state' in real, JSON.stringify(real));
   const job = createActor(printJobMachine).start();
   const report = (state: string) =>
@@ -260,7 +262,7 @@ test('the in-use rule asks the print job machine: printing or paused, with Klipp
   assert.ok(!rule.inUse('job/print.gcode'), 'Klippy not ready: nothing is in use');
   job.stop();
   // The real source: the virtual Klippy is idle.
-  assert.equal(s.server.services.files.inUse.activeFile(), undefined);
+  assert.equal(s.server.kernel.lookup(fileManager).inUse.activeFile(), undefined);
   assert.equal(real.state, 'standby');
 });
 
@@ -270,7 +272,7 @@ test('a file being printed (or its folder) cannot be deleted, moved or overwritt
   const printing = ['G28', ...Array.from({ length: 60 }, (_, i) => `G1 X${i % 2 ? 200 : 10} F600`)].join('\n') + '\n';
   writeFileSync(join(gcodes, 'job', 'print.gcode'), printing);
   writeFileSync(join(gcodes, 'other.gcode'), 'OTHER\n');
-  const job = s.server.services.printJob;
+  const job = s.server.kernel.lookup(jobState).printJob;
   const waitJob = async (state: string) => {
     const deadline = Date.now() + 10_000;
     while (job.state !== state && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

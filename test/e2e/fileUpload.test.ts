@@ -13,6 +13,7 @@ import { startStack, type Stack } from '../helpers/testStack.js';
 import type { RpcClient } from '../helpers/rpcClient.js';
 import { eventually, multipart, rawRequest, upload } from '../helpers/fileClient.js';
 import { canMount } from '../helpers/tmpfs.js';
+import { fileManager } from '../../src/components/file_manager/index.js';
 
 let s: Stack;
 let ws: RpcClient;
@@ -25,7 +26,7 @@ before(async () => {
   configDir = mkdtempSync(join(tmpdir(), 'moonstate-config-'));
   s = await startStack({ extraConfig: `max_upload_size: 2\n[file_manager]\nconfig_path: ${configDir}\n` });
   await s.waitReady();
-  await s.server.services.files.settled();
+  await s.server.kernel.lookup(fileManager).settled();
   gcodes = s.gcodesPath;
   ws = await s.ws();
 });
@@ -169,7 +170,7 @@ test('config uploads answer {result} only; overwriting replaces the content and 
 test('print=true: started when Klippy is ready and idle, not when it is not; the upload lands either way', async () => {
   const idle = await upload(s.url, { filename: 'p1.gcode', content: 'G28\n', print: 'true' });
   assert.deepEqual(idle.json, { result: 'p1.gcode', print_started: true });
-  await eventually(() => s.server.services.subscriptions.current('print_stats')?.state === 'complete', 5000, 'the short print to end');
+  await eventually(() => s.server.kernel.subscriptions.current('print_stats')?.state === 'complete', 5000, 'the short print to end');
   const notAsked = await upload(s.url, { filename: 'p2.gcode', content: 'G28\n', print: 'false' });
   assert.deepEqual(notAsked.json, { result: 'p2.gcode', print_started: false });
   await s.sim.stop();
@@ -184,7 +185,7 @@ test('a 64 MiB upload arrives byte for byte', async () => {
   const big = await startStack({});
   try {
     await big.waitReady();
-    await big.server.services.files.settled();
+    await big.server.kernel.lookup(fileManager).settled();
     const content = randomBytes(64 * MiB);
     const r = await upload(big.url, { filename: 'big.gcode', content, checksum: sha256(content) });
     assert.equal(r.status, 200);

@@ -10,6 +10,7 @@ import { RpcError, type RpcClient, type Notification } from '../helpers/rpcClien
 import { eventually, upload } from '../helpers/fileClient.js';
 import { sample } from '../helpers/gcodeSamples.js';
 import { logSink } from '../../src/logger.js';
+import { fileManager } from '../../src/components/file_manager/index.js';
 
 // Replies and notifications are JSON of many shapes; the assertions check them.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -27,7 +28,7 @@ before(async () => {
   writeFileSync(join(configDir, 'printer.cfg'), '[printer]\nkinematics: none\n');
   s = await startStack({ extraConfig: `[file_manager]\nconfig_path: ${configDir}\n` });
   await s.waitReady();
-  await s.server.services.files.settled();
+  await s.server.kernel.lookup(fileManager).settled();
   gcodes = s.gcodesPath;
   ws = await s.ws();
 });
@@ -143,7 +144,7 @@ test('post_directory and delete_directory: "ok", notifications, force, and the r
 test('move and copy: "ok", files and folders, into folders, with move_item/copy_item and source_item', async () => {
   writeFileSync(join(gcodes, 'mv.gcode'), 'G28\nG1 X1\n');
   mkdirSync(join(gcodes, 'target'));
-  await s.server.services.files.settled();
+  await s.server.kernel.lookup(fileManager).settled();
   let since = ws.notifications.length;
   assert.deepEqual((await s.http('POST', '/server/files/move?source=gcodes/mv.gcode&dest=gcodes/renamed.gcode')).body, { result: 'ok' });
   const moved = (await waitChange('move_item', 'renamed.gcode', since)).params![0] as J;
@@ -184,7 +185,7 @@ test('delete a file: websocket and HTTP DELETE return the path relative to the r
   writeFileSync(join(gcodes, 'del', 'a.gcode'), 'A');
   writeFileSync(join(gcodes, 'del', 'b.gcode'), 'B');
   writeFileSync(join(configDir, 'c.cfg'), 'C');
-  await s.server.services.files.settled();
+  await s.server.kernel.lookup(fileManager).settled();
   const since = ws.notifications.length;
   assert.equal(await ws.call('server.files.delete_file', { path: 'gcodes/del/a.gcode' }), 'del/a.gcode');
   const n = (await waitChange('delete_file', 'del/a.gcode', since)).params![0] as J;
@@ -291,7 +292,7 @@ test('metadata of a file nobody parsed yet is parsed on demand; a missing file i
 });
 
 test('changes made by hand are announced like our own; our own operations are announced once', async () => {
-  await s.server.services.files.settled();
+  await s.server.kernel.lookup(fileManager).settled();
   let since = ws.notifications.length;
   mkdirSync(join(gcodes, 'byhand'));
   await waitChange('create_dir', 'byhand', since);
@@ -315,7 +316,7 @@ test('changes made by hand are announced like our own; our own operations are an
   await s.http('DELETE', '/server/files/gcodes/once.gcode');
   await s.http('DELETE', '/server/files/directory?path=gcodes/oncedir2&force=true');
   await new Promise((r) => setTimeout(r, 600));
-  await s.server.services.files.settled();
+  await s.server.kernel.lookup(fileManager).settled();
   assert.deepEqual(
     changes(since).map((c) => `${c.action} ${c.item.path}`),
     ['upload_file once.gcode', 'create_dir oncedir', 'copy_item oncedir/copy.gcode', 'move_item oncedir2', 'delete_file once.gcode', 'delete_dir oncedir2'],

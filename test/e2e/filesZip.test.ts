@@ -11,6 +11,7 @@ import { startStack, type Stack } from '../helpers/testStack.js';
 import type { RpcClient } from '../helpers/rpcClient.js';
 import { identify, type J } from '../helpers/clientReplay.js';
 import { sample } from '../helpers/gcodeSamples.js';
+import { fileManager } from '../../src/components/file_manager/index.js';
 
 let s: Stack;
 let today: RpcClient;
@@ -33,7 +34,7 @@ before(async () => {
   // A link in the folder that leads out of the root, and one that stays inside.
   symlinkSync(join(outside, 'secret.txt'), join(g, 'sub', 'leak.txt'));
   symlinkSync(join(g, 'a.gcode'), join(g, 'sub', 'alias.gcode'));
-  await s.server.services.files.settled();
+  await s.server.kernel.lookup(fileManager).settled();
   today = await s.ws();
   await identify(today, 'mainsail', 'web', '2.18.2');
 });

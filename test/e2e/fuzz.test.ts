@@ -335,5 +335,5 @@ test(`${COUNT} generated websocket messages and HTTP requests: proper errors onl
   const ws = await s.ws();
   assert.equal((await ws.call('printer.info')).state, 'ready');
   assert.equal((await s.http('GET', '/server/info')).status, 200);
-  assert.equal(s.server.services.klippy.state, 'ready');
+  assert.equal(s.server.kernel.klippy.state, 'ready');
 });

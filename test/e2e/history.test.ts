@@ -213,7 +213,7 @@ test('a restart mid-print: the entry is interrupted at startup, taken up again w
   const since = ws.notifications.length;
   await ws.call('printer.print.start', { filename: 'long.gcode' });
   const added = jobOf(await historyEvent('added', 'long.gcode', since));
-  const config = s.server.services.config;
+  const config = s.server.kernel.config;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const get = async (base: string, path: string): Promise<any> => ((await fetch(base + path).then((r) => r.json())) as { result: unknown }).result;
   await s.server.close();

@@ -130,8 +130,8 @@ test('the viewer page and the diagrams are served at /debug/inspector/', async (
 });
 
 test('inspection off (the default): both debug paths are 404 and no actor is inspected', async () => {
-  assert.equal(off.server.services.config.server.enable_inspection, false);
-  assert.equal(off.server.services.inspection.inspector('printJob'), undefined);
+  assert.equal(off.server.kernel.config.server.enable_inspection, false);
+  assert.equal(off.server.kernel.inspection.inspector('printJob'), undefined);
   for (const p of ['/debug/inspector', '/debug/inspector/', '/debug/inspector/inspector.js', '/debug/inspector/diagrams/printJob.svg', '/debug/inspect']) {
     assert.equal((await fetch(off.url + p)).status, 404, p);
   }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { startStack, type Stack } from '../helpers/testStack.js';
 import { RpcError, type RpcClient } from '../helpers/rpcClient.js';
 import { startServer } from '../../src/server.js';
+import { jobState } from '../../src/components/job_state/index.js';
 
 let s: Stack;
 let ws: RpcClient;
@@ -164,7 +165,7 @@ test('a failed start pauses the queue and keeps the job', async () => {
   await waitQueue((c) => c.queue_state === 'paused', since);
   assert.deepEqual(queueChanges(since).map((c) => c.queue_state), ['loading', 'starting', 'paused']);
   assert.deepEqual((await status()).queued_jobs.map((j) => j.filename), ['vanishing.gcode']);
-  assert.equal(s.server.services.printJob.state, 'complete');
+  assert.equal(s.server.kernel.lookup(jobState).printJob.state, 'complete');
   await ws.call('server.job_queue.delete_job', { all: true });
 });
 
@@ -188,7 +189,7 @@ test('jump, delete by id (unknown ids ignored), reset, and errors', async () => 
 test('the queue survives a restart, paused', async () => {
   const before = await status();
   assert.equal(before.queued_jobs.length, 1);
-  const config = s.server.services.config;
+  const config = s.server.kernel.config;
   await s.server.close();
   const again = await startServer({ config, logToFile: false });
   try {

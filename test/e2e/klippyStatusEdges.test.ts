@@ -21,7 +21,7 @@ let ws: RpcClient;
 /** Polls the connection machine's state until it is one of `states` (no deadline: the runner's). */
 async function settleIn(states: string[]): Promise<string> {
   for (;;) {
-    const st = server.services.klippy.state;
+    const st = server.kernel.klippy.state;
     if (states.includes(st)) return st;
     await sleep(10);
   }
@@ -53,7 +53,7 @@ test('objects nobody subscribed to, named by Klippy, are not cached', async () =
   const since = ws.notifications.length;
   klippy.send({ method: 'process_status_update', params: { eventtime: 2, status: { toolhead: { estimated_print_time: 424242 } } } });
   await ws.waitFor('notify_status_update', (p) => (p?.[0] as { toolhead?: { estimated_print_time?: number } }).toolhead?.estimated_print_time === 424242, 10_000, since);
-  const subs = server.services.subscriptions;
+  const subs = server.kernel.subscriptions;
   assert.equal(subs.current('toolhead')?.estimated_print_time, 424242);
   assert.equal(subs.current('invented_0'), undefined);
   assert.equal(subs.current('invented_1999'), undefined);

@@ -13,6 +13,7 @@ import { METADATA_NAMESPACE } from '../../src/fs/metadata/metadataStore.js';
 import { eventually, upload } from '../helpers/fileClient.js';
 import { sample } from '../helpers/gcodeSamples.js';
 import '../helpers/testStack.js';
+import { fileManager } from '../../src/components/file_manager/index.js';
 
 
 let dir: string;
@@ -36,8 +37,8 @@ async function start(): Promise<RunningServer> {
   // The 2020 upload reply (200) is what this test reads.
   const text = `[server]\nhost: 127.0.0.1\nport: 0\napi_dialect: spec\nklippy_uds_address: ${join(dir, 'klippy.sock')}\n[authorization]\ntrusted_clients: 127.0.0.0/8\n`;
   const server = await startServer({ config: loadConfig({ text, dataPath: data }).config, logToFile: false });
-  await eventually(() => server.services.klippy.state === 'ready', 10_000, 'Klippy ready');
-  await server.services.files.settled();
+  await eventually(() => server.kernel.klippy.state === 'ready', 10_000, 'Klippy ready');
+  await server.kernel.lookup(fileManager).settled();
   return server;
 }
 
@@ -57,7 +58,7 @@ test('a restart reads the cache instead of parsing; a changed or deleted file is
   const meta = async (f: string) => (await fetch(`${server.url}/server/files/metadata?filename=${f}`)).json() as Promise<{ result: { slicer: string } }>;
   assert.equal((await meta('a.gcode')).result.slicer, 'Cura');
   assert.equal((await meta('b.gcode')).result.slicer, 'Kiri:Moto');
-  await eventually(() => server.services.database.keys(METADATA_NAMESPACE).includes('b.gcode'), 5000, 'b cached');
+  await eventually(() => server.kernel.database.keys(METADATA_NAMESPACE).includes('b.gcode'), 5000, 'b cached');
   await server.close();
 
   // While it is down: mark a's cache entry (a parse would overwrite the mark) and delete b.
@@ -71,7 +72,7 @@ test('a restart reads the cache instead of parsing; a changed or deleted file is
   try {
     await new Promise((r) => setTimeout(r, 300));
     assert.equal((await meta('a.gcode')).result.slicer, 'FromTheCache', 'unchanged: not parsed again');
-    await eventually(() => !server.services.database.keys(METADATA_NAMESPACE).includes('b.gcode'), 5000, 'b dropped from the cache');
+    await eventually(() => !server.kernel.database.keys(METADATA_NAMESPACE).includes('b.gcode'), 5000, 'b dropped from the cache');
     // A new mtime is a changed file: parsed again.
     utimesSync(join(gcodes, 'a.gcode'), new Date(), new Date(Date.now() + 5000));
     assert.equal((await meta('a.gcode')).result.slicer, 'Cura');

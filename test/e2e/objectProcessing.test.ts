@@ -10,6 +10,7 @@ import { upload } from '../helpers/fileClient.js';
 import { identify } from '../helpers/clientReplay.js';
 import type { RpcClient } from '../helpers/rpcClient.js';
 import { sample } from '../helpers/gcodeSamples.js';
+import { fileManager } from '../../src/components/file_manager/index.js';
 
 let s: Stack;
 let today: RpcClient;
@@ -17,7 +18,7 @@ let today: RpcClient;
 before(async () => {
   s = await startStack({ extraConfig: '[file_manager]\nenable_object_processing: true\n' });
   await s.waitReady();
-  await s.server.services.files.settled();
+  await s.server.kernel.lookup(fileManager).settled();
   today = await s.ws();
   await identify(today, 'mainsail', 'web', '2.18.2');
 });

@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startStack, type Stack } from '../helpers/testStack.js';
 import type { RpcClient } from '../helpers/rpcClient.js';
+import { jobState } from '../../src/components/job_state/index.js';
 
 let s: Stack;
 let ws: RpcClient;
@@ -54,6 +55,6 @@ test('PAUSE, RESUME and CANCEL_PRINT sent as gcode change print_stats and the jo
   assert.equal(await ws.call('printer.gcode.script', { script: 'CANCEL_PRINT' }), 'ok');
   assert.equal(await printState('cancelled'), 'cancelled');
   const jobDeadline = Date.now() + 10_000;
-  while (s.server.services.printJob.state !== 'cancelled' && Date.now() < jobDeadline) await new Promise((r) => setTimeout(r, 50));
-  assert.equal(s.server.services.printJob.state, 'cancelled');
+  while (s.server.kernel.lookup(jobState).printJob.state !== 'cancelled' && Date.now() < jobDeadline) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(s.server.kernel.lookup(jobState).printJob.state, 'cancelled');
 });

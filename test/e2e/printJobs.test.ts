@@ -6,6 +6,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startStack, type Stack } from '../helpers/testStack.js';
 import { RpcError, type RpcClient } from '../helpers/rpcClient.js';
+import { jobState } from '../../src/components/job_state/index.js';
 
 let s: Stack;
 let ws: RpcClient;
@@ -43,7 +44,7 @@ test('a missing file is refused before Klippy is asked; so is a path outside gco
   await assert.rejects(ws.call('printer.print.start', { filename: 'nope.gcode' }), (e: unknown) => e instanceof RpcError && e.code === 404);
   const http = await s.http('POST', '/printer/print/start?filename=../../etc/passwd');
   assert.equal(http.status, 403, 'refused as outside the gcodes root');
-  assert.equal(s.server.services.printJob.state, 'standby');
+  assert.equal(s.server.kernel.lookup(jobState).printJob.state, 'standby');
 });
 
 test('start, progress, pause, resume, cancel: status updates and exact job transitions', async () => {
@@ -63,7 +64,7 @@ test('start, progress, pause, resume, cancel: status updates and exact job trans
   assert.equal(await ws.call('printer.print.cancel'), 'ok');
   await waitJob('cancelled', since);
   assert.deepEqual(jobStates(since), ['printing', 'paused', 'printing', 'cancelled']);
-  const job = s.server.services.printJob.job!;
+  const job = s.server.kernel.lookup(jobState).printJob.job!;
   assert.equal(job.filename, 'slow.gcode');
   assert.ok(job.progress > 0 && job.progress < 1, `progress ${job.progress}`);
 });
@@ -74,8 +75,8 @@ test('a print runs to complete; the next start resets through standby', async ()
   await waitJob('complete', since, 30_000);
   const states = jobStates(since);
   assert.deepEqual(states.slice(-2), ['printing', 'complete']);
-  assert.equal(s.server.services.printJob.job!.progress, 1);
-  const layers = s.server.services.printJob.job!;
+  assert.equal(s.server.kernel.lookup(jobState).printJob.job!.progress, 1);
+  const layers = s.server.kernel.lookup(jobState).printJob.job!;
   assert.equal(layers.totalLayer, 3);
   await ws.waitFor('notify_status_update', (p) => /pass/.test(String((p?.[0] as { display_status?: { message?: string } }).display_status?.message)), 5000, since);
 });

@@ -17,7 +17,7 @@ before(async () => {
   mkdirSync(join(web, 'assets'));
   writeFileSync(join(web, 'index.html'), '<!doctype html><title>mainsail</title>');
   writeFileSync(join(web, 'assets', 'app.js'), 'console.log(1)');
-  s = await startStack({ extraConfig: `web_path: ${web}\n[data_store]\ngcode_store_size: 5\n[bogus_section]\n` });
+  s = await startStack({ extraConfig: `web_path: ${web}\n[data_store]\ngcode_store_size: 5\n[bogus_section]\n[octoprint_compat]\n` });
   await s.waitReady();
 });
 after(() => s.close());
@@ -25,7 +25,7 @@ after(() => s.close());
 test('server.connection.identify gives a connection id once and switches the connection to today\'s dialect', async () => {
   const ws = await s.ws();
   const id = (await ws.call('server.websocket.id')).websocket_id;
-  const conn = s.server.services.connections.get(id)!;
+  const conn = s.server.kernel.connections.get(id)!;
   assert.equal(conn.dialect, 'spec');
   const r = await ws.call('server.connection.identify', { client_name: 'mainsail', version: '2.18.2', type: 'web', url: 'https://docs.mainsail.xyz' });
   assert.equal(r.connection_id, id);
@@ -48,7 +48,7 @@ test('server.info carries what today\'s clients read, and lists only components 
   assert.match(info.moonraker_version, /^v0\.(\d+)\.\d+-\d+/);
   assert.ok(Number(/^v0\.(\d+)/.exec(info.moonraker_version)![1]) >= 8, 'Mainsail and Fluidd need at least v0.8');
   for (const c of info.components) {
-    assert.ok(['klippy_apis', 'file_manager', 'database', 'data_store', 'machine', 'proc_stats', 'history', 'job_queue', 'webcam', 'octoprint_compat', 'authorization'].includes(c), c);
+    assert.ok(['klippy_apis', 'file_manager', 'database', 'data_store', 'machine', 'proc_stats', 'job_state', 'history', 'job_queue', 'webcam', 'octoprint_compat', 'authorization'].includes(c), c);
   }
   // authorization: clients ask access.get_user and learn they are the trusted user (no logins yet).
   for (const c of ['klippy_apis', 'database', 'data_store', 'machine', 'proc_stats', 'webcam', 'octoprint_compat', 'authorization']) assert.ok(info.components.includes(c), c);

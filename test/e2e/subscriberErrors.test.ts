@@ -9,7 +9,7 @@ test('a status subscriber that throws does not take the server down', async () =
   try {
     await s.waitReady();
     let calls = 0;
-    const sub = s.server.services.klippy.status$.subscribe(() => {
+    const sub = s.server.kernel.klippy.status$.subscribe(() => {
       calls++;
       throw new Error('a consumer bug');
     });

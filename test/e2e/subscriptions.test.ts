@@ -24,7 +24,7 @@ test('two clients with different subscriptions each get only their own objects a
   const rb = await b.call('printer.objects.subscribe', { objects: { extruder: null, heater_bed: ['target'] } });
   assert.deepEqual(Object.keys(rb.status).sort(), ['extruder', 'heater_bed']);
   assert.ok('temperature' in rb.status.extruder);
-  const union = s.server.services.subscriptions.union();
+  const union = s.server.kernel.subscriptions.union();
   assert.ok('toolhead' in union && 'extruder' in union && 'heater_bed' in union, 'Klippy is asked for the union');
 
   const sinceA = a.notifications.length;
@@ -47,11 +47,11 @@ test('two clients with different subscriptions each get only their own objects a
 test('a client that disconnects is dropped from the union sent to Klippy', async () => {
   const c = await s.ws();
   await c.call('printer.objects.subscribe', { objects: { fan: ['speed'] } });
-  assert.ok('fan' in s.server.services.subscriptions.union());
+  assert.ok('fan' in s.server.kernel.subscriptions.union());
   await c.close();
   const deadline = Date.now() + 2000;
-  while ('fan' in s.server.services.subscriptions.union() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-  assert.ok(!('fan' in s.server.services.subscriptions.union()));
+  while ('fan' in s.server.kernel.subscriptions.union() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(!('fan' in s.server.kernel.subscriptions.union()));
 });
 
 test('a new subscription replaces the old one for that client', async () => {
@@ -68,7 +68,7 @@ test('a new subscription replaces the old one for that client', async () => {
 
 test('HTTP subscribe with connection_id binds the subscription to that websocket (FDM Monster)', async () => {
   const c = await s.ws();
-  const id = (await c.call('printer.objects.list')) && [...s.server.services.connections.all()].at(-1)!.id;
+  const id = (await c.call('printer.objects.list')) && [...s.server.kernel.connections.all()].at(-1)!.id;
   const r = await s.http('POST', `/printer/objects/subscribe?connection_id=${id}&display_status&webhooks`);
   assert.equal(r.status, 200);
   assert.deepEqual(Object.keys(r.body.result.status).sort(), ['display_status', 'webhooks']);

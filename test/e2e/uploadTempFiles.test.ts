@@ -12,6 +12,7 @@ import { startStack, type Stack } from '../helpers/testStack.js';
 import { eventually, multipart, rawRequest, upload } from '../helpers/fileClient.js';
 import { ServerProcess } from '../helpers/serverProcess.js';
 import { RpcError, type RpcClient } from '../helpers/rpcClient.js';
+import { fileManager } from '../../src/components/file_manager/index.js';
 
 let s: Stack;
 let ws: RpcClient;
@@ -20,7 +21,7 @@ let gcodes: string;
 before(async () => {
   s = await startStack();
   await s.waitReady();
-  await s.server.services.files.settled();
+  await s.server.kernel.lookup(fileManager).settled();
   gcodes = s.gcodesPath;
   ws = await s.ws();
 });

@@ -8,6 +8,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { startStack, type Stack } from '../helpers/testStack.js';
 import { eventually, multipart } from '../helpers/fileClient.js';
+import { fileManager } from '../../src/components/file_manager/index.js';
 
 const IDLE_MS = 300;
 let s: Stack;
@@ -15,7 +16,7 @@ let s: Stack;
 before(async () => {
   s = await startStack({ bodyIdleTimeoutMs: IDLE_MS });
   await s.waitReady();
-  await s.server.services.files.settled();
+  await s.server.kernel.lookup(fileManager).settled();
 });
 after(() => s.close());
 

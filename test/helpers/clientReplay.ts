@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RpcClient } from './rpcClient.js';
 import { startStack, type Stack } from './testStack.js';
+import { fileManager } from '../../src/components/file_manager/index.js';
 
 // Replies are JSON of many shapes; the field checks below are what the tests assert.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -22,7 +23,7 @@ export async function startClientStack(extraConfig = ''): Promise<Stack> {
   writeFileSync(join(configDir, 'printer.cfg'), '[printer]\nkinematics: none\n');
   const s = await startStack({ apiDialect: null, extraConfig: `${extraConfig}\n[file_manager]\nconfig_path: ${configDir}\n` });
   await s.waitReady();
-  await s.server.services.files.settled();
+  await s.server.kernel.lookup(fileManager).settled();
   return {
     ...s,
     async close() {

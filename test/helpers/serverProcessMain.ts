@@ -3,9 +3,9 @@
 // and a crash shows as an exit. It answers the parent over IPC; see ServerProcess for the
 // commands. argv: DATA_PATH [CONFIG_TEXT], or --discard for a bare HTTP server.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { loadConfig } from '../../src/config/loadConfig.js';
-import { startServer } from '../../src/server.js';
+import { loadServerConfig, startServer } from '../../src/server.js';
 import { logSink } from '../../src/logger.js';
+import { fileManager } from '../../src/components/file_manager/index.js';
 
 logSink.console = process.env.MOONSTATE_TEST_LOG === '1';
 const send = (m: object) => process.send!(m);
@@ -26,7 +26,7 @@ if (process.argv[2] === '--discard') {
 }
 
 async function serve(dataPath: string, configText: string): Promise<void> {
-  const { config } = loadConfig({ text: `[server]\nhost: 127.0.0.1\nport: 0\n${configText}`, dataPath });
+  const { config } = loadServerConfig({ text: `[server]\nhost: 127.0.0.1\nport: 0\n${configText}`, dataPath });
   const timeout = process.env.MOONSTATE_KLIPPY_TIMEOUT_MS;
   const server = await startServer({
     config,
@@ -34,7 +34,8 @@ async function serve(dataPath: string, configText: string): Promise<void> {
     ...(timeout ? { klippyRequestTimeoutMs: Number(timeout) } : {}),
     ...(process.env.MOONSTATE_BENCH_NO_FSYNC === '1' ? { unsafeUploadsWithoutFsync: true } : {}),
   });
-  const { klippy, files } = server.services;
+  const { klippy } = server.kernel;
+  const files = server.kernel.lookup(fileManager);
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -3,8 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../src/config/loadConfig.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { loadServerConfig, startServer, type RunningServer } from '../../src/server.js';
 import { VirtualKlippy } from '../../src/sim/virtualKlippy.js';
 import { logSink } from '../../src/logger.js';
 import type { TokenClock } from '../../src/components/authorization/oneshotTokens.actor.js';
@@ -111,7 +110,7 @@ async function startStackWith<K extends KlippyPeer>(dir: string, sim: K, socketP
   const text =
     `[server]\nhost: 127.0.0.1\nport: 0\nklippy_uds_address: ${socketPath}\n${dialect}${opts.extraConfig ?? ''}\n` +
     `[authorization]\n${trust}${opts.authorizationConfig ?? ''}\n`;
-  const { config } = loadConfig({ text, dataPath: join(dir, 'data') });
+  const { config } = loadServerConfig({ text, dataPath: join(dir, 'data') });
   let server: RunningServer;
   try {
     server = await startServer({
@@ -128,8 +127,8 @@ async function startStackWith<K extends KlippyPeer>(dir: string, sim: K, socketP
   const clients: RpcClient[] = [];
   const waitState = async (state: string, timeoutMs = 10_000) => {
     const deadline = Date.now() + timeoutMs;
-    while (server.services.klippy.state !== state) {
-      if (Date.now() > deadline) throw new Error(`Klippy not ${state} within ${timeoutMs} ms (is ${server.services.klippy.state})`);
+    while (server.kernel.klippy.state !== state) {
+      if (Date.now() > deadline) throw new Error(`Klippy not ${state} within ${timeoutMs} ms (is ${server.kernel.klippy.state})`);
       await new Promise((r) => setTimeout(r, 10));
     }
   };

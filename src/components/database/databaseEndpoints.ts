@@ -6,7 +6,8 @@ import { rpc, type Endpoint } from '../../transport/endpointRegistry.js';
 import { param } from '../../transport/params.js';
 import { badRequest, invalidParams, forbidden, notFound, conflict } from '../../shared/errors.js';
 import type { ItemKey } from '../../db/database.js';
-import type { Services } from '../../api/services.js';
+import type { Kernel } from '../kernel.js';
+import type { PrintJobTracker } from '../job_state/printJob.actor.js';
 
 /** Namespaces the server writes itself: clients may read them, not change them. */
 export const SERVER_NAMESPACES = new Set(['moonraker', 'gcode_metadata', 'history', 'job_queue', 'database']);
@@ -43,7 +44,7 @@ function timespec(d = new Date()): string {
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
 
-export function databaseEndpoints(s: Services): Endpoint[] {
+export function databaseEndpoints(s: Pick<Kernel, 'database' | 'paths'> & { printJob: PrintJobTracker }): Endpoint[] {
   const db = s.database;
   const backupDir = join(s.paths.data, 'backup', 'database');
   // Scratch folders of backups a kill interrupted: hidden from the listing, so removed here.

@@ -13,7 +13,8 @@ import { sendFile } from '../../fs/download.js';
 import { handleUpload } from '../../fs/upload.js';
 import type { Dialect } from '../../shared/dialect.js';
 import { stat } from 'node:fs/promises';
-import type { Services } from '../../api/services.js';
+import type { MoonstateConfig } from '../../config/configSchema.js';
+import type { PrintControl } from '../job_state/printControl.js';
 
 /** The path after /server/files/<root>/ as express hands it over (segments, decoded). */
 function wildcardPath(req: IncomingMessage & { params?: Record<string, unknown> }): { root: string; rel: string } {
@@ -24,7 +25,7 @@ function wildcardPath(req: IncomingMessage & { params?: Record<string, unknown> 
   return { root, rel };
 }
 
-export function fileEndpoints(s: Services, files: FileManager): Endpoint[] {
+export function fileEndpoints(s: { config: MoonstateConfig; printControl: PrintControl }, files: FileManager): Endpoint[] {
   const logFile = async (path: string | undefined, what: string) => {
     if (path === undefined) throw notFound(`${what} is not available`);
     const st = await stat(path).catch(() => undefined);

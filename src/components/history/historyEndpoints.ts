@@ -3,9 +3,9 @@
 import { rpc, type Endpoint } from '../../transport/endpointRegistry.js';
 import { param } from '../../transport/params.js';
 import { invalidParams } from '../../shared/errors.js';
-import type { Services } from '../../api/services.js';
+import type { PrintHistory } from './printHistory.js';
 
-export function historyEndpoints(s: Services): Endpoint[] {
+export function historyEndpoints(history: PrintHistory): Endpoint[] {
   return [
     rpc({
       method: 'server.history.list',
@@ -18,14 +18,14 @@ export function historyEndpoints(s: Services): Endpoint[] {
         before: param.number(),
         order: param.string({ default: 'desc' }),
       },
-      handler: (p) => s.history.list(p),
+      handler: (p) => history.list(p),
     }),
     rpc({
       method: 'server.history.get_job',
       description: 'One job by its job_id',
       http: { verbs: ['GET'], path: '/server/history/job' },
       params: { uid: param.string({ required: true }) },
-      handler: ({ uid }) => s.history.getJob(uid),
+      handler: ({ uid }) => history.getJob(uid),
     }),
     rpc({
       method: 'server.history.delete_job',
@@ -33,9 +33,9 @@ export function historyEndpoints(s: Services): Endpoint[] {
       http: { verbs: ['DELETE'], path: '/server/history/job' },
       params: { uid: param.string(), all: param.boolean({ default: false }) },
       handler: ({ uid, all }) => {
-        if (all) return s.history.deleteAll();
+        if (all) return history.deleteAll();
         if (uid === undefined) throw invalidParams('Missing argument "uid"');
-        return s.history.deleteJob(uid);
+        return history.deleteJob(uid);
       },
     }),
     rpc({
@@ -43,14 +43,14 @@ export function historyEndpoints(s: Services): Endpoint[] {
       description: 'Totals over every finished job since the last reset',
       http: { verbs: ['GET'], path: '/server/history/totals' },
       params: {},
-      handler: () => s.history.totals(),
+      handler: () => history.totals(),
     }),
     rpc({
       method: 'server.history.reset_totals',
       description: 'Sets the totals back to zero (not while a job runs); returns the totals before',
       http: { verbs: ['POST'], path: '/server/history/reset_totals' },
       params: {},
-      handler: () => s.history.resetTotals(),
+      handler: () => history.resetTotals(),
     }),
   ];
 }

@@ -16,6 +16,7 @@ import type { Database } from '../../db/database.js';
 import type { Job, JobEndStatus, PrintJobEmitted } from '../../machines/printJob.machine.js';
 import { badRequest, notFound } from '../../shared/errors.js';
 import { getLogger } from '../../logger.js';
+import { formatJobId } from '../../shared/jobId.js';
 
 const log = getLogger('history');
 
@@ -81,7 +82,6 @@ const zeroTotals = (): JobTotals => ({
 });
 
 /** Moonraker's job ids: the row number in upper-case hex, at least six digits. */
-export const formatJobId = (n: number) => n.toString(16).toUpperCase().padStart(6, '0');
 
 function parseJobId(uid: string): number | undefined {
   if (!/^[0-9a-fA-F]{1,12}$/.test(uid.trim())) return undefined;

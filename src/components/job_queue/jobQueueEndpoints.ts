@@ -3,7 +3,7 @@
 import { rpc, type Endpoint } from '../../transport/endpointRegistry.js';
 import { param } from '../../transport/params.js';
 import { invalidParams } from '../../shared/errors.js';
-import type { Services } from '../../api/services.js';
+import type { JobQueue } from './jobQueue.actor.js';
 
 /** A list argument: a JSON array of strings, or (in a query string) comma-separated names. */
 function stringList(name: string, value: unknown): string[] {
@@ -12,21 +12,21 @@ function stringList(name: string, value: unknown): string[] {
   throw invalidParams(`Invalid argument type for "${name}": expected a list of strings`);
 }
 
-export function jobQueueEndpoints(s: Services): Endpoint[] {
+export function jobQueueEndpoints(jobQueue: JobQueue): Endpoint[] {
   return [
     rpc({
       method: 'server.job_queue.status',
       description: 'The queued jobs and the queue state (ready, loading, starting, paused)',
       http: { verbs: ['GET'], path: '/server/job_queue/status' },
       params: {},
-      handler: () => s.jobQueue.status(),
+      handler: () => jobQueue.status(),
     }),
     rpc({
       method: 'server.job_queue.post_job',
       description: 'Queues files from the gcodes root (all must exist); reset=true empties the queue first',
       http: { verbs: ['POST'], path: '/server/job_queue/job' },
       params: { filenames: param.any({ required: true }), reset: param.boolean({ default: false }) },
-      handler: ({ filenames, reset }) => s.jobQueue.postJobs(stringList('filenames', filenames), reset),
+      handler: ({ filenames, reset }) => jobQueue.postJobs(stringList('filenames', filenames), reset),
     }),
     rpc({
       method: 'server.job_queue.delete_job',
@@ -34,9 +34,9 @@ export function jobQueueEndpoints(s: Services): Endpoint[] {
       http: { verbs: ['DELETE'], path: '/server/job_queue/job' },
       params: { job_ids: param.any(), all: param.boolean({ default: false }) },
       handler: ({ job_ids, all }) => {
-        if (all) return s.jobQueue.deleteAll();
+        if (all) return jobQueue.deleteAll();
         if (job_ids === undefined || job_ids === null) throw invalidParams('Missing argument "job_ids"');
-        return s.jobQueue.deleteJobs(stringList('job_ids', job_ids));
+        return jobQueue.deleteJobs(stringList('job_ids', job_ids));
       },
     }),
     rpc({
@@ -44,21 +44,21 @@ export function jobQueueEndpoints(s: Services): Endpoint[] {
       description: 'Pauses the queue: no job is loaded until it is started again',
       http: { verbs: ['POST'], path: '/server/job_queue/pause' },
       params: {},
-      handler: () => s.jobQueue.pause(),
+      handler: () => jobQueue.pause(),
     }),
     rpc({
       method: 'server.job_queue.start',
       description: 'Starts the queue: loads the next job now if the printer is free, else after the current print',
       http: { verbs: ['POST'], path: '/server/job_queue/start' },
       params: {},
-      handler: () => s.jobQueue.startQueue(),
+      handler: () => jobQueue.startQueue(),
     }),
     rpc({
       method: 'server.job_queue.jump',
       description: 'Moves a queued job to the front of the queue',
       http: { verbs: ['POST'], path: '/server/job_queue/jump' },
       params: { job_id: param.string({ required: true }) },
-      handler: ({ job_id }) => s.jobQueue.jump(job_id),
+      handler: ({ job_id }) => jobQueue.jump(job_id),
     }),
   ];
 }

@@ -9,7 +9,11 @@ import { isKlippyState, type ObjectSelection } from '../../shared/klippyProtocol
 import type { RequestContext } from '../../transport/requestContext.js';
 import type { WsConnection } from '../../transport/wsConnection.js';
 import { NOTIFY } from '../../shared/notifications.js';
-import type { Services } from '../../api/services.js';
+import type { Kernel } from '../kernel.js';
+import type { GcodeStore } from '../data_store/gcodeStore.js';
+
+/** What the printer endpoints use: the kernel's Klippy side and data_store's console history. */
+export type PrinterEndpointDeps = Pick<Kernel, 'klippy' | 'subscriptions' | 'connections'> & { gcodeStore: GcodeStore };
 
 /** How long a restart's answer waits for Klippy to drop the socket. */
 const RESTART_CLOSE_WAIT_MS = 2000;
@@ -37,7 +41,7 @@ const objectsFromQuery = (q: URLSearchParams) => ({ objects: selectionFromQuery(
 export const wsSubscriber = (conn: WsConnection) => `ws:${conn.id}`;
 export const HTTP_BROADCAST_SUBSCRIBER = 'http:broadcast';
 
-export function printerEndpoints(s: Services): Endpoint[] {
+export function printerEndpoints(s: PrinterEndpointDeps): Endpoint[] {
   const { klippy } = s;
 
   /**

@@ -5,12 +5,12 @@ import { rpc, type Endpoint } from '../../transport/endpointRegistry.js';
 import { runHostCommand } from './hostCommand.js';
 import { readSystemInfo } from './systemInfo.js';
 import { listSerialDevices } from './serialPorts.js';
-import type { Services } from '../../api/services.js';
+import type { MoonstateConfig } from '../../config/configSchema.js';
 
 /** Long enough for the reply to leave the socket before the host starts going down. */
 const REPLY_GRACE_MS = 200;
 
-export function machineEndpoints(s: Services): Endpoint[] {
+export function machineEndpoints(s: { config: MoonstateConfig }): Endpoint[] {
   const later = (command: string) => {
     setTimeout(() => runHostCommand(command), REPLY_GRACE_MS).unref();
     return 'ok';
@@ -36,13 +36,6 @@ export function machineEndpoints(s: Services): Endpoint[] {
       http: { verbs: ['GET'], path: '/machine/system_info' },
       params: {},
       handler: async () => ({ system_info: await readSystemInfo() }),
-    }),
-    rpc({
-      method: 'machine.proc_stats',
-      description: "This server's CPU and memory over the last 30 s, and the host's load",
-      http: { verbs: ['GET'], path: '/machine/proc_stats' },
-      params: {},
-      handler: () => s.procStats.report(),
     }),
     rpc({
       method: 'machine.peripherals.serial',

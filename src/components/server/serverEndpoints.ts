@@ -1,9 +1,9 @@
 // The server namespace: what the server is and knows, the connection handshake of today's
-// clients, and the histories it keeps (temperatures, console).
-import { rpc, type Endpoint, type EndpointRegistry } from '../../transport/endpointRegistry.js';
+// clients, the server restart, and the configuration in use.
+import { rpc, type Endpoint } from '../../transport/endpointRegistry.js';
 import { param } from '../../transport/params.js';
 import { badRequest } from '../../shared/errors.js';
-import type { Services } from '../../api/services.js';
+import type { Kernel } from '../kernel.js';
 import { MOONSTATE_VERSION } from '../../version.js';
 import { dirname, isAbsolute, relative } from 'node:path';
 
@@ -13,24 +13,6 @@ import { dirname, isAbsolute, relative } from 'node:path';
  */
 export const MOONRAKER_API_LEVEL = 'v0.10.0';
 export const API_VERSION = [1, 5, 0] as const;
-
-/**
- * A component is listed in server.info only when the endpoint that proves it works is
- * registered: clients initialise optional modules from this list.
- */
-const COMPONENT_PROOF: Record<string, string> = {
-  klippy_apis: 'printer.info',
-  file_manager: 'server.files.list',
-  database: 'server.database.list',
-  data_store: 'server.temperature_store',
-  machine: 'machine.system_info',
-  proc_stats: 'machine.proc_stats',
-  history: 'server.history.list',
-  job_queue: 'server.job_queue.status',
-  webcam: 'server.webcams.list',
-  octoprint_compat: 'octoprint.api.version',
-  authorization: 'access.get_user',
-};
 
 /** Klippy objects Moonraker needs for its print management. */
 const KLIPPY_REQUIREMENTS = ['virtual_sdcard', 'display_status', 'pause_resume'];
@@ -44,8 +26,8 @@ function jsonValue(v: unknown): unknown {
   return v ?? null;
 }
 
-export function serverEndpoints(s: Services, registry: () => EndpointRegistry): Endpoint[] {
-  const components = () => Object.entries(COMPONENT_PROOF).filter(([, m]) => registry().has(m)).map(([c]) => c);
+/** `registeredDirectories`: the file roots clients may browse (the file manager's). */
+export function serverEndpoints(s: Kernel, registeredDirectories: () => string[]): Endpoint[] {
   return [
     rpc({
       method: 'server.info',
@@ -57,13 +39,15 @@ export function serverEndpoints(s: Services, registry: () => EndpointRegistry): 
       handler: () => {
         const state = s.klippy.state;
         const objects = s.klippy.objects;
+        const components = s.components();
         const missing = state === 'ready' && objects.length > 0 ? KLIPPY_REQUIREMENTS.filter((o) => !objects.includes(o)) : [];
         return {
           klippy_connected: s.klippy.isConnected,
           klippy_state: state,
-          components: components(),
-          failed_components: [],
-          registered_directories: s.registeredDirectories(),
+          // From the components that loaded (src/components/index.ts and the config), never by hand.
+          components: components.loaded,
+          failed_components: components.failed,
+          registered_directories: registeredDirectories(),
           warnings: [...s.config.warnings],
           websocket_count: s.connections.size,
           moonraker_version: `${MOONRAKER_API_LEVEL}-0-moonstate.${MOONSTATE_VERSION}`,
@@ -129,20 +113,6 @@ export function serverEndpoints(s: Services, registry: () => EndpointRegistry): 
       },
     }),
     ...(s.restart === undefined ? [] : [restartEndpoint(s.restart)]),
-    rpc({
-      method: 'server.temperature_store',
-      description: 'The last temperature_store_size samples (1 Hz) of every sensor, oldest first',
-      http: { verbs: ['GET'], path: '/server/temperature_store' },
-      params: { include_monitors: param.boolean({ default: false }) },
-      handler: ({ include_monitors }) => s.temperatures.snapshot(include_monitors),
-    }),
-    rpc({
-      method: 'server.gcode_store',
-      description: 'Recent gcode commands and responses, oldest first',
-      http: { verbs: ['GET'], path: '/server/gcode_store' },
-      params: { count: param.integer({ check: (n) => (n >= 0 ? undefined : 'must not be negative') }) },
-      handler: ({ count }) => ({ gcode_store: s.gcodeStore.entries(count) }),
-    }),
   ];
 }
 

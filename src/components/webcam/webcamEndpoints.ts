@@ -10,8 +10,7 @@ import type { WebcamConfig } from '../../config/configSchema.js';
 import { rpc, type Endpoint } from '../../transport/endpointRegistry.js';
 import { param } from '../../transport/params.js';
 import { badRequest, invalidParams, notFound } from '../../shared/errors.js';
-import type { Services } from '../../api/services.js';
-import { NOTIFY } from '../../shared/notifications.js';
+import type { Kernel } from '../kernel.js';
 
 const NAMESPACE = 'webcams';
 
@@ -76,7 +75,8 @@ function normalise(raw: unknown, uid: string): Webcam | undefined {
   return { ...DEFAULTS, ...(r as Partial<Webcam>), name: r.name, stream_url: typeof r.stream_url === 'string' ? r.stream_url : '', source: 'database', uid };
 }
 
-export function webcamEndpoints(s: Services): Endpoint[] {
+/** `changed` is told the whole list after every change (notify_webcams_changed). */
+export function webcamEndpoints(s: Pick<Kernel, 'database' | 'config'>, changed: (webcams: Webcam[]) => void): Endpoint[] {
   const db = s.database;
   const configured = s.config.webcams.length > 0 ? (() => {
     const ns = instanceUuid(s.config.dataPath);
@@ -101,7 +101,7 @@ export function webcamEndpoints(s: Services): Endpoint[] {
     if (!cam) throw notFound(uid !== undefined ? `Webcam with uid ${uid} not found` : `Webcam ${name ?? ''} not found`);
     return cam;
   };
-  const announce = () => s.connections.broadcast(NOTIFY.webcamsChanged, [{ webcams: all() }]);
+  const announce = () => changed(all());
   const lookup = { uid: param.string(), name: param.string() };
 
   return [

@@ -10,6 +10,7 @@ import { RpcClient, RpcError } from '../../helpers/rpcClient.js';
 import { multipart, rawRequest, upload } from '../../helpers/fileClient.js';
 import { assertFields, everyObject, identify, pollUntil, startClientStack, versionAtLeast, type J } from '../../helpers/clientReplay.js';
 import { sample } from '../../helpers/gcodeSamples.js';
+import { fileManager } from '../../../src/components/file_manager/index.js';
 
 let s: Stack;
 
@@ -17,7 +18,7 @@ before(async () => {
   s = await startClientStack();
   // A file sliced before Fluidd was opened.
   assert.equal((await upload(s.url, { filename: 'benchy.gcode', content: readFileSync(sample('orcaslicer-2.3.0-beta2.gcode')) })).status, 201);
-  await pollUntil(async () => s.server.services.files.metadataPending, (n) => n === 0);
+  await pollUntil(async () => s.server.kernel.lookup(fileManager).metadataPending, (n) => n === 0);
 });
 after(() => s.close());
 

@@ -8,13 +8,14 @@ import { RpcClient } from '../../helpers/rpcClient.js';
 import { upload } from '../../helpers/fileClient.js';
 import { assertFields, identify, pollUntil, startClientStack, type J } from '../../helpers/clientReplay.js';
 import { sample } from '../../helpers/gcodeSamples.js';
+import { fileManager } from '../../../src/components/file_manager/index.js';
 
 let s: Stack;
 
 before(async () => {
   s = await startClientStack();
   assert.equal((await upload(s.url, { filename: 'cube.gcode', path: 'screen', content: readFileSync(sample('orcaslicer-2.3.0-beta2.gcode')) })).status, 201);
-  await pollUntil(async () => s.server.services.files.metadataPending, (n) => n === 0);
+  await pollUntil(async () => s.server.kernel.lookup(fileManager).metadataPending, (n) => n === 0);
 });
 after(() => s.close());
 

@@ -1,0 +1,19 @@
+// Moonraker's authorization: the API key, oneshot tokens, trusted clients and browser origins
+// (the rules in src/auth/), and the access.* endpoints. Transport asks its api whether a
+// request or websocket upgrade may proceed. Created first of all: a key file that cannot be
+// read or written stops the server before anything has started.
+import { defineComponent } from '../component.js';
+import { authorizationFromConfig } from '../../auth/fromConfig.js';
+import { accessEndpoints } from './accessEndpoints.js';
+
+export const authorization = defineComponent({
+  name: 'authorization',
+  create(k) {
+    const parts = authorizationFromConfig(k.config, { tokenClock: k.clock, inspect: k.inspection.inspector('oneshotToken') });
+    return {
+      api: parts,
+      endpoints: accessEndpoints(parts),
+      stop: () => parts.tokens.dispose(),
+    };
+  },
+});

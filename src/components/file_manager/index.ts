@@ -1,0 +1,51 @@
+// Moonraker's file_manager: the roots (gcodes, config, logs, docs, config_examples), every file
+// operation, uploads and downloads, gcode metadata and thumbnails, and the notifications of
+// changes. The file side lives in src/fs/; this folder declares the endpoints and connects it.
+import { Observable, merge } from 'rxjs';
+import { defineComponent, type ComponentDefinition, type ComponentInstance, type Notification } from '../component.js';
+import { FileManager } from '../../fs/fileManager.js';
+import { filelistChangedParams, metadataReply } from '../../fs/fileShapes.js';
+import { fileEndpoints } from './fileEndpoints.js';
+import { jobState } from '../job_state/index.js';
+import { NOTIFY } from '../../shared/notifications.js';
+
+export const fileManager: ComponentDefinition<FileManager> = defineComponent({
+  name: 'file_manager',
+  create(k): ComponentInstance<FileManager> {
+    const { printJob, printControl } = k.lookup(jobState);
+    const files = new FileManager({
+      config: k.config,
+      klippy: k.klippy,
+      database: k.database,
+      paths: k.paths,
+      embedded: k.embedded,
+      // A file Klippy prints (or has paused) may not be deleted, moved or overwritten.
+      printStats: {
+        klippyReady: () => k.klippy.isReady,
+        jobActive: () => printJob.jobActive,
+        filename: () => printJob.job?.filename,
+      },
+      fsyncUploads: !k.unsafeUploadsWithoutFsync,
+    });
+    // Shaped per dialect: a spec-era client is told of changes in the 2020 form, or not at all.
+    const notifications = merge(
+      new Observable<Notification>((sub) =>
+        files.changes$.subscribe((change) => sub.next({ method: NOTIFY.filelistChanged, paramsFor: (d) => wrap(filelistChangedParams(change, d)) })),
+      ),
+      new Observable<Notification>((sub) =>
+        files.metadata$.subscribe(({ filename, metadata }) =>
+          sub.next({ method: NOTIFY.metadataUpdate, paramsFor: (d) => wrap(metadataReply(filename, metadata, d)) }),
+        ),
+      ),
+    );
+    return {
+      api: files,
+      endpoints: fileEndpoints({ config: k.config, printControl }, files),
+      notifications,
+      start: () => files.start(),
+      stop: () => files.close(),
+    };
+  },
+});
+
+const wrap = (params: unknown): unknown[] | undefined => (params === undefined ? undefined : [params]);

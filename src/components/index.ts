@@ -1,0 +1,40 @@
+// Every component moonstate has, in load order: a component is created after the ones it looks
+// up, and started in this order (stopped in reverse). Which of them load follows the config
+// (see ComponentDefinition.optional); server.info lists the ones that did. A new component is a
+// folder under src/components/ and one line here.
+import type { AnyComponent, OptionsSchema } from './component.js';
+import { authorization } from './authorization/index.js';
+import { jobState } from './job_state/index.js';
+import { fileManager } from './file_manager/index.js';
+import { dataStore } from './data_store/index.js';
+import { klippyApis } from './klippy_apis/index.js';
+import { database } from './database/index.js';
+import { machine } from './machine/index.js';
+import { procStats } from './proc_stats/index.js';
+import { history } from './history/index.js';
+import { jobQueue } from './job_queue/index.js';
+import { webcam } from './webcam/index.js';
+import { octoprintCompat } from './octoprint_compat/index.js';
+import { server } from './server/index.js';
+
+export const COMPONENTS: readonly AnyComponent[] = [
+  authorization,
+  jobState,
+  fileManager,
+  dataStore,
+  klippyApis,
+  database,
+  machine,
+  procStats,
+  // History and the queue are started before Klippy is connected, so they hear every job.
+  history,
+  jobQueue,
+  webcam,
+  octoprintCompat,
+  server,
+];
+
+/** The sections components parse themselves, with their options (loadConfig's componentOptions). */
+export const COMPONENT_OPTIONS: Readonly<Record<string, OptionsSchema>> = Object.fromEntries(
+  COMPONENTS.flatMap((c) => (c.options ? [[c.name, c.options as OptionsSchema]] : [])),
+);
