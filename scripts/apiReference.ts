@@ -13,7 +13,7 @@ import { loadConfig } from '../src/config/loadConfig.js';
 import { logSink } from '../src/logger.js';
 import { startServer } from '../src/server.js';
 import type { Endpoint } from '../src/transport/endpointRegistry.js';
-import type { ParamSpec } from '../src/transport/params.js';
+import type { ParamSpec, ParamsSpec } from '../src/transport/params.js';
 
 const OUT = join('docs', 'api-reference.md');
 
@@ -60,10 +60,18 @@ function paramText(name: string, spec: ParamSpec): string {
   return `${code(name)}: ${spec.kind}${spec.required ? ', required' : ''}`;
 }
 
+function paramsText(spec: ParamsSpec | undefined): string[] {
+  return Object.entries(spec ?? {}).map(([name, s]) => paramText(name, s));
+}
+
 function row(e: Endpoint): string {
   const http = e.http ? `${e.http.verbs.join(', ')} ${code(e.http.path)}` : '—';
-  if (e.kind === 'raw-http') return `| ${code(e.method)} | ${cell(http)} | no | raw HTTP request | ${cell(e.description)} |`;
-  const params = Object.entries(e.params).map(([name, spec]) => paramText(name, spec));
+  if (e.kind !== 'rpc') {
+    // HTTP-only kinds (file bytes in or out); only some declare parameters.
+    const params = [...paramsText((e as { params?: ParamsSpec }).params), `${e.kind} (HTTP only)`];
+    return `| ${code(e.method)} | ${cell(http)} | no | ${cell(params.join('<br>'))} | ${cell(e.description)} |`;
+  }
+  const params = paramsText(e.params);
   if (e.rawParams) params.push('any, passed on as sent');
   if (e.paramsFromHttpQuery) params.push('HTTP: its own query form (`?toolhead&extruder=temperature`)');
   const httpCell = e.bareHttpResult && e.http ? `${http} (bare result)` : http;
