@@ -2,6 +2,7 @@
 // async, event-driven code (floating promises, misused promises), not style.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { layers } from './eslint.layers.js';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'visualizations/', 'bench/results/', 'coverage/'] },
@@ -49,4 +50,6 @@ export default tseslint.config(
       },
     },
   },
+  // Layer boundaries: imports only point down (see eslint.layers.js).
+  ...layers,
 );
