@@ -1,9 +1,9 @@
 // Layer boundaries (issue 14, item 4): imports only point down.
 //   shared (src/shared, src/util, src/logger.ts, src/version.ts)   node built-ins only
 //   machines                                                       xstate and shared only
-//   config, db, fs, actors, sim, viz                              no transport/api/components/auth/server/cli
-//   transport                                                      no api/components/auth/server/cli
-//   components (and api/, auth/ until they move into components)   no server/cli
+//   config, db, fs, actors, sim, viz                              no transport/components/server/cli
+//   transport                                                      no components/server/cli
+//   components                                                     no server/cli
 // no-restricted-imports only sees the specifier text, so each rule is a regex on relative
 // specifiers: `(\.\./)+` covers files in subfolders (src/fs/metadata → ../../transport/).
 // Regexes rather than gitignore-style `group`s, whose matching of `../` paths is easy to get
@@ -31,14 +31,14 @@ export const layers = [
   layer(['src/logger.ts', 'src/version.ts'], 'logger and version import only node built-ins', [String.raw`^(?!node:)`]),
   layer(
     ['src/config/**', 'src/db/**', 'src/fs/**', 'src/actors/**', 'src/sim/**', 'src/viz/**'],
-    'lower layers never import transport/components/api/auth, server.ts or cli',
-    [up(['transport', 'api', 'components', 'auth', 'cli']), SERVER],
+    'lower layers never import transport/components, server.ts or cli',
+    [up(['transport', 'components', 'cli']), SERVER],
   ),
-  layer(['src/transport/**'], 'transport never imports components/api/auth, server.ts or cli', [
-    up(['api', 'components', 'auth', 'cli']),
+  layer(['src/transport/**'], 'transport never imports components, server.ts or cli', [
+    up(['components', 'cli']),
     SERVER,
   ]),
-  layer(['src/components/**', 'src/api/**', 'src/auth/**'], 'components never import server.ts or cli', [up(['cli']), SERVER]),
+  layer(['src/components/**'], 'components never import server.ts or cli', [up(['cli']), SERVER]),
   // Last, so that a machine kept beside its component gets this stricter rule instead of the
   // components one. Siblings: only other machines (machines/index.ts lists them).
   layer(['src/machines/**', 'src/**/*.machine.ts'], 'machines are pure: xstate and shared only', [

@@ -2,8 +2,8 @@
 // Moonraker has the same option, so an existing moonraker.conf mostly just works; options we do
 // not know are warned about, never fatal (Moonraker's files carry many of them).
 import { opt, type OptionSpec } from './options.js';
-import { parseTrustedNetwork } from '../auth/trustedClients.js';
-import { parseCorsDomain } from '../auth/corsPolicy.js';
+import { parseTrustedNetwork } from '../shared/trustedClients.js';
+import { parseCorsDomain } from '../shared/corsPolicy.js';
 
 export const CONFIG_SCHEMA = {
   server: {

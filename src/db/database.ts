@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, renameSync, rmSync, statSync, statfsSync, writeF
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { badRequest, notFound, unavailable, insufficientStorage, internalError, clientFsError, ServerError } from '../shared/errors.js';
-import { isPrototypeName } from '../transport/clientJson.js';
+import { isPrototypeName } from '../shared/prototypeNames.js';
 import { durableReplace, probeNamespaces, probeProblemSync, storeFileProblem } from './storeFile.js';
 import { getLogger } from '../logger.js';
 

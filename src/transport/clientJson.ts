@@ -9,11 +9,6 @@ import { badRequest } from '../shared/errors.js';
 export const MAX_CLIENT_JSON_DEPTH = 100;
 
 /** The names that reach a prototype when used as a property key. */
-const PROTOTYPE_NAMES: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
-
-/** Is `name` one a client may not use as a name of anything (a database key, a namespace)? */
-export const isPrototypeName = (name: string): boolean => PROTOTYPE_NAMES.has(name);
-
 /**
  * Throws a 400 if `value` nests deeper than MAX_CLIENT_JSON_DEPTH or holds a `__proto__` key at
  * any level. Walks with an explicit stack, so the check itself cannot overflow.

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiKeyStore } from '../../src/auth/apiKeyFile.js';
+import { ApiKeyStore } from '../../src/components/authorization/apiKeyFile.js';
 import { logSink } from '../../src/logger.js';
 
 logSink.console = false;

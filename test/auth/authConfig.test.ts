@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig, ConfigError } from '../../src/config/loadConfig.js';
-import { effectiveTrustedClients } from '../../src/auth/fromConfig.js';
+import { effectiveTrustedClients } from '../../src/components/authorization/fromConfig.js';
 
 const dataPath = '/tmp/moonstate-data';
 const load = (text: string) => loadConfig({ text, dataPath }).config;

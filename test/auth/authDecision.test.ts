@@ -2,10 +2,10 @@
 // or 401 out. Then the websocket Origin rule, also as a table.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { changesState, decide, decideBrowserRequest, sameSecret, type RequestFacts } from '../../src/auth/authDecision.js';
-import { ServerNames } from '../../src/auth/serverNames.js';
-import { TrustedClients } from '../../src/auth/trustedClients.js';
-import { CorsPolicy, parseCorsDomain } from '../../src/auth/corsPolicy.js';
+import { changesState, decide, decideBrowserRequest, sameSecret, type RequestFacts } from '../../src/components/authorization/authDecision.js';
+import { ServerNames } from '../../src/components/authorization/serverNames.js';
+import { TrustedClients } from '../../src/shared/trustedClients.js';
+import { CorsPolicy, parseCorsDomain } from '../../src/shared/corsPolicy.js';
 
 const KEY = '0123456789abcdef0123456789abcdef';
 const TOKEN = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';

@@ -11,11 +11,11 @@ import { SimulatedClock } from 'xstate';
 import { EndpointRegistry, rpc } from '../../src/transport/endpointRegistry.js';
 import { ConnectionRegistry } from '../../src/transport/connections.js';
 import { createHttpApp } from '../../src/transport/httpServer.js';
-import { Authorization, redactUrl } from '../../src/auth/authorization.js';
-import { ApiKeyStore } from '../../src/auth/apiKeyFile.js';
+import { Authorization, redactUrl } from '../../src/components/authorization/authorization.js';
+import { ApiKeyStore } from '../../src/components/authorization/apiKeyFile.js';
 import { OneshotTokens } from '../../src/components/authorization/oneshotTokens.actor.js';
-import { CorsPolicy } from '../../src/auth/corsPolicy.js';
-import { TrustedClients } from '../../src/auth/trustedClients.js';
+import { CorsPolicy } from '../../src/shared/corsPolicy.js';
+import { TrustedClients } from '../../src/shared/trustedClients.js';
 import { logSink } from '../../src/logger.js';
 
 logSink.console = false;

@@ -2,8 +2,8 @@
 // CORS pattern matches an Origin.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseTrustedNetwork, TrustedClients } from '../../src/auth/trustedClients.js';
-import { CorsPolicy, parseCorsDomain, originHost, hostHeaderHost } from '../../src/auth/corsPolicy.js';
+import { parseTrustedNetwork, TrustedClients } from '../../src/shared/trustedClients.js';
+import { CorsPolicy, parseCorsDomain, originHost, hostHeaderHost } from '../../src/shared/corsPolicy.js';
 
 test('trusted_clients entries: addresses and CIDR networks of both families', () => {
   assert.deepEqual(parseTrustedNetwork('192.168.1.0/24'), { entry: '192.168.1.0/24', family: 'ipv4', address: '192.168.1.0', prefix: 24 });

@@ -117,14 +117,12 @@ test('shared code, util, logger and version import only node built-ins and their
   ]);
 });
 
-test('lower layers never import transport, components, api, auth, server.ts or cli', async () => {
+test('lower layers never import transport, components, server.ts or cli', async () => {
   const reason = 'lower layers never import transport/components';
   await expectFlagged(
     [
       ['src/fs/x.ts', '../transport/x.js'],
       ['src/fs/x.ts', '../components/x/index.js'],
-      ['src/fs/x.ts', '../api/files.js'],
-      ['src/fs/x.ts', '../auth/corsPolicy.js'],
       ['src/fs/x.ts', '../server.js'],
       ['src/fs/x.ts', '../cli/moonstate.js'],
       ['src/fs/metadata/x.ts', '../../transport/x.js'],
@@ -149,12 +147,11 @@ test('lower layers never import transport, components, api, auth, server.ts or c
   ]);
 });
 
-test('transport never imports components, api, auth, server.ts or cli', async () => {
+test('transport never imports components, server.ts or cli', async () => {
   await expectFlagged(
     [
       ['src/transport/x.ts', '../components/x/index.js'],
-      ['src/transport/x.ts', '../api/server.js'],
-      ['src/transport/x.ts', '../auth/authorization.js'],
+      ['src/transport/x.ts', '../components/authorization/authorization.js'],
       ['src/transport/x.ts', '../server.js'],
       ['src/transport/x.ts', '../cli/moonstate.js'],
     ],
@@ -173,8 +170,7 @@ test('components never import server.ts or cli', async () => {
     [
       ['src/components/history/index.ts', '../../server.js'],
       ['src/components/history/index.ts', '../../cli/moonstate.js'],
-      ['src/api/history.ts', '../server.js'],
-      ['src/auth/x.ts', '../server.js'],
+      ['src/components/authorization/x.ts', '../../server.js'],
     ],
     'components never import server.ts or cli',
   );
@@ -183,9 +179,8 @@ test('components never import server.ts or cli', async () => {
     ['src/components/history/index.ts', '../component.js'],
     ['src/components/history/index.ts', '../server/index.js'],
     ['src/components/history/index.ts', '../../actors/history.actor.js'],
-    // api/server.ts is the server.* endpoints, a sibling, not src/server.ts
-    ['src/api/history.ts', './server.js'],
-    ['src/auth/x.ts', '../transport/x.js'],
+    ['src/components/authorization/x.ts', '../../transport/x.js'],
+    ['src/components/authorization/x.ts', '../../shared/corsPolicy.js'],
   ]);
 });
 

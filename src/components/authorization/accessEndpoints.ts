@@ -4,10 +4,10 @@
 // oneshot token over its websocket before every upload by an untrusted user); /access/info is
 // reachable without credentials, so a client can learn whether it must log in.
 import { rpc, type Endpoint } from '../../transport/endpointRegistry.js';
-import type { ApiKeyStore } from '../../auth/apiKeyFile.js';
+import type { ApiKeyStore } from './apiKeyFile.js';
 import type { OneshotTokens } from './oneshotTokens.actor.js';
-import type { Authorization } from '../../auth/authorization.js';
-import { CurrentUsers } from '../../auth/currentUser.js';
+import type { Authorization } from './authorization.js';
+import { CurrentUsers } from './currentUser.js';
 
 export interface AccessServices {
   apiKeys: ApiKeyStore;

@@ -3,7 +3,7 @@
 // request or websocket upgrade may proceed. Created first of all: a key file that cannot be
 // read or written stops the server before anything has started.
 import { defineComponent } from '../component.js';
-import { authorizationFromConfig } from '../../auth/fromConfig.js';
+import { authorizationFromConfig } from './fromConfig.js';
 import { accessEndpoints } from './accessEndpoints.js';
 
 export const authorization = defineComponent({

@@ -6,8 +6,8 @@
 // address → the X-Api-Key header → a oneshot `?token=` → 401. An earlier rule that allows
 // stops the walk, so a request with a valid key never spends a token it also carries.
 import { timingSafeEqual } from 'node:crypto';
-import type { TrustedClients } from './trustedClients.js';
-import { originHost, hostHeaderHost, type CorsPolicy } from './corsPolicy.js';
+import type { TrustedClients } from '../../shared/trustedClients.js';
+import { originHost, hostHeaderHost, type CorsPolicy } from '../../shared/corsPolicy.js';
 import { hostNameOf } from './serverNames.js';
 
 export interface RequestFacts {

@@ -2,7 +2,7 @@
 // whose requests need no credentials. Parsing is strict (an entry we cannot read is an error
 // that names it) and matching is exact; both are pure, so the decision table can use them.
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
-import { normaliseAddress } from '../shared/clientAddress.js';
+import { normaliseAddress } from './clientAddress.js';
 
 export interface TrustedNetwork {
   /** The entry as written in the config. */

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { getLogger, logSink } from '../logger.js';
+import { getLogger, logSink } from '../../logger.js';
 
 const log = getLogger('authorization');
 

@@ -3,14 +3,14 @@
 // runs (loopback is trusted in the embedded mode when trusted_clients is not set).
 import type { InspectionEvent } from 'xstate';
 import { join } from 'node:path';
-import type { MoonstateConfig } from '../config/configSchema.js';
-import { OneshotTokens, type TokenClock } from '../components/authorization/oneshotTokens.actor.js';
+import type { MoonstateConfig } from '../../config/configSchema.js';
+import { OneshotTokens, type TokenClock } from './oneshotTokens.actor.js';
 import { ApiKeyStore } from './apiKeyFile.js';
 import { Authorization } from './authorization.js';
-import { CorsPolicy } from './corsPolicy.js';
+import { CorsPolicy } from '../../shared/corsPolicy.js';
 import { ServerNames } from './serverNames.js';
-import { LOOPBACK_NETWORKS, TrustedClients, parseTrustedNetwork } from './trustedClients.js';
-import { getLogger } from '../logger.js';
+import { LOOPBACK_NETWORKS, TrustedClients, parseTrustedNetwork } from '../../shared/trustedClients.js';
+import { getLogger } from '../../logger.js';
 
 const log = getLogger('authorization');
 

@@ -3,17 +3,17 @@
 // credential check) and the websocket upgrade check (Origin, then credentials).
 import type { IncomingMessage } from 'node:http';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import type { EndpointRegistry } from '../transport/endpointRegistry.js';
-import { ServerError } from '../shared/errors.js';
-import { sendError } from '../transport/httpServer.js';
-import { normaliseAddress } from '../shared/clientAddress.js';
-import type { OneshotTokens } from '../components/authorization/oneshotTokens.actor.js';
+import type { EndpointRegistry } from '../../transport/endpointRegistry.js';
+import { ServerError } from '../../shared/errors.js';
+import { sendError } from '../../transport/httpServer.js';
+import { normaliseAddress } from '../../shared/clientAddress.js';
+import type { OneshotTokens } from './oneshotTokens.actor.js';
 import { changesState, decide, decideBrowserRequest, type AuthDecision, type OriginDecision } from './authDecision.js';
 import { ServerNames } from './serverNames.js';
 import type { ApiKeyStore } from './apiKeyFile.js';
-import type { CorsPolicy } from './corsPolicy.js';
-import type { TrustedClients } from './trustedClients.js';
-import { getLogger } from '../logger.js';
+import type { CorsPolicy } from '../../shared/corsPolicy.js';
+import type { TrustedClients } from '../../shared/trustedClients.js';
+import { getLogger } from '../../logger.js';
 
 const log = getLogger('authorization');
 
