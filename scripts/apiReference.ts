@@ -7,11 +7,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONFIG_SCHEMA } from '../src/config/configSchema.js';
-import { OPTIONLESS_SECTIONS } from '../src/config/moonrakerSections.js';
-import { loadConfig } from '../src/config/loadConfig.js';
 import { logSink } from '../src/logger.js';
-import { startServer } from '../src/server.js';
+import { loadServerConfig, startServer } from '../src/server.js';
 import type { Endpoint } from '../src/transport/endpointRegistry.js';
 import type { ParamSpec, ParamsSpec } from '../src/transport/params.js';
 
@@ -21,9 +18,8 @@ const OUT = process.argv.find((a) => a.startsWith('--out='))?.slice('--out='.len
 async function registeredEndpoints(): Promise<Endpoint[]> {
   const dir = mkdtempSync(join(tmpdir(), 'moonstate-api-ref-'));
   try {
-    const sections = [...new Set([...Object.keys(CONFIG_SCHEMA), ...OPTIONLESS_SECTIONS])].filter((s) => s !== 'server' && s !== 'virtual_klippy');
-    const text = `[server]\nhost: 127.0.0.1\nport: 0\n\n[virtual_klippy]\n\n${sections.map((s) => `[${s}]\n`).join('\n')}`;
-    const { config, warnings } = loadConfig({ text, dataPath: join(dir, 'data') });
+    // No config file: the embedded printer with every component, optional ones included.
+    const { config, warnings } = loadServerConfig({ dataPath: join(dir, 'data'), overrides: { server: { host: '127.0.0.1', port: 0 } } });
     if (warnings.length > 0) throw new Error(`the reference config has warnings:\n${warnings.join('\n')}`);
     logSink.console = false;
     // onRestart: without it the server has no server.restart endpoint.
