@@ -28,6 +28,7 @@ import { inspectorPage } from './transport/inspectorPage.js';
 import { MACHINES } from './machines/index.js';
 import { ComponentHost } from './components/componentHost.js';
 import type { Kernel } from './components/kernel.js';
+import type { AnyComponent } from './components/component.js';
 import { COMPONENTS, COMPONENT_OPTIONS } from './components/index.js';
 import { loadConfig, type ConfigSources, type LoadedConfig } from './config/loadConfig.js';
 import { authorization as authorizationComponent } from './components/authorization/index.js';
@@ -80,6 +81,8 @@ export interface StartOptions {
   bodyIdleTimeoutMs?: number;
   /** Acknowledge uploads without fsync: unsafe, only for bench:files to measure what fsync costs. */
   unsafeUploadsWithoutFsync?: boolean;
+  /** The components to load, in order (default: src/components/index.ts); an embedder may add its own. */
+  components?: readonly AnyComponent[];
 }
 
 export async function startServer({ config, logToFile = true, tokenClock, ...opts }: StartOptions): Promise<RunningServer> {
@@ -166,7 +169,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
   });
   const kernel = components.kernel;
   try {
-    components.load(COMPONENTS);
+    components.load(opts.components ?? COMPONENTS);
     await components.start();
   } catch (err) {
     // A core component that cannot start stops the server, as in Moonraker; what did start stops.

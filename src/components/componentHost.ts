@@ -49,6 +49,8 @@ export class ComponentHost {
       if (!this.wanted(def)) continue;
       try {
         const options = def.options ? this.options(def.name, def.options) : {};
+        // server.config reports the section typed, with defaults, as the component reads it.
+        if (def.options) this.kernel.config.parsed[def.name] = options;
         const instance = def.create(this.kernel, options) as ComponentInstance<unknown>;
         this.apis.set(def, instance.api);
         this.running.push({ def, instance });
