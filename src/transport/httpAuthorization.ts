@@ -30,8 +30,10 @@ function accessRequestOf(req: IncomingMessage, method: string, url: string, endp
   };
 }
 
+type Verb = 'get' | 'post' | 'delete' | 'options';
+
 /** A router that sets `res.locals[flag]` on the given routes and always passes the request on. */
-function marker(flag: string, routes: Iterable<readonly [verb: 'get' | 'post' | 'delete', path: string]>): RequestHandler {
+function marker(flag: string, routes: Iterable<readonly [verb: Verb, path: string]>): RequestHandler {
   const router = express.Router();
   for (const [verb, path] of routes) {
     router[verb](path, (_req: Request, res: Response, next: NextFunction) => {
@@ -39,21 +41,26 @@ function marker(flag: string, routes: Iterable<readonly [verb: 'get' | 'post' | 
       next('router');
     });
   }
-  // Express's router answers OPTIONS itself for paths it knows: preflights are the policy's.
-  return (req, res, next) => (req.method === 'OPTIONS' ? next() : router(req, res, next));
+  return router;
 }
 
 /** Middleware for createHttpApp's `before`: every request is let through, answered or refused as `policy` says. */
 export function httpAuthorization(registry: EndpointRegistry, policy: AccessPolicy): RequestHandler[] {
   const endpoints = registry.all().flatMap((e) => (e.http ? [{ ...e.http, public: e.public === true }] : []));
-  // Endpoints that take GET besides a state-changing verb: a GET there is a write too.
-  const getWrites = marker(
+  // Endpoints that take GET besides a state-changing verb: a GET there is a write too. Express's
+  // router answers OPTIONS itself for a path it knows only other verbs of: preflights are the policy's.
+  const getWritesRouter = marker(
     'getTakesWrites',
     endpoints.filter((e) => e.verbs.includes('GET') && e.verbs.some((v) => v !== 'GET')).map((e) => ['get', e.path] as const),
   );
+  const getWrites: RequestHandler = (req, res, next) => (req.method === 'OPTIONS' ? next() : getWritesRouter(req, res, next));
+  // A public endpoint's declared verbs, and OPTIONS on its path (which only asks what it allows;
+  // the app's router answers it once the policy lets it through).
   const publicRoutes = marker(
     'publicEndpoint',
-    endpoints.filter((e) => e.public).flatMap((e) => e.verbs.map((v) => [v.toLowerCase() as 'get' | 'post' | 'delete', e.path] as const)),
+    endpoints
+      .filter((e) => e.public)
+      .flatMap((e) => [...e.verbs.map((v) => [v.toLowerCase() as Verb, e.path] as const), ['options', e.path] as const]),
   );
   const apply: RequestHandler = (req, res, next) => {
     const answer = policy.answer(

@@ -57,6 +57,12 @@ test('public endpoints need no credentials; the others still do', async (t) => {
   assert.equal((await fetch(`${base}/test/closed`)).status, 401);
   const keyed = await fetch(`${base}/test/closed`, { method: 'POST', headers: { 'X-Api-Key': authorization.opts.apiKeys.current } });
   assert.equal(keyed.status, 200);
+  // OPTIONS only asks what a path allows: answered without credentials where the endpoint is
+  // public, refused like any other request where it is not.
+  const asked = await fetch(`${base}/test/open/x`, { method: 'OPTIONS' });
+  assert.equal(asked.status, 200);
+  assert.match(asked.headers.get('allow') ?? '', /\bGET\b/);
+  assert.equal((await fetch(`${base}/test/closed`, { method: 'OPTIONS' })).status, 401);
 });
 
 test('token-like query arguments are masked in logged URLs', () => {
