@@ -15,6 +15,7 @@ import { ConnectionRegistry } from './transport/connections.js';
 import { EndpointRegistry } from './transport/endpointRegistry.js';
 import { createHttpApp } from './transport/httpServer.js';
 import { attachWebsocket } from './transport/websocketServer.js';
+import { httpAuthorization, upgradeAuthorization } from './transport/httpAuthorization.js';
 import { startUnixSocket } from './transport/unixSocketServer.js';
 import { httpJsonRpc } from './transport/httpJsonRpc.js';
 import { webClient } from './transport/webClient.js';
@@ -198,7 +199,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
     dialect: config.server.api_dialect,
     maxBodyBytes: config.server.max_http_body_size * 1024,
     maxReplyChars: config.server.max_reply_size * 1024,
-    before: [...(config.server.web_path ? [webClient(config.server.web_path)] : []), ...auth.authorization.httpMiddleware(registry)],
+    before: [...(config.server.web_path ? [webClient(config.server.web_path)] : []), ...httpAuthorization(registry, auth.authorization)],
     after: [
       httpJsonRpc({ registry, connections, maxBodyBytes: config.server.max_http_body_size * 1024, maxReplyChars: config.server.max_reply_size * 1024 }),
       ...(inspection.enabled ? [inspectorPage()] : []),
@@ -214,7 +215,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
     maxMessageBytes: config.server.max_websocket_message_size * 1024,
     maxBacklogBytes: config.server.max_websocket_backlog * 1024,
     maxReplyChars: config.server.max_reply_size * 1024,
-    authorizeUpgrade: auth.authorization.authorizeUpgrade,
+    authorizeUpgrade: upgradeAuthorization(auth.authorization),
     upgradeRoutes: new Map(inspectSocket ? [[INSPECT_PATH, inspectSocket.handleUpgrade]] : []),
   });
   await new Promise<void>((resolve, reject) => {
