@@ -1,11 +1,14 @@
 // The HTTP adapter: every endpoint in the registry that has an HTTP route becomes an express
 // route. Replies are `{result}`; errors carry their status and `{error: {code, message}}`.
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { EndpointRegistry, RpcEndpoint } from './endpointRegistry.js';
+import type { DownloadEndpoint, EndpointRegistry, RpcEndpoint, UploadEndpoint } from './endpointRegistry.js';
 import type { ConnectionRegistry } from './connections.js';
 import { badRequest, notFound, ServerError } from '../shared/errors.js';
 import { httpStatusOf, kindOfHttpStatus, toServerError } from './errorCodes.js';
 import { invoke } from './dispatch.js';
+import { readParams } from './params.js';
+import { sendFile } from './httpDownload.js';
+import { receiveUpload } from './httpUpload.js';
 import { checkClientJson } from './clientJson.js';
 import { serializeBounded } from './replySize.js';
 import { type RequestContext } from './requestContext.js';
@@ -68,6 +71,20 @@ export function contextFor(req: Request, opts: Pick<HttpAppOptions, 'connections
   };
 }
 
+/**
+ * The route's path parameters as arguments: `/server/files/:root/*path` gives `root` and `path`,
+ * a wildcard's segments (decoded by express) joined with '/'. A segment that decoded to
+ * '..' or to several segments (`a%2F..`) is kept as it is; the file layer refuses it.
+ */
+function pathArgs(req: Request): Record<string, unknown> {
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const [k, v] of Object.entries((req.params ?? {}) as Record<string, unknown>)) {
+    if (typeof v === 'string') out[k] = v;
+    else if (Array.isArray(v)) out[k] = v.join('/');
+  }
+  return out;
+}
+
 function rpcRoute(endpoint: RpcEndpoint, opts: HttpAppOptions) {
   return async (req: Request, res: Response) => {
     try {
@@ -82,11 +99,37 @@ function rpcRoute(endpoint: RpcEndpoint, opts: HttpAppOptions) {
         checkClientJson(body);
         Object.assign(raw, body);
       }
+      // The URL's own parameters name what the request is about: they win over query and body.
+      Object.assign(raw, pathArgs(req));
       const ctx = contextFor(req, opts, query);
       const result = await invoke(endpoint, raw, ctx);
       const text = serializeBounded(endpoint.bareHttpResult ? result : { result }, opts.maxReplyChars ?? Number.MAX_SAFE_INTEGER);
       res.type('application/json').send(text);
       opts.connections.unsent.trackHttpReply(res);
+    } catch (err) {
+      sendError(res, err);
+    }
+  };
+}
+
+function downloadRoute(endpoint: DownloadEndpoint, opts: HttpAppOptions) {
+  return async (req: Request, res: Response) => {
+    try {
+      const query = new URL(req.originalUrl, 'http://localhost').searchParams;
+      const raw = Object.assign(queryArgs(query), pathArgs(req));
+      const ctx = contextFor(req, opts, query);
+      await sendFile(req, res, await endpoint.handler(readParams(endpoint.params, raw), ctx));
+    } catch (err) {
+      sendError(res, err);
+    }
+  };
+}
+
+function uploadRoute(endpoint: UploadEndpoint, opts: HttpAppOptions) {
+  return async (req: Request, res: Response) => {
+    try {
+      const query = new URL(req.originalUrl, 'http://localhost').searchParams;
+      await receiveUpload(req, res, endpoint, contextFor(req, opts, query));
     } catch (err) {
       sendError(res, err);
     }
@@ -103,18 +146,9 @@ export function createHttpApp(opts: HttpAppOptions): express.Express {
     if (!endpoint.http) continue;
     for (const verb of endpoint.http.verbs) {
       const method = verb.toLowerCase() as 'get' | 'post' | 'delete';
-      if (endpoint.kind === 'rpc') {
-        app[method](endpoint.http.path, json, rpcRoute(endpoint, opts));
-      } else {
-        app[method](endpoint.http.path, async (req: Request, res: Response) => {
-          try {
-            const query = new URL(req.originalUrl, 'http://localhost').searchParams;
-            await endpoint.handler(req, res, contextFor(req, opts, query));
-          } catch (err) {
-            sendError(res, err);
-          }
-        });
-      }
+      if (endpoint.kind === 'rpc') app[method](endpoint.http.path, json, rpcRoute(endpoint, opts));
+      else if (endpoint.kind === 'download') app[method](endpoint.http.path, downloadRoute(endpoint, opts));
+      else app[method](endpoint.http.path, uploadRoute(endpoint, opts));
     }
   }
   for (const mw of opts.after ?? []) app.use(mw);
