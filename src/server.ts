@@ -18,7 +18,7 @@ import { createHttpApp } from './transport/httpServer.js';
 import { attachWebsocket } from './transport/websocketServer.js';
 import { startUnixSocket } from './transport/unixSocketServer.js';
 import { httpJsonRpc } from './transport/httpJsonRpc.js';
-import { klippyRemoteMethod, klippyRemoteRoutes } from './api/klippyEndpoints.js';
+import { klippyRemoteMethod } from './api/klippyEndpoints.js';
 import { printerEndpoints, wsSubscriber } from './api/printer.js';
 import { serverEndpoints } from './api/server.js';
 import { printEndpoints } from './api/print.js';
@@ -246,7 +246,6 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
     before: [...(config.server.web_path ? [webClient(config.server.web_path)] : []), ...auth.authorization.httpMiddleware(registry)],
     after: [
       httpJsonRpc({ registry, connections, maxBodyBytes: config.server.max_http_body_size * 1024, maxReplyChars: config.server.max_reply_size * 1024 }),
-      klippyRemoteRoutes(klippy, config.server.max_http_body_size * 1024),
       ...(inspection.enabled ? [inspectorPage()] : []),
     ],
   });

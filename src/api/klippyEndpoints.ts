@@ -1,13 +1,11 @@
 // Every endpoint Klippy registers, exposed as Moonraker exposes its "remote endpoints": Klippy's
-// `a/b` is JSON-RPC `printer.a.b` and HTTP GET or POST `/printer/a/b`, its arguments passed
+// `a/b` is JSON-RPC `printer.a.b` and (served by the HTTP adapter for every method the
+// registry's fallback knows) HTTP GET or POST `/printer/a/b`, its arguments passed
 // through and its reply returned as Klippy sent it. The list comes from Klippy's own
 // list_endpoints at each connection, so extras (bed_mesh/dump_mesh, motion_report/dump_*...)
 // appear with the printer that has them. Endpoints declared in src/api win: they shape replies
 // as clients expect. The few Moonraker keeps to itself are never exposed.
-import express, { type Request, type Response, type Router } from 'express';
 import { rpc, type RpcEndpoint } from '../transport/endpointRegistry.js';
-import { badRequest } from '../shared/errors.js';
-import { queryArgs, sendError } from '../transport/httpServer.js';
 import type { KlippyConnection } from '../actors/klippyConnection.actor.js';
 import type { JsonObject } from '../shared/klippyProtocol.js';
 
@@ -42,31 +40,4 @@ export function klippyRemoteMethod(klippy: KlippyConnection): (method: string) =
       handler: (args) => forward(klippy, endpoint, args),
     });
   };
-}
-
-/** HTTP GET and POST /printer/<endpoint> for the same endpoints (mounted after the declared routes). */
-export function klippyRemoteRoutes(klippy: KlippyConnection, maxBodyBytes: number): Router {
-  const router = express.Router();
-  const json = express.json({ limit: maxBodyBytes, type: ['application/json', 'application/*+json'] });
-  const handle = async (req: Request, res: Response, next: (err?: unknown) => void) => {
-    const endpoint = klippyEndpointOf(klippy, `printer.${req.path.slice('/printer/'.length).replaceAll('/', '.')}`);
-    if (endpoint === undefined || req.path.includes('.')) {
-      next();
-      return;
-    }
-    try {
-      const args = queryArgs(new URL(req.originalUrl, 'http://localhost').searchParams);
-      const body: unknown = req.body;
-      if (body !== undefined && body !== null && typeof body === 'object') {
-        if (Array.isArray(body)) throw badRequest('The JSON body must be an object');
-        Object.assign(args, body);
-      }
-      res.json({ result: await forward(klippy, endpoint, args) });
-    } catch (err) {
-      sendError(res, err);
-    }
-  };
-  router.get('/printer/*endpoint', handle);
-  router.post('/printer/*endpoint', json, handle);
-  return router;
 }

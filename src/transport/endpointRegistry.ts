@@ -105,6 +105,11 @@ export class EndpointRegistry {
     return this.fallback?.(method);
   }
 
+  /** A method known only at run time, by this name; never one declared here (those have their own routes). */
+  runtimeMethod(method: string): RpcEndpoint | undefined {
+    return this.byMethod.has(method) ? undefined : this.fallback?.(method);
+  }
+
   has(method: string): boolean {
     return this.byMethod.has(method);
   }

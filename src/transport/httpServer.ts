@@ -136,6 +136,33 @@ function uploadRoute(endpoint: UploadEndpoint, opts: HttpAppOptions) {
   };
 }
 
+/**
+ * HTTP GET and POST for the methods known only at run time (Klippy's endpoints: the registry's
+ * fallback), as Moonraker serves its remote endpoints: method `printer.a.b` is `/printer/a/b`.
+ * A path with a dot would name a method ambiguously, and is left to the routes after.
+ */
+function runtimeMethodRoute(opts: HttpAppOptions, json: express.RequestHandler): express.RequestHandler {
+  return (req, res, next) => {
+    const endpoint =
+      (req.method === 'GET' || req.method === 'HEAD' || req.method === 'POST') && /^\/[^./]/.test(req.path) && !req.path.includes('.')
+        ? opts.registry.runtimeMethod(req.path.slice(1).replaceAll('/', '.'))
+        : undefined;
+    if (endpoint === undefined) {
+      next();
+      return;
+    }
+    const route = rpcRoute(endpoint, opts);
+    if (req.method !== 'POST') {
+      void route(req, res);
+      return;
+    }
+    json(req, res, (err?: unknown) => {
+      if (err) next(err);
+      else void route(req, res);
+    });
+  };
+}
+
 export function createHttpApp(opts: HttpAppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -151,6 +178,7 @@ export function createHttpApp(opts: HttpAppOptions): express.Express {
       else app[method](endpoint.http.path, uploadRoute(endpoint, opts));
     }
   }
+  app.use(runtimeMethodRoute(opts, json));
   for (const mw of opts.after ?? []) app.use(mw);
   app.use((_req: Request, res: Response) => sendError(res, notFound('Not Found')));
   // Body-parser failures (malformed JSON, too large) arrive here with their own status.
