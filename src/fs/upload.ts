@@ -1,5 +1,5 @@
-// The file side of an upload (POST /server/files/upload; the HTTP side is
-// src/transport/httpUpload.ts): a multipart form body (fields `file`, `root`, `path`, `print`,
+// The file side of an upload (POST /server/files/upload; the HTTP side is httpUpload.ts in the
+// transport layer): a multipart form body (fields `file`, `root`, `path`, `print`,
 // `checksum`) read by src/fs/multipart.ts and streamed to a temp file in the target folder, so a
 // finished upload is placed by a rename on the same filesystem. Nothing but a complete,
 // verified upload ever appears under its name: an interrupted, refused, oversized or
