@@ -227,7 +227,11 @@ export async function handleUpload(source: UploadSource, dialect: Dialect, opts:
   const { body } = source;
   const durable = opts.durable ?? true;
   const boundary = boundaryOf(source.contentType);
-  if (boundary === undefined) throw badRequest('Malformed upload: expected a multipart/form-data body with a boundary');
+  if (boundary === undefined) {
+    // Refused at sight, but the client may keep its connection: the body is read and dropped.
+    body.resume();
+    throw badRequest('Malformed upload: expected a multipart/form-data body with a boundary');
+  }
   // Refused before a byte is read (the multipart framing may add a little to the file's size).
   if (source.declaredLength !== undefined && source.declaredLength > maxBytes + 64 * 1024) throw overLimit(maxBytes);
 
@@ -314,7 +318,9 @@ export async function handleUpload(source: UploadSource, dialect: Dialect, opts:
     });
     if (sink && !sink.closed) await finished(sink);
   } catch (err) {
+    // The rest of a failed body is not wanted: left paused, it is dropped with the connection.
     body.off('data', onData);
+    body.pause();
     await sink?.discard();
     throw errorFor(err);
   }

@@ -20,7 +20,11 @@ export interface UploadSource {
   contentType: string | undefined;
   /** The length the client announced, when it announced one; a handler may refuse on it before reading. */
   declaredLength: number | undefined;
-  /** The body's bytes. A handler that fails before reading it all need not drain it: the transport drops the rest. */
+  /**
+   * The body's bytes. A handler that fails before the body ended need not drain it: if it leaves
+   * the body unread or paused, the transport answers and drops the rest with the connection; if
+   * it leaves the body flowing (`resume()`), the rest is read and dropped and the connection kept.
+   */
   body: Readable;
   /**
    * Fires when the body will never be complete: the client stopped sending (it has been answered

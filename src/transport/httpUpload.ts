@@ -1,9 +1,9 @@
 // The HTTP side of an upload endpoint: hands the handler the request body (UploadSource), then
 // answers with its JSON reply (201 Created with a Location when the handler names where the new
 // file is served, else 200) or with its error. A failure that leaves the body unread (refused on
-// its declared length, a malformed part, a stalled or oversized body) is answered with
-// `Connection: close` and the request dropped once the answer is out, so the rest of an unwanted
-// body is never read and never holds the connection.
+// its declared length, a malformed part, an oversized body) is answered with `Connection: close`
+// and the request dropped once the answer is out, so the rest of an unwanted body is never read
+// and never holds the connection.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { badRequest, timedOut } from '../shared/errors.js';
 import type { UploadEndpoint } from './endpointRegistry.js';
@@ -65,7 +65,9 @@ export async function receiveUpload(req: IncomingMessage, res: ServerResponse, e
     if (status < 500) log.info(`upload refused: ${e.message}`);
     else log.error(`upload failed (${status}): ${e.message}`);
     const reply = { error: { code: status, message: e.message } };
-    if (!req.complete && !req.destroyed) {
+    // The body left unread (never read, or paused mid-way) is not waited for; one the handler
+    // left flowing (UploadSource.body) is read and dropped, and the connection kept.
+    if (!req.complete && !req.destroyed && req.readableFlowing !== true) {
       sendJson(res, status, reply, true);
       res.once('finish', () => req.destroy());
     } else {

@@ -106,6 +106,8 @@ test('malformed uploads are 400 with a reason: not multipart, garbage, truncated
   const notMultipart = await rawRequest(s.url, 'POST', '/server/files/upload', { 'content-type': 'application/json' }, '{"file": 1}');
   assert.equal(notMultipart.status, 400);
   assert.match(notMultipart.json.error.message, /multipart/);
+  // A small body refused at sight is read and dropped: the client keeps its connection.
+  assert.notEqual(notMultipart.headers.connection, 'close');
   const garbage = await rawRequest(s.url, 'POST', '/server/files/upload', { 'content-type': 'multipart/form-data; boundary=xyz' }, 'this is not multipart at all');
   assert.equal(garbage.status, 400);
   const { body, contentType } = multipart([{ name: 'file', value: 'G28\n'.repeat(1000), filename: 'trunc.gcode' }]);
