@@ -10,6 +10,7 @@
 //   thumbnails are files next to the gcode, named by `relative_path`.
 import { posix } from 'node:path';
 import type { Dialect } from '../shared/dialect.js';
+import type { UploadResult } from '../shared/fileTransfer.js';
 import type { SlicerMetadata, Thumbnail } from './metadata/gcodeMetadata.js';
 
 /** What a file operation changed, in today's vocabulary (the spec's names are derived). */
@@ -189,27 +190,19 @@ export function deleteReply(change: FileChange, dialect: Dialect): unknown {
   return dialect === 'current' ? currentChange(change) : change.item.path;
 }
 
-export interface HttpReply {
-  status: number;
-  headers: Record<string, string>;
-  /** The whole JSON body (an upload's is not wrapped again in `{result}`). */
-  body: Record<string, unknown>;
-}
-
 /**
- * The HTTP answer to an upload. `printStarted` is undefined outside gcodes; `origin` is the
- * scheme, host and port the client used, for today's Location header.
+ * The answer to an upload. `printStarted` is undefined outside gcodes. Today's dialect names where
+ * the new file is served (the transport answers 201 Created with it); the spec's does not.
  */
-export function uploadReply(change: FileChange, printStarted: boolean | undefined, dialect: Dialect, origin: string): HttpReply {
+export function uploadReply(change: FileChange, printStarted: boolean | undefined, dialect: Dialect): UploadResult {
   const { root, path } = change.item;
   if (dialect === 'spec') {
-    return { status: 200, headers: {}, body: printStarted === undefined ? { result: path } : { result: path, print_started: printStarted } };
+    return { body: printStarted === undefined ? { result: path } : { result: path, print_started: printStarted } };
   }
   const body = currentChange(change);
   // No upload queue: a print that could not start is never queued instead.
   if (printStarted !== undefined) Object.assign(body, { print_started: printStarted, print_queued: false });
-  const location = `${origin}/server/files/${root}/${path.split('/').map(encodeURIComponent).join('/')}`;
-  return { status: 201, headers: { Location: location }, body };
+  return { body, location: `/server/files/${root}/${path.split('/').map(encodeURIComponent).join('/')}` };
 }
 
 /** The params[0] of notify_filelist_changed, or undefined when this dialect is not told. */

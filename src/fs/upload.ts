@@ -1,4 +1,5 @@
-// POST /server/files/upload: a multipart form (fields `file`, `root`, `path`, `print`,
+// The file side of an upload (POST /server/files/upload; the HTTP side is httpUpload.ts in the
+// transport layer): a multipart form body (fields `file`, `root`, `path`, `print`,
 // `checksum`) read by src/fs/multipart.ts and streamed to a temp file in the target folder, so a
 // finished upload is placed by a rename on the same filesystem. Nothing but a complete,
 // verified upload ever appears under its name: an interrupted, refused, oversized or
@@ -6,23 +7,19 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readlink, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
-import { badRequest, forbidden, notFound, timedOut, conflict, tooLarge, unprocessable, insufficientStorage, ServerError } from '../shared/errors.js';
+import { badRequest, forbidden, notFound, conflict, tooLarge, unprocessable, insufficientStorage, ServerError } from '../shared/errors.js';
 import { fsApiError } from './fsErrors.js';
-import { httpStatusOf } from '../transport/errorCodes.js';
 import type { Dialect } from '../shared/dialect.js';
-import { getLogger } from '../logger.js';
+import type { UploadResult, UploadSource } from '../shared/fileTransfer.js';
 import type { FileManager } from './fileManager.js';
 import { uploadReply } from './fileShapes.js';
 import { isUploadTemp, relativeSegments } from './safePath.js';
 import { copyOver, syncDir, tempName, withPinned } from './safeWrite.js';
 import { boundaryOf, MultipartReader } from './multipart.js';
 import type { RootPath } from './fileRoots.js';
-
-const log = getLogger('upload');
 
 /**
  * The `path` field, relative to the root. Leading slashes are dropped as Moonraker drops them:
@@ -221,40 +218,22 @@ async function sha256Of(path: string): Promise<string> {
   return h.digest('hex');
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, close = false, headers: Record<string, string> = {}): void {
-  if (res.headersSent || res.destroyed) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    ...headers,
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
-    ...(close ? { Connection: 'close' } : {}),
-  });
-  res.end(text);
-}
-
-/** Scheme, host and port as the client addressed us (for a Location header). */
-function originOf(req: IncomingMessage): string {
-  const socket = req.socket as { encrypted?: boolean; localAddress?: string; localPort?: number };
-  const host = req.headers.host ?? `${socket.localAddress ?? 'localhost'}:${socket.localPort ?? ''}`;
-  return `${socket.encrypted ? 'https' : 'http'}://${host}`;
-}
-
-/** Handles one upload request from start to reply. */
-export async function handleUpload(req: IncomingMessage, res: ServerResponse, dialect: Dialect, opts: UploadOptions): Promise<void> {
+/**
+ * Reads one upload's body and places its file; what was made is returned for the reply, a
+ * refusal or failure is thrown (a ServerError) once nothing of the upload is left on disk.
+ */
+export async function handleUpload(source: UploadSource, dialect: Dialect, opts: UploadOptions): Promise<UploadResult> {
   const { files, maxBytes } = opts;
+  const { body } = source;
   const durable = opts.durable ?? true;
-  const boundary = boundaryOf(req.headers['content-type']);
+  const boundary = boundaryOf(source.contentType);
   if (boundary === undefined) {
-    req.resume();
+    // Refused at sight, but the client may keep its connection: the body is read and dropped.
+    body.resume();
     throw badRequest('Malformed upload: expected a multipart/form-data body with a boundary');
   }
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes + 64 * 1024) {
-    sendJson(res, 413, { error: { code: 413, message: overLimit(maxBytes).message } }, true);
-    res.once('finish', () => req.destroy());
-    return;
-  }
+  // Refused before a byte is read (the multipart framing may add a little to the file's size).
+  if (source.declaredLength !== undefined && source.declaredLength > maxBytes + 64 * 1024) throw overLimit(maxBytes);
 
   // Field names come from the client: a null-prototype record, so `fields.checksum` is only ever a field sent.
   const fields = Object.create(null) as Record<string, string>;
@@ -278,6 +257,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, di
   };
 
   let fail: (err: unknown) => void = () => undefined;
+  let onData: (chunk: Buffer) => void = () => undefined;
   const reader = new MultipartReader(
     boundary,
     {
@@ -301,24 +281,25 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, di
     await new Promise<void>((resolve, reject) => {
       fail = reject;
       let paused = false;
-      req.on('data', (chunk: Buffer) => {
+      onData = (chunk: Buffer) => {
         try {
           // Wait for the file to drain only while it can still drain: a sink that the same chunk
-          // ended (its part was complete) never emits 'drain', and a request paused for it would
+          // ended (its part was complete) never emits 'drain', and a body paused for it would
           // never reach 'end' (the last stretch of a large durable upload hung so).
           if (!reader.write(chunk) && !paused && sink && !sink.writableEnded) {
             paused = true;
-            req.pause();
+            body.pause();
             sink.once('drain', () => {
               paused = false;
-              req.resume();
+              body.resume();
             });
           }
         } catch (err) {
           reject(err instanceof Error ? err : new Error(String(err)));
         }
-      });
-      req.on('end', () => {
+      };
+      body.on('data', onData);
+      body.on('end', () => {
         try {
           reader.end();
           resolve();
@@ -326,29 +307,22 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, di
           reject(err instanceof Error ? err : new Error(String(err)));
         }
       });
-      req.on('error', reject);
-      req.on('close', () => {
-        if (!req.complete) reject(badRequest('Upload aborted by the client'));
-      });
-      // A reply made for us (the body stalled: src/transport/bodyTimeout.ts) ends the upload; the
-      // request itself may then emit nothing more.
-      res.on('close', () => {
-        if (!req.complete) reject(timedOut('Upload stalled'));
-      });
+      body.on('error', reject);
+      // The client stalled or hung up: the body will not end, and may emit nothing more.
+      const abandoned = () => {
+        const why: unknown = source.abandoned.reason;
+        reject(why instanceof Error ? why : badRequest('Upload aborted'));
+      };
+      if (source.abandoned.aborted) abandoned();
+      else source.abandoned.addEventListener('abort', abandoned, { once: true });
     });
     if (sink && !sink.closed) await finished(sink);
   } catch (err) {
-    req.removeAllListeners('data');
+    // The rest of a failed body is not wanted: left paused, it is dropped with the connection.
+    body.off('data', onData);
+    body.pause();
     await sink?.discard();
-    const e = errorFor(err);
-    if (httpStatusOf(e) < 500) log.info(`upload refused: ${e.message}`);
-    if (!req.complete && !req.destroyed) {
-      sendJson(res, httpStatusOf(e), { error: { code: httpStatusOf(e), message: e.message } }, true);
-      res.once('finish', () => req.destroy());
-    } else {
-      sendJson(res, httpStatusOf(e), { error: { code: httpStatusOf(e), message: e.message } });
-    }
-    return;
+    throw errorFor(err);
   }
 
 
@@ -407,12 +381,10 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, di
     if (root.name === 'gcodes') {
       printStarted = fields.print?.toLowerCase() === 'true' ? await opts.startPrint(target.rel) : false;
     }
-    const reply = uploadReply(change, printStarted, dialect, originOf(req));
-    sendJson(res, reply.status, reply.body, false, reply.headers);
+    return uploadReply(change, printStarted, dialect);
   } catch (err) {
     release?.();
     if (!placed) await sink?.discard();
-    const e = errorFor(err);
-    sendJson(res, httpStatusOf(e), { error: { code: httpStatusOf(e), message: e.message } });
+    throw errorFor(err);
   }
 }

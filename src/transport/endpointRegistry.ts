@@ -1,9 +1,9 @@
 // One declaration per endpoint serves both transports: its JSON-RPC method name, its HTTP verbs
 // and path, its parameters and its handler. The HTTP and websocket adapters only read this
 // registry; a new endpoint is one entry in a component's endpoint list (src/components/).
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ParamsOf, ParamsSpec } from './params.js';
 import type { RequestContext } from './requestContext.js';
+import type { FileToSend, UploadResult, UploadSource } from '../shared/fileTransfer.js';
 
 export type HttpVerb = 'GET' | 'POST' | 'DELETE';
 
@@ -33,17 +33,35 @@ export interface RpcEndpoint<P extends ParamsSpec = ParamsSpec> {
   handler(params: ParamsOf<P>, ctx: RequestContext): unknown;
 }
 
-/** Endpoints that speak HTTP bytes rather than JSON values: downloads and uploads. */
-export interface RawHttpEndpoint {
-  kind: 'raw-http';
+/**
+ * An HTTP GET that answers with a file's bytes (src/transport/httpDownload.ts sends it: type,
+ * ranges, streaming). The handler gets its arguments from the route's path parameters (a
+ * `*wildcard` joined with '/') and the query, and names the file to send.
+ */
+export interface DownloadEndpoint<P extends ParamsSpec = ParamsSpec> {
+  kind: 'download';
+  method: string;
+  description: string;
+  http: HttpRoute;
+  params: P;
+  public?: boolean;
+  handler(params: ParamsOf<P>, ctx: RequestContext): Promise<FileToSend>;
+}
+
+/**
+ * An HTTP POST whose body is a file (src/transport/httpUpload.ts reads the request and writes the
+ * reply). The handler reads the body it is given and says what it made, or throws a ServerError.
+ */
+export interface UploadEndpoint {
+  kind: 'upload';
   method: string;
   description: string;
   http: HttpRoute;
   public?: boolean;
-  handler(req: IncomingMessage & { params?: Record<string, unknown> }, res: ServerResponse, ctx: RequestContext): Promise<void>;
+  handler(source: UploadSource, ctx: RequestContext): Promise<UploadResult>;
 }
 
-export type Endpoint = RpcEndpoint | RawHttpEndpoint;
+export type Endpoint = RpcEndpoint | DownloadEndpoint | UploadEndpoint;
 
 /** Declares an RPC endpoint with its handler's parameters inferred from `params`. */
 export function rpc<P extends ParamsSpec>(
@@ -52,8 +70,13 @@ export function rpc<P extends ParamsSpec>(
   return { kind: 'rpc', websocket: true, ...decl } as unknown as RpcEndpoint;
 }
 
-export function rawHttp(decl: Omit<RawHttpEndpoint, 'kind'>): RawHttpEndpoint {
-  return { kind: 'raw-http', ...decl };
+/** Declares a download endpoint with its handler's parameters inferred from `params`. */
+export function download<P extends ParamsSpec>(decl: Omit<DownloadEndpoint<P>, 'kind'>): DownloadEndpoint {
+  return { kind: 'download', ...decl } as unknown as DownloadEndpoint;
+}
+
+export function upload(decl: Omit<UploadEndpoint, 'kind'>): UploadEndpoint {
+  return { kind: 'upload', ...decl };
 }
 
 export class EndpointRegistry {
@@ -82,7 +105,7 @@ export class EndpointRegistry {
     return this.fallback?.(method);
   }
 
-  /** A method known only at run time (the fallback), never a declared one. */
+  /** A method known only at run time, by this name; never one declared here (those have their own routes). */
   runtimeMethod(method: string): RpcEndpoint | undefined {
     return this.byMethod.has(method) ? undefined : this.fallback?.(method);
   }

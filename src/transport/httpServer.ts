@@ -1,11 +1,14 @@
 // The HTTP adapter: every endpoint in the registry that has an HTTP route becomes an express
 // route. Replies are `{result}`; errors carry their status and `{error: {code, message}}`.
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { EndpointRegistry, RpcEndpoint } from './endpointRegistry.js';
+import type { DownloadEndpoint, EndpointRegistry, RpcEndpoint, UploadEndpoint } from './endpointRegistry.js';
 import type { ConnectionRegistry } from './connections.js';
 import { badRequest, notFound, ServerError } from '../shared/errors.js';
 import { httpStatusOf, kindOfHttpStatus, toServerError } from './errorCodes.js';
 import { invoke } from './dispatch.js';
+import { readParams } from './params.js';
+import { sendFile } from './httpDownload.js';
+import { receiveUpload } from './httpUpload.js';
 import { checkClientJson } from './clientJson.js';
 import { serializeBounded } from './replySize.js';
 import { type RequestContext } from './requestContext.js';
@@ -68,6 +71,20 @@ export function contextFor(req: Request, opts: Pick<HttpAppOptions, 'connections
   };
 }
 
+/**
+ * The route's path parameters as arguments: `/server/files/:root/*path` gives `root` and `path`,
+ * a wildcard's segments (decoded by express) joined with '/'. A segment that decoded to
+ * '..' or to several segments (`a%2F..`) is kept as it is; the file layer refuses it.
+ */
+function pathArgs(req: Request): Record<string, unknown> {
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const [k, v] of Object.entries((req.params ?? {}) as Record<string, unknown>)) {
+    if (typeof v === 'string') out[k] = v;
+    else if (Array.isArray(v)) out[k] = v.join('/');
+  }
+  return out;
+}
+
 function rpcRoute(endpoint: RpcEndpoint, opts: HttpAppOptions) {
   return async (req: Request, res: Response) => {
     try {
@@ -82,6 +99,8 @@ function rpcRoute(endpoint: RpcEndpoint, opts: HttpAppOptions) {
         checkClientJson(body);
         Object.assign(raw, body);
       }
+      // The URL's own parameters name what the request is about: they win over query and body.
+      Object.assign(raw, pathArgs(req));
       const ctx = contextFor(req, opts, query);
       const result = await invoke(endpoint, raw, ctx);
       const text = serializeBounded(endpoint.bareHttpResult ? result : { result }, opts.maxReplyChars ?? Number.MAX_SAFE_INTEGER);
@@ -90,6 +109,57 @@ function rpcRoute(endpoint: RpcEndpoint, opts: HttpAppOptions) {
     } catch (err) {
       sendError(res, err);
     }
+  };
+}
+
+function downloadRoute(endpoint: DownloadEndpoint, opts: HttpAppOptions) {
+  return async (req: Request, res: Response) => {
+    try {
+      const query = new URL(req.originalUrl, 'http://localhost').searchParams;
+      const raw = Object.assign(queryArgs(query), pathArgs(req));
+      const ctx = contextFor(req, opts, query);
+      await sendFile(req, res, await endpoint.handler(readParams(endpoint.params, raw), ctx));
+    } catch (err) {
+      sendError(res, err);
+    }
+  };
+}
+
+function uploadRoute(endpoint: UploadEndpoint, opts: HttpAppOptions) {
+  return async (req: Request, res: Response) => {
+    try {
+      const query = new URL(req.originalUrl, 'http://localhost').searchParams;
+      await receiveUpload(req, res, endpoint, contextFor(req, opts, query));
+    } catch (err) {
+      sendError(res, err);
+    }
+  };
+}
+
+/**
+ * HTTP GET and POST for the methods known only at run time (Klippy's endpoints: the registry's
+ * fallback), as Moonraker serves its remote endpoints: method `printer.a.b` is `/printer/a/b`.
+ * A path with a dot would name a method ambiguously, and is left to the routes after.
+ */
+function runtimeMethodRoute(opts: HttpAppOptions, json: express.RequestHandler): express.RequestHandler {
+  return (req, res, next) => {
+    const endpoint =
+      (req.method === 'GET' || req.method === 'HEAD' || req.method === 'POST') && /^\/[^./]/.test(req.path) && !req.path.includes('.')
+        ? opts.registry.runtimeMethod(req.path.slice(1).replaceAll('/', '.'))
+        : undefined;
+    if (endpoint === undefined) {
+      next();
+      return;
+    }
+    const route = rpcRoute(endpoint, opts);
+    if (req.method !== 'POST') {
+      void route(req, res);
+      return;
+    }
+    json(req, res, (err?: unknown) => {
+      if (err) next(err);
+      else void route(req, res);
+    });
   };
 }
 
@@ -103,32 +173,12 @@ export function createHttpApp(opts: HttpAppOptions): express.Express {
     if (!endpoint.http) continue;
     for (const verb of endpoint.http.verbs) {
       const method = verb.toLowerCase() as 'get' | 'post' | 'delete';
-      if (endpoint.kind === 'rpc') {
-        app[method](endpoint.http.path, json, rpcRoute(endpoint, opts));
-      } else {
-        app[method](endpoint.http.path, async (req: Request, res: Response) => {
-          try {
-            const query = new URL(req.originalUrl, 'http://localhost').searchParams;
-            await endpoint.handler(req, res, contextFor(req, opts, query));
-          } catch (err) {
-            sendError(res, err);
-          }
-        });
-      }
+      if (endpoint.kind === 'rpc') app[method](endpoint.http.path, json, rpcRoute(endpoint, opts));
+      else if (endpoint.kind === 'download') app[method](endpoint.http.path, downloadRoute(endpoint, opts));
+      else app[method](endpoint.http.path, uploadRoute(endpoint, opts));
     }
   }
-  // Methods known only at run time (Klippy's own endpoints, printer.a.b) at GET or POST /printer/a/b,
-  // as Moonraker serves its remote endpoints; the declared routes above win.
-  const runtime = async (req: Request, res: Response, next: NextFunction) => {
-    const endpoint = req.path.includes('.') ? undefined : opts.registry.runtimeMethod(req.path.slice(1).replaceAll('/', '.'));
-    if (!endpoint) {
-      next();
-      return;
-    }
-    await rpcRoute(endpoint, opts)(req, res);
-  };
-  app.get('/printer/*endpoint', runtime);
-  app.post('/printer/*endpoint', json, runtime);
+  app.use(runtimeMethodRoute(opts, json));
   for (const mw of opts.after ?? []) app.use(mw);
   app.use((_req: Request, res: Response) => sendError(res, notFound('Not Found')));
   // Body-parser failures (malformed JSON, too large) arrive here with their own status.

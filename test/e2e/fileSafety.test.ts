@@ -152,6 +152,38 @@ test('download and HTTP delete URLs: "..", %2e%2e, encoded slashes, NUL, symlink
   assert.ok(existsSync(join(gcodes, 'link.gcode')));
 });
 
+test('HTTP delete: the URL names the file; query and body cannot redirect it, encoded segments cannot leave the root', async () => {
+  const victim = join(configDir, 'victim.cfg');
+  writeFileSync(victim, '[printer]\n');
+  const before = outsideSnapshot();
+  // The URL (what a user, a log or a proxy rule sees) names a missing gcode file; the query and a
+  // JSON body name a real file of another root, and a way out of the root.
+  const body = JSON.stringify({ root: 'config', path: '../secret.txt' });
+  const redirected = await rawRequest(
+    s.url,
+    'DELETE',
+    '/server/files/gcodes/missing.gcode?root=config&path=victim.cfg',
+    { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    body,
+  );
+  assert.equal(redirected.status, 404, redirected.text);
+  assert.ok(existsSync(victim), 'the file named only by query and body was deleted');
+  for (const url of [
+    '/server/files/gcodes/a%2F..%2F..%2Fsecret.txt',
+    '/server/files/gcodes/a/%2E%2E/%2e%2e/secret.txt',
+    '/server/files/gcodes/%2E%2E',
+    '/server/files/%2E%2E/secret.txt',
+    '/server/files/gcodes%2F..%2F..%2Fdata/secret.txt',
+    '/server/files/config/..%2F..%2Fdata%2Fsecret.txt',
+  ]) {
+    const del = await rawRequest(s.url, 'DELETE', url);
+    assert.ok(del.status >= 400 && del.status < 500, `DELETE ${url}: ${del.status} ${del.text}`);
+    assert.ok(!del.text.includes(s.dir), `${url}: a server path in ${del.text}`);
+  }
+  assert.equal(outsideSnapshot(), before);
+  assert.ok(existsSync(victim));
+});
+
 test('upload: the path field, the multipart filename and the root field', async () => {
   const before = outsideSnapshot();
   const attempts = [

@@ -86,10 +86,29 @@ test('the size limit ([server] max_upload_size) is 413, declared or discovered m
   assert.ok(readFileSync(join(gcodes, 'fits.gcode')).equals(fits));
 });
 
+test("OctoPrint's upload path (/api/files/local) is the same upload: it lands, and an oversized one is refused unread", async () => {
+  const content = randomBytes(100_000);
+  const ok = multipart([{ name: 'path', value: 'slicer' }, { name: 'file', value: content, filename: 'from-slicer.gcode' }]);
+  const landed = await rawRequest(s.url, 'POST', '/api/files/local', { 'content-type': ok.contentType, 'content-length': ok.body.length }, ok.body);
+  assert.equal(landed.status, 200, landed.text);
+  assert.deepEqual(landed.json, { result: 'slicer/from-slicer.gcode', print_started: false });
+  assert.ok(readFileSync(join(gcodes, 'slicer', 'from-slicer.gcode')).equals(content));
+  // Refused on its declared length before a byte is read: the connection is not kept for the rest.
+  const big = multipart([{ name: 'file', value: randomBytes(3 * MiB), filename: 'too-big.gcode' }]);
+  const refused = await rawRequest(s.url, 'POST', '/api/files/local', { 'content-type': big.contentType, 'content-length': big.body.length }, big.body);
+  assert.equal(refused.status, 413);
+  assert.equal(refused.headers.connection, 'close');
+  assert.match(refused.json.error.message, /max_upload_size/);
+  assert.ok(!existsSync(join(gcodes, 'too-big.gcode')));
+  assert.deepEqual(leftovers(), []);
+});
+
 test('malformed uploads are 400 with a reason: not multipart, garbage, truncated, no file, no filename', async () => {
   const notMultipart = await rawRequest(s.url, 'POST', '/server/files/upload', { 'content-type': 'application/json' }, '{"file": 1}');
   assert.equal(notMultipart.status, 400);
   assert.match(notMultipart.json.error.message, /multipart/);
+  // A small body refused at sight is read and dropped: the client keeps its connection.
+  assert.notEqual(notMultipart.headers.connection, 'close');
   const garbage = await rawRequest(s.url, 'POST', '/server/files/upload', { 'content-type': 'multipart/form-data; boundary=xyz' }, 'this is not multipart at all');
   assert.equal(garbage.status, 400);
   const { body, contentType } = multipart([{ name: 'file', value: 'G28\n'.repeat(1000), filename: 'trunc.gcode' }]);

@@ -2,28 +2,18 @@
 // HTTP-only download, delete and upload, with today's roots, metascan and thumbnails. Replies are
 // shaped by src/fs/fileShapes.ts for the caller's dialect; every path a client names is resolved
 // by src/fs against its root.
-import type { IncomingMessage } from 'node:http';
-import { rawHttp, rpc, type Endpoint } from '../../transport/endpointRegistry.js';
+import { download, rpc, upload, type Endpoint } from '../../transport/endpointRegistry.js';
 import { param } from '../../transport/params.js';
-import { badRequest, invalidParams, notFound } from '../../shared/errors.js';
+import { invalidParams, notFound } from '../../shared/errors.js';
 import { logSink } from '../../logger.js';
 import type { FileManager } from '../../fs/fileManager.js';
 import { deleteReply, directoryReply, listEntry, metadataReply, mutationReply, rootsReply, thumbnailsReply, zipReply } from '../../fs/fileShapes.js';
-import { sendFile } from '../../fs/download.js';
 import { handleUpload } from '../../fs/upload.js';
-import type { Dialect } from '../../shared/dialect.js';
+import type { UploadSource } from '../../shared/fileTransfer.js';
+import type { RequestContext } from '../../transport/requestContext.js';
 import { stat } from 'node:fs/promises';
 import type { MoonstateConfig } from '../../config/configSchema.js';
 import type { PrintControl } from '../job_state/printControl.js';
-
-/** The path after /server/files/<root>/ as express hands it over (segments, decoded). */
-function wildcardPath(req: IncomingMessage & { params?: Record<string, unknown> }): { root: string; rel: string } {
-  const root = req.params?.root;
-  const path = req.params?.path;
-  if (typeof root !== 'string') throw badRequest('Invalid path: no root');
-  const rel = Array.isArray(path) ? path.join('/') : typeof path === 'string' ? path : '';
-  return { root, rel };
-}
 
 export function fileEndpoints(s: { config: MoonstateConfig; printControl: PrintControl }, files: FileManager): Endpoint[] {
   const logFile = async (path: string | undefined, what: string) => {
@@ -33,8 +23,8 @@ export function fileEndpoints(s: { config: MoonstateConfig; printControl: PrintC
     return { abs: path, size: st.size, modified: st.mtimeMs / 1000, name: what };
   };
 
-  const upload = (req: Parameters<typeof handleUpload>[0], res: Parameters<typeof handleUpload>[1], ctx: { dialect: Dialect }) =>
-    handleUpload(req, res, ctx.dialect, {
+  const receive = (source: UploadSource, ctx: RequestContext) =>
+    handleUpload(source, ctx.dialect, {
       files,
       startPrint: async (rel) => {
         // With object processing the file is rewritten after its upload: print it once that is
@@ -151,54 +141,52 @@ export function fileEndpoints(s: { config: MoonstateConfig; printControl: PrintC
       params: { path: param.string({ required: true }) },
       handler: async ({ path }, ctx) => deleteReply(await files.deleteFile(path), ctx.dialect),
     }),
-    rawHttp({
+    upload({
       method: 'server.files.upload',
       description: 'Upload a file (multipart: file, root, path, print, checksum)',
       http: { verbs: ['POST'], path: '/server/files/upload' },
-      handler: upload,
+      handler: receive,
     }),
     // OctoPrint's upload path, which slicers post to; Moonraker serves it with the same handler.
-    rawHttp({
+    upload({
       method: 'octoprint.api.files.local',
       description: 'Upload a file (OctoPrint-compatible path of server.files.upload)',
       http: { verbs: ['POST'], path: '/api/files/local' },
-      handler: upload,
+      handler: receive,
     }),
-    rawHttp({
+    download({
       method: 'server.files.klippy_log',
       description: "Klippy's log file",
       http: { verbs: ['GET'], path: '/server/files/klippy.log' },
-      handler: async (req, res) => sendFile(req, res, await logFile(files.klippyLogFile, 'klippy.log')),
+      params: {},
+      handler: () => logFile(files.klippyLogFile, 'klippy.log'),
     }),
-    rawHttp({
+    download({
       method: 'server.files.moonraker_log',
       description: "This server's log file",
       http: { verbs: ['GET'], path: '/server/files/moonraker.log' },
-      handler: async (req, res) => sendFile(req, res, await logFile(logSink.logFile, 'moonraker.log')),
+      params: {},
+      handler: () => logFile(logSink.logFile, 'moonraker.log'),
     }),
-    rawHttp({
+    download({
       method: 'server.files.download',
       description: 'Download a file of a root',
       http: { verbs: ['GET'], path: '/server/files/:root/*path' },
-      handler: async (req, res) => {
-        const { root, rel } = wildcardPath(req);
+      params: { root: param.string({ required: true }), path: param.string({ default: '' }) },
+      handler: async ({ root, path }) => {
         // A URL under a root that does not exist names no file: 404 as in Moonraker, where the
         // other file endpoints call an unknown root a bad parameter (400).
-        if (!files.roots.has(root)) throw notFound(`File does not exist (${root}/${rel})`);
-        await sendFile(req, res, await files.fileToRead(root, rel));
+        if (!files.roots.has(root)) throw notFound(`File does not exist (${root}/${path})`);
+        return files.fileToRead(root, path);
       },
     }),
-    rawHttp({
+    rpc({
       method: 'server.files.http_delete',
       description: 'Delete a file of a root',
       http: { verbs: ['DELETE'], path: '/server/files/:root/*path' },
-      handler: async (req, res, ctx) => {
-        const { root, rel } = wildcardPath(req);
-        const result = deleteReply(await files.deleteFileIn(root, rel), ctx.dialect);
-        const text = JSON.stringify({ result });
-        res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
-        res.end(text);
-      },
+      websocket: false,
+      params: { root: param.string({ required: true }), path: param.string({ default: '' }) },
+      handler: async ({ root, path }, ctx) => deleteReply(await files.deleteFileIn(root, path), ctx.dialect),
     }),
   ];
 }

@@ -1,5 +1,6 @@
 // Every endpoint Klippy registers, exposed as Moonraker exposes its "remote endpoints": Klippy's
-// `a/b` is JSON-RPC `printer.a.b` and HTTP GET or POST `/printer/a/b`, its arguments passed
+// `a/b` is JSON-RPC `printer.a.b` and (served by the HTTP adapter for every method the
+// registry's fallback knows) HTTP GET or POST `/printer/a/b`, its arguments passed
 // through and its reply returned as Klippy sent it. The list comes from Klippy's own
 // list_endpoints at each connection, so extras (bed_mesh/dump_mesh, motion_report/dump_*...)
 // appear with the printer that has them. Declared endpoints win: they shape replies as clients

@@ -84,6 +84,7 @@ test('Mainsail: start-up, files page, upload and a print, in its order', async (
   const gcode = readFileSync(sample('orcaslicer-2.3.0-beta2.gcode'));
   const up = await upload(s.url, { filename: 'mainsail cube.gcode', content: gcode, root: 'gcodes', path: 'parts' });
   assert.equal(up.status, 201);
+  assert.equal(up.headers.location, `${s.url}/server/files/gcodes/parts/mainsail%20cube.gcode`);
   assertFields(up.json, { 'item.path': 'string', 'item.root': 'string', 'item.size': 'number', 'item.modified': 'number', action: 'string', print_started: 'boolean', print_queued: 'boolean' }, 'upload');
   assert.equal(up.json.item.path, 'parts/mainsail cube.gcode');
   const created = await ws.waitFor('notify_filelist_changed', (p) => (p?.[0] as J)?.item?.path === 'parts/mainsail cube.gcode', 5000, since);

@@ -1,9 +1,11 @@
-// Streams a file to an HTTP client: Content-Type from the extension, Content-Length,
-// Content-Disposition attachment, and single byte ranges (206, or 416 when unsatisfiable).
+// The HTTP side of a download endpoint: streams the file its handler named (FileToSend) with
+// Content-Type from the extension, Content-Length, Content-Disposition attachment, and single
+// byte ranges (206, or 416 when unsatisfiable).
 import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename, extname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import type { FileToSend } from '../shared/fileTransfer.js';
 import { getLogger } from '../logger.js';
 
 const log = getLogger('download');
@@ -61,11 +63,7 @@ export function parseRange(header: string | undefined, size: number): { start: n
   return { start, end };
 }
 
-export async function sendFile(
-  req: IncomingMessage,
-  res: ServerResponse,
-  file: { abs: string; size: number; modified: number; name?: string },
-): Promise<void> {
+export async function sendFile(req: IncomingMessage, res: ServerResponse, file: FileToSend): Promise<void> {
   const name = file.name ?? basename(file.abs);
   const range = parseRange(req.headers.range, file.size);
   const headers: Record<string, string | number> = {
