@@ -32,6 +32,7 @@ test('an optional component with a bad option fails alone: failed_components, a 
   assert.ok(!info.components.includes('octoprint_compat'));
   assert.ok(info.warnings.some((w: string) => /octoprint_compat.*failed to load.*enable_ufp/.test(w)), info.warnings.join('\n'));
   assert.equal((await s.http('GET', '/api/version')).status, 404);
+  assert.equal((await s.http('POST', '/api/files/local')).status, 404, "OctoPrint's upload path goes with the component");
   // Everything else is there.
   for (const c of ['file_manager', 'history', 'job_queue', 'webcam', 'authorization', 'klippy_apis']) assert.ok(info.components.includes(c), c);
   assert.equal((await s.http('GET', '/server/files/list?root=gcodes')).status, 200);

@@ -24,7 +24,7 @@ const MiB = 1024 * 1024;
 
 before(async () => {
   configDir = mkdtempSync(join(tmpdir(), 'moonstate-config-'));
-  s = await startStack({ extraConfig: `max_upload_size: 2\n[file_manager]\nconfig_path: ${configDir}\n` });
+  s = await startStack({ extraConfig: `max_upload_size: 2\n[file_manager]\nconfig_path: ${configDir}\n[octoprint_compat]\n` });
   await s.waitReady();
   await s.server.kernel.lookup(fileManager).settled();
   gcodes = s.gcodesPath;

@@ -9,21 +9,21 @@ import { logSink } from '../../logger.js';
 import type { FileManager } from '../../fs/fileManager.js';
 import { deleteReply, directoryReply, listEntry, metadataReply, mutationReply, rootsReply, thumbnailsReply, zipReply } from '../../fs/fileShapes.js';
 import { handleUpload } from '../../fs/upload.js';
-import type { UploadSource } from '../../shared/fileTransfer.js';
+import type { UploadResult, UploadSource } from '../../shared/fileTransfer.js';
 import type { RequestContext } from '../../transport/requestContext.js';
 import { stat } from 'node:fs/promises';
 import type { MoonstateConfig } from '../../config/configSchema.js';
 import type { PrintControl } from '../job_state/printControl.js';
 
-export function fileEndpoints(s: { config: MoonstateConfig; printControl: PrintControl }, files: FileManager): Endpoint[] {
-  const logFile = async (path: string | undefined, what: string) => {
-    if (path === undefined) throw notFound(`${what} is not available`);
-    const st = await stat(path).catch(() => undefined);
-    if (!st?.isFile()) throw notFound(`${what} is not available`);
-    return { abs: path, size: st.size, modified: st.mtimeMs / 1000, name: what };
-  };
+/** What an upload needs besides the file manager: the size limit, and print control for print=true. */
+export interface UploadDeps {
+  config: MoonstateConfig;
+  printControl: PrintControl;
+}
 
-  const receive = (source: UploadSource, ctx: RequestContext) =>
+/** The upload handler: server.files.upload's, and octoprint_compat's /api/files/local. */
+export function uploadReceiver(s: UploadDeps, files: FileManager): (source: UploadSource, ctx: RequestContext) => Promise<UploadResult> {
+  return (source, ctx) =>
     handleUpload(source, ctx.dialect, {
       files,
       startPrint: async (rel) => {
@@ -35,6 +35,17 @@ export function fileEndpoints(s: { config: MoonstateConfig; printControl: PrintC
       maxBytes: s.config.server.max_upload_size * 1024 * 1024,
       durable: files.fsyncUploads,
     });
+}
+
+export function fileEndpoints(s: UploadDeps, files: FileManager): Endpoint[] {
+  const logFile = async (path: string | undefined, what: string) => {
+    if (path === undefined) throw notFound(`${what} is not available`);
+    const st = await stat(path).catch(() => undefined);
+    if (!st?.isFile()) throw notFound(`${what} is not available`);
+    return { abs: path, size: st.size, modified: st.mtimeMs / 1000, name: what };
+  };
+
+  const receive = uploadReceiver(s, files);
   return [
     rpc({
       method: 'server.files.list',
@@ -145,13 +156,6 @@ export function fileEndpoints(s: { config: MoonstateConfig; printControl: PrintC
       method: 'server.files.upload',
       description: 'Upload a file (multipart: file, root, path, print, checksum)',
       http: { verbs: ['POST'], path: '/server/files/upload' },
-      handler: receive,
-    }),
-    // OctoPrint's upload path, which slicers post to; Moonraker serves it with the same handler.
-    upload({
-      method: 'octoprint.api.files.local',
-      description: 'Upload a file (OctoPrint-compatible path of server.files.upload)',
-      http: { verbs: ['POST'], path: '/api/files/local' },
       handler: receive,
     }),
     download({

@@ -4,6 +4,9 @@
 import { defineComponent } from '../component.js';
 import { opt } from '../../config/options.js';
 import { octoprintEndpoints } from './octoprintEndpoints.js';
+import { uploadReceiver } from '../file_manager/fileEndpoints.js';
+import { fileManager } from '../file_manager/index.js';
+import { jobState } from '../job_state/index.js';
 
 export const octoprintCompat = defineComponent({
   name: 'octoprint_compat',
@@ -18,5 +21,8 @@ export const octoprintCompat = defineComponent({
     stream_url: opt.string('/webcam/?action=stream'),
     webcam_enabled: opt.bool(true),
   },
-  create: () => ({ endpoints: octoprintEndpoints() }),
+  create(k) {
+    const { printControl } = k.lookup(jobState);
+    return { endpoints: octoprintEndpoints(uploadReceiver({ config: k.config, printControl }, k.lookup(fileManager))) };
+  },
 });

@@ -10,7 +10,8 @@ import { assertFields, identify, startClientStack, type J } from '../../helpers/
 let s: Stack;
 
 before(async () => {
-  s = await startClientStack();
+  // FDM Monster checks /api/version before anything else: its users have [octoprint_compat].
+  s = await startClientStack('[octoprint_compat]');
 });
 after(() => s.close());
 
