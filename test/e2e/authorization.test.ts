@@ -14,6 +14,7 @@ import { startStack, type Stack } from '../helpers/testStack.js';
 import { loadConfig } from '../../src/config/loadConfig.js';
 import { startServer } from '../../src/server.js';
 import { ONESHOT_TOKEN_TTL_MS } from '../../src/machines/oneshotToken.machine.js';
+import { upgradeStatus } from '../helpers/upgradeStatus.js';
 
 const CREDENTIALS = ['none', 'empty token', 'wrong key', 'right key', 'fresh token', 'used token', 'expired token', 'trusted address'] as const;
 type Credential = (typeof CREDENTIALS)[number];
@@ -109,23 +110,6 @@ test('every HTTP route × every kind of credential: allowed or exactly 401', asy
   assert.deepEqual(wrong, [], `${wrong.length} wrong answers of ${asked}`);
   console.log(`authorization matrix: ${routes.length} routes × ${CREDENTIALS.length} credentials = ${asked} requests, 0 wrong`);
 });
-
-/** Opens a websocket and reports the upgrade's status: 101 when it opened, else the HTTP status. */
-function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers });
-    ws.once('open', () => {
-      ws.close();
-      resolve(101);
-    });
-    ws.once('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      res.resume();
-      ws.terminate();
-    });
-    ws.once('error', (err) => reject(err));
-  });
-}
 
 test('the websocket upgrade with every kind of credential', async () => {
   const results: Record<string, number> = {};

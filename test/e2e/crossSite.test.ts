@@ -8,8 +8,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import WebSocket from 'ws';
 import { startStack, type Stack } from '../helpers/testStack.js';
+import { upgradeStatus } from '../helpers/upgradeStatus.js';
 
 let s: Stack;
 let port: number;
@@ -36,22 +36,6 @@ function send(method: string, path: string, headers: Record<string, string>, bod
     });
     req.on('error', reject);
     req.end(body);
-  });
-}
-
-function upgradeStatus(headers: Record<string, string>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(s.wsUrl, { headers });
-    ws.once('open', () => {
-      ws.close();
-      resolve(101);
-    });
-    ws.once('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      res.resume();
-      ws.terminate();
-    });
-    ws.once('error', reject);
   });
 }
 
@@ -113,7 +97,7 @@ test('DNS rebinding: a page whose name points here is refused, whatever it asks'
   const key = await send('GET', '/access/api_key', { Host: `rebind.evil:${port}`, 'Sec-Fetch-Site': 'same-origin' });
   assert.equal(key.status, 403);
   assert.doesNotMatch(key.body, /result/);
-  assert.equal(await upgradeStatus(evil), 403);
+  assert.equal(await upgradeStatus(s.wsUrl, evil), 403);
   assert.deepEqual((await commandsSent()).filter((c) => c.includes('S112')), [], 'no gcode ran');
 });
 
@@ -144,9 +128,9 @@ test('same-origin pages, allowed origins and clients that are no browsers keep w
   assert.equal((await send('GET', '/server/info', { Origin: 'http://evil.example', Host: `127.0.0.1:${port}` })).status, 200);
   assert.equal((await send('GET', '/printer/info', { Origin: 'http://evil.example', Host: `127.0.0.1:${port}` })).status, 403);
   // Websockets: same origin, allowed origin, no origin.
-  assert.equal(await upgradeStatus({ Origin: `http://localhost:${port}`, Host: `localhost:${port}` }), 101);
-  assert.equal(await upgradeStatus({ Origin: 'http://ui.example' }), 101);
-  assert.equal(await upgradeStatus({}), 101);
-  assert.equal(await upgradeStatus({ Origin: 'http://evil.example' }), 403);
+  assert.equal(await upgradeStatus(s.wsUrl, { Origin: `http://localhost:${port}`, Host: `localhost:${port}` }), 101);
+  assert.equal(await upgradeStatus(s.wsUrl, { Origin: 'http://ui.example' }), 101);
+  assert.equal(await upgradeStatus(s.wsUrl, {}), 101);
+  assert.equal(await upgradeStatus(s.wsUrl, { Origin: 'http://evil.example' }), 403);
   await s.http('POST', '/printer/gcode/script', { script: 'M104 S0' });
 });
