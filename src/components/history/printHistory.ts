@@ -81,8 +81,7 @@ const zeroTotals = (): JobTotals => ({
   longest_print: 0,
 });
 
-/** Moonraker's job ids: the row number in upper-case hex, at least six digits. */
-
+/** A job id as a client sends it (Moonraker's hex, see shared/jobId.ts), or undefined. */
 function parseJobId(uid: string): number | undefined {
   if (!/^[0-9a-fA-F]{1,12}$/.test(uid.trim())) return undefined;
   return parseInt(uid.trim(), 16);
