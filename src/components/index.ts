@@ -2,7 +2,8 @@
 // up, and started in this order (stopped in reverse). Which of them load follows the config
 // (see ComponentDefinition.optional); server.info lists the ones that did. A new component is a
 // folder under src/components/ and one line here.
-import type { AnyComponent, OptionsSchema } from './component.js';
+import type { AnyComponent, SectionsSchema } from './component.js';
+import type { ComponentSection } from '../config/loadConfig.js';
 import { authorization } from './authorization/index.js';
 import { jobState } from './job_state/index.js';
 import { fileManager } from './file_manager/index.js';
@@ -34,7 +35,7 @@ export const COMPONENTS: readonly AnyComponent[] = [
   server,
 ];
 
-/** The sections components parse themselves, with their options (loadConfig's componentOptions). */
-export const COMPONENT_OPTIONS: Readonly<Record<string, OptionsSchema>> = Object.fromEntries(
-  COMPONENTS.flatMap((c) => (c.options ? [[c.name, c.options as OptionsSchema]] : [])),
+/** The sections the components read, with their options (loadConfig's componentOptions). */
+export const COMPONENT_OPTIONS: Readonly<Record<string, ComponentSection>> = Object.fromEntries(
+  COMPONENTS.flatMap((c) => Object.entries((c.sections ?? {}) as SectionsSchema).map(([section, options]) => [section, { options, optional: c.optional }])),
 );

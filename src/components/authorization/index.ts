@@ -5,11 +5,13 @@
 import { defineComponent } from '../component.js';
 import { authorizationFromConfig } from './fromConfig.js';
 import { accessEndpoints } from './accessEndpoints.js';
+import { AUTHORIZATION_OPTIONS } from './authorizationOptions.js';
 
 export const authorization = defineComponent({
   name: 'authorization',
-  create(k) {
-    const parts = authorizationFromConfig(k.config, { tokenClock: k.clock, inspect: k.inspection.inspector('oneshotToken') });
+  sections: { authorization: AUTHORIZATION_OPTIONS },
+  create(k, options) {
+    const parts = authorizationFromConfig(k.config, options.authorization, { tokenClock: k.clock, inspect: k.inspection.inspector('oneshotToken') });
     return {
       api: parts,
       endpoints: accessEndpoints(parts),
