@@ -3,7 +3,8 @@
 //   machines                                                       xstate and shared only
 //   config, db, fs, actors, sim, viz                              no transport/components/server/cli
 //   transport                                                      no components/server/cli
-//   components                                                     no server/cli
+//   components                                                     no server/cli; no HTTP (express,
+//                                                                  node:http, transport's servers)
 // no-restricted-imports only sees the specifier text, so each rule is a regex on relative
 // specifiers: `(\.\./)+` covers files in subfolders (src/fs/metadata → ../../transport/).
 // Regexes rather than gitignore-style `group`s, whose matching of `../` paths is easy to get
@@ -13,12 +14,16 @@
 const SERVER = String.raw`^(\.\./)+server(\.js)?$`;
 const up = (folders) => String.raw`^(\.\./)+(${folders.join('|')})(/|$)`;
 
-/** One block: `files` may import nothing matching `regexes`. */
+/**
+ * One block: `files` may import nothing matching `regexes`. An entry is a regex (reported with
+ * `message`) or a `[regex, message]` pair, for a folder with more than one reason.
+ */
 function layer(files, message, regexes) {
+  const pattern = (r) => (typeof r === 'string' ? { regex: r, message } : { regex: r[0], message: r[1] });
   return {
     files,
     rules: {
-      'no-restricted-imports': ['error', { patterns: regexes.map((regex) => ({ regex, message })) }],
+      'no-restricted-imports': ['error', { patterns: regexes.map(pattern) }],
     },
   };
 }
@@ -38,7 +43,15 @@ export const layers = [
     up(['components', 'cli']),
     SERVER,
   ]),
-  layer(['src/components/**'], 'components never import server.ts or cli', [up(['cli']), SERVER]),
+  layer(['src/components/**'], 'components never import server.ts or cli', [
+    up(['cli']),
+    SERVER,
+    ...[
+      String.raw`^express(/|$)`,
+      String.raw`^(node:)?http$`,
+      String.raw`^(\.\./)+transport/(httpServer|websocketServer|httpJsonRpc|unixSocketServer)(\.js)?$`,
+    ].map((regex) => [regex, 'components never handle HTTP: declare endpoints, transport serves them']),
+  ]),
   // Last, so that a machine kept beside its component gets this stricter rule instead of the
   // components one. Siblings: only other machines (machines/index.ts lists them).
   layer(['src/machines/**', 'src/**/*.machine.ts'], 'machines are pure: xstate and shared only', [

@@ -15,6 +15,7 @@ import { ConnectionRegistry } from './transport/connections.js';
 import { EndpointRegistry } from './transport/endpointRegistry.js';
 import { createHttpApp } from './transport/httpServer.js';
 import { attachWebsocket } from './transport/websocketServer.js';
+import { httpAuthorization, upgradeAuthorization } from './transport/httpAuthorization.js';
 import { startUnixSocket } from './transport/unixSocketServer.js';
 import { httpJsonRpc } from './transport/httpJsonRpc.js';
 import { webClient } from './transport/webClient.js';
@@ -28,6 +29,7 @@ import { inspectorPage } from './transport/inspectorPage.js';
 import { MACHINES } from './machines/index.js';
 import { ComponentHost } from './components/componentHost.js';
 import type { Kernel } from './components/kernel.js';
+import type { AnyComponent } from './components/component.js';
 import { COMPONENTS, COMPONENT_OPTIONS } from './components/index.js';
 import { loadConfig, type ConfigSources, type LoadedConfig } from './config/loadConfig.js';
 import { authorization as authorizationComponent } from './components/authorization/index.js';
@@ -80,6 +82,8 @@ export interface StartOptions {
   bodyIdleTimeoutMs?: number;
   /** Acknowledge uploads without fsync: unsafe, only for bench:files to measure what fsync costs. */
   unsafeUploadsWithoutFsync?: boolean;
+  /** The components to load, in order (default: src/components/index.ts); an embedder may add its own. */
+  components?: readonly AnyComponent[];
 }
 
 export async function startServer({ config, logToFile = true, tokenClock, ...opts }: StartOptions): Promise<RunningServer> {
@@ -166,7 +170,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
   });
   const kernel = components.kernel;
   try {
-    components.load(COMPONENTS);
+    components.load(opts.components ?? COMPONENTS);
     await components.start();
   } catch (err) {
     // A core component that cannot start stops the server, as in Moonraker; what did start stops.
@@ -195,7 +199,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
     dialect: config.server.api_dialect,
     maxBodyBytes: config.server.max_http_body_size * 1024,
     maxReplyChars: config.server.max_reply_size * 1024,
-    before: [...(config.server.web_path ? [webClient(config.server.web_path)] : []), ...auth.authorization.httpMiddleware(registry)],
+    before: [...(config.server.web_path ? [webClient(config.server.web_path)] : []), ...httpAuthorization(registry, auth.authorization)],
     after: [
       httpJsonRpc({ registry, connections, maxBodyBytes: config.server.max_http_body_size * 1024, maxReplyChars: config.server.max_reply_size * 1024 }),
       ...(inspection.enabled ? [inspectorPage()] : []),
@@ -211,7 +215,7 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
     maxMessageBytes: config.server.max_websocket_message_size * 1024,
     maxBacklogBytes: config.server.max_websocket_backlog * 1024,
     maxReplyChars: config.server.max_reply_size * 1024,
-    authorizeUpgrade: auth.authorization.authorizeUpgrade,
+    authorizeUpgrade: upgradeAuthorization(auth.authorization),
     upgradeRoutes: new Map(inspectSocket ? [[INSPECT_PATH, inspectSocket.handleUpgrade]] : []),
   });
   await new Promise<void>((resolve, reject) => {

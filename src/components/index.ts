@@ -35,7 +35,18 @@ export const COMPONENTS: readonly AnyComponent[] = [
   server,
 ];
 
-/** The sections the components read, with their options (loadConfig's componentOptions). */
-export const COMPONENT_OPTIONS: Readonly<Record<string, ComponentSection>> = Object.fromEntries(
-  COMPONENTS.flatMap((c) => Object.entries((c.sections ?? {}) as SectionsSchema).map(([section, options]) => [section, { options, optional: c.optional }])),
-);
+/**
+ * The sections some components read, with their options (loadConfig's componentOptions). An
+ * optional component that declares none still owns its `[name]`: the section that loads it.
+ */
+export function componentSections(components: readonly AnyComponent[]): Readonly<Record<string, ComponentSection>> {
+  return Object.fromEntries(
+    components.flatMap((c) => {
+      const sections = (c.sections ?? (c.optional ? { [c.name]: {} } : {})) as SectionsSchema;
+      return Object.entries(sections).map(([section, options]) => [section, { options, optional: c.optional }]);
+    }),
+  );
+}
+
+/** The sections moonstate's components read (loadServerConfig passes them to loadConfig). */
+export const COMPONENT_OPTIONS = componentSections(COMPONENTS);

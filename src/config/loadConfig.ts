@@ -154,8 +154,10 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
     const known = knownOptions(section.name);
     if (known) {
       unknownOptions(section, known);
-      // An optional component's section keeps its strings in server.config, as before it was typed.
-      if (own(claimed, section.name)?.optional) parsed[section.name] = Object.fromEntries([...section.options].map(([k, v]) => [k, v.value]));
+      // An optional component's section with a bad value: server.config shows it as written.
+      if (own(componentSections, section.name) && 'error' in componentSections[section.name]!) {
+        parsed[section.name] = Object.fromEntries([...section.options].map(([k, v]) => [k, v.value]));
+      }
       continue;
     }
     if (component === 'webcam' && section.name !== 'webcam') {
@@ -213,9 +215,10 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
   for (const sec of sections.values()) config.orig[sec.name] = Object.fromEntries([...sec.options].map(([k, v]) => [k, v.orig ?? v.value]));
   config.componentSections = componentSections;
   config.parsed = Object.create(null);
-  // The kernel's sections and core components' are shown typed, with their defaults, present or not.
+  // Sections are shown typed, with their defaults: the kernel's and core components' present or
+  // not, an optional component's when it loads.
   const typed = new Map(Object.entries(out));
-  for (const [name, s] of Object.entries(componentSections)) if ('values' in s && !claimed[name]!.optional) typed.set(name, s.values);
+  for (const [name, s] of Object.entries(componentSections)) if ('values' in s) typed.set(name, s.values);
   for (const [name, values] of typed) {
     const extra = own(MOONRAKER_ONLY_OPTIONS, name);
     config.parsed[name] = { ...(extra ? parseSection(sections.get(name), extra, name, ctx) : {}), ...values };

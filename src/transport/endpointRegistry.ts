@@ -1,6 +1,6 @@
 // One declaration per endpoint serves both transports: its JSON-RPC method name, its HTTP verbs
 // and path, its parameters and its handler. The HTTP and websocket adapters only read this
-// registry; a new endpoint is one entry in one of the src/api files.
+// registry; a new endpoint is one entry in a component's endpoint list (src/components/).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ParamsOf, ParamsSpec } from './params.js';
 import type { RequestContext } from './requestContext.js';

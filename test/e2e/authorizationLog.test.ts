@@ -53,7 +53,7 @@ test('neither the API key nor any token appears in the log', async (t) => {
   const log = readFileSync(logFile, 'utf8');
   // The log did record these requests (so the test would see a leak).
   assert.match(log, /GET \/printer\/objects\/query\?toolhead&token=<redacted> from 127\.0\.0\.1: allowed \(oneshot_token\)/);
-  assert.match(log, /GET \/printer\/info\?token=<redacted> from 127\.0\.0\.1: 401/);
+  assert.match(log, /GET \/printer\/info\?token=<redacted> from 127\.0\.0\.1: unauthorized/);
   assert.match(log, /websocket \/websocket\?token=<redacted> from 127\.0\.0\.1: allowed \(oneshot_token\)/);
   assert.match(log, /the API key was replaced/);
   assert.equal(secrets.length, 5);

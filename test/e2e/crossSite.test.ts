@@ -98,6 +98,9 @@ test('a simple cross-site POST from a foreign page is 403 and runs no gcode', as
   });
   assert.equal(img.status, 403);
   assert.equal((await send('GET', `/printer/gcode/script?script=M104%20S111`, { Origin: 'http://evil.example', Host: `localhost:${port}` })).status, 403);
+  // HEAD is as simple as GET (fetch(url, {method: 'HEAD', mode: 'no-cors'})) and express serves
+  // it with the GET route: it is a write wherever GET is.
+  assert.equal((await send('HEAD', `/printer/gcode/script?script=M104%20S111`, { Origin: 'http://evil.example', Host: `localhost:${port}` })).status, 403);
   assert.deepEqual((await commandsSent()).filter((c) => c.includes('S111')), [], 'no gcode ran');
 });
 

@@ -184,6 +184,30 @@ test('components never import server.ts or cli', async () => {
   ]);
 });
 
+test('components never handle HTTP: express, node:http and the transport servers are transport\'s', async () => {
+  await expectFlagged(
+    [
+      ['src/components/authorization/x.ts', 'express'],
+      ['src/components/file_manager/x.ts', 'node:http'],
+      ['src/components/file_manager/x.ts', 'http'],
+      ['src/components/history/index.ts', '../../transport/httpServer.js'],
+      ['src/components/history/index.ts', '../../transport/websocketServer.js'],
+      ['src/components/history/index.ts', '../../transport/httpJsonRpc.js'],
+      ['src/components/history/index.ts', '../../transport/unixSocketServer.js'],
+      ['src/components/x.ts', '../transport/httpServer.js'],
+    ],
+    'components never handle HTTP',
+  );
+  // A type-only import of a request is handling HTTP all the same.
+  assert.equal((await lint('src/components/x/x.ts', "import type { IncomingMessage } from 'node:http';\nexport type R = IncomingMessage;\n")).length, 1);
+  await expectAllowed([
+    ['src/components/history/index.ts', '../../transport/endpointRegistry.js'],
+    ['src/components/history/index.ts', '../../transport/httpServerless.js'],
+    ['src/components/history/index.ts', 'express-like'],
+    ['src/components/authorization/x.ts', '../../shared/accessRequest.js'],
+  ]);
+});
+
 test('the top layer (server.ts, cli, scenario) may import anything', async () => {
   await expectAllowed([
     ['src/server.ts', './transport/httpServer.js'],

@@ -1,5 +1,5 @@
 // Moonraker's authorization: the API key, oneshot tokens, trusted clients and browser origins
-// (the rules in src/auth/), and the access.* endpoints. Transport asks its api whether a
+// (the rules in this folder and src/shared/), and the access.* endpoints. Transport asks its api whether a
 // request or websocket upgrade may proceed. Created first of all: a key file that cannot be
 // read or written stops the server before anything has started.
 import { defineComponent } from '../component.js';

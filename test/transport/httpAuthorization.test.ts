@@ -1,4 +1,4 @@
-// The express glue on its own: an endpoint declared `public` is reachable without credentials
+// The HTTP side of authorization on its own (transport/httpAuthorization.ts asking the component): an endpoint declared `public` is reachable without credentials
 // while its neighbours are not, and URLs are logged with token-like arguments masked.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +11,7 @@ import { SimulatedClock } from 'xstate';
 import { EndpointRegistry, rpc } from '../../src/transport/endpointRegistry.js';
 import { ConnectionRegistry } from '../../src/transport/connections.js';
 import { createHttpApp } from '../../src/transport/httpServer.js';
+import { httpAuthorization } from '../../src/transport/httpAuthorization.js';
 import { Authorization, redactUrl } from '../../src/components/authorization/authorization.js';
 import { ApiKeyStore } from '../../src/components/authorization/apiKeyFile.js';
 import { OneshotTokens } from '../../src/components/authorization/oneshotTokens.actor.js';
@@ -39,7 +40,7 @@ test('public endpoints need no credentials; the others still do', async (t) => {
     connections: new ConnectionRegistry(),
     dialect: 'spec',
     maxBodyBytes: 1024,
-    before: authorization.httpMiddleware(registry),
+    before: httpAuthorization(registry, authorization),
   });
   const server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -56,6 +57,12 @@ test('public endpoints need no credentials; the others still do', async (t) => {
   assert.equal((await fetch(`${base}/test/closed`)).status, 401);
   const keyed = await fetch(`${base}/test/closed`, { method: 'POST', headers: { 'X-Api-Key': authorization.opts.apiKeys.current } });
   assert.equal(keyed.status, 200);
+  // OPTIONS only asks what a path allows: answered without credentials where the endpoint is
+  // public, refused like any other request where it is not.
+  const asked = await fetch(`${base}/test/open/x`, { method: 'OPTIONS' });
+  assert.equal(asked.status, 200);
+  assert.match(asked.headers.get('allow') ?? '', /\bGET\b/);
+  assert.equal((await fetch(`${base}/test/closed`, { method: 'OPTIONS' })).status, 401);
 });
 
 test('token-like query arguments are masked in logged URLs', () => {
