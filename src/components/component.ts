@@ -60,6 +60,12 @@ export interface ComponentDefinition<Api = undefined, SS extends SectionsSchema 
    * are warned about. server.config shows the typed values.
    */
   readonly sections?: SS;
+  /**
+   * Options Moonraker reads in these sections that change nothing here, by section: accepted
+   * without a warning and typed with Moonraker's defaults in server.config (clients read them
+   * there: "False" must not be a true string); not passed to create.
+   */
+  readonly moonrakerOnly?: Readonly<Record<string, OptionsSchema>>;
   /** `options` holds the typed values of `sections`, defaults filled in: `options.job_queue.load_on_startup`. */
   create(kernel: Kernel, options: SectionsOf<SS>): ComponentInstance<Api>;
 }

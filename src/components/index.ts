@@ -43,7 +43,7 @@ export function componentSections(components: readonly AnyComponent[]): Readonly
   return Object.fromEntries(
     components.flatMap((c) => {
       const sections = (c.sections ?? (c.optional ? { [c.name]: {} } : {})) as SectionsSchema;
-      return Object.entries(sections).map(([section, options]) => [section, { options, optional: c.optional }]);
+      return Object.entries(sections).map(([section, options]) => [section, { options, optional: c.optional, moonrakerOnly: c.moonrakerOnly?.[section] }]);
     }),
   );
 }

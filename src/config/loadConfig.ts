@@ -35,6 +35,8 @@ export interface ConfigSources {
 export interface ComponentSection {
   options: Readonly<Record<string, OptionSpec<unknown>>>;
   optional?: boolean | undefined;
+  /** Options Moonraker reads here that change nothing in moonstate: quiet, typed in server.config. */
+  moonrakerOnly?: Readonly<Record<string, OptionSpec<unknown>>> | undefined;
 }
 
 export interface LoadedConfig {
@@ -134,8 +136,10 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
   }
   /** The options of a section with a schema (the kernel's or a component's); undefined for the others. */
   const knownOptions = (name: string): Readonly<Schema> | undefined => own(schema, name) ?? own(claimed, name)?.options;
+  /** Options Moonraker reads in a section moonstate knows, accepted without effect. */
+  const moonrakerOnly = (name: string): Readonly<Schema> | undefined => own(MOONRAKER_ONLY_OPTIONS, name) ?? own(claimed, name)?.moonrakerOnly;
   const unknownOptions = (section: IniSection, known: Readonly<Schema>) => {
-    const tolerated = own(MOONRAKER_ONLY_OPTIONS, section.name) ?? {};
+    const tolerated = moonrakerOnly(section.name) ?? {};
     for (const [optName, v] of section.options) {
       if (Object.hasOwn(known, optName) || Object.hasOwn(tolerated, optName)) continue;
       warnings.push(
@@ -180,7 +184,7 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
       continue;
     }
     if (OPTIONLESS_SECTIONS.has(section.name)) {
-      parsed[section.name] = parseSection(section, own(MOONRAKER_ONLY_OPTIONS, section.name) ?? {}, section.name, ctx);
+      parsed[section.name] = parseSection(section, moonrakerOnly(section.name) ?? {}, section.name, ctx);
       unknownOptions(section, {});
       continue;
     }
@@ -220,7 +224,7 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
   const typed = new Map(Object.entries(out));
   for (const [name, s] of Object.entries(componentSections)) if ('values' in s) typed.set(name, s.values);
   for (const [name, values] of typed) {
-    const extra = own(MOONRAKER_ONLY_OPTIONS, name);
+    const extra = moonrakerOnly(name);
     config.parsed[name] = { ...(extra ? parseSection(sections.get(name), extra, name, ctx) : {}), ...values };
     // Moonraker keeps a templated option's source in its parsed config, not the rendered value.
     for (const [optName, v] of sections.get(name)?.options ?? []) {

@@ -29,6 +29,17 @@ const SECTIONS = {
 export const fileManager: ComponentDefinition<FileManager, typeof SECTIONS> = defineComponent({
   name: 'file_manager',
   sections: SECTIONS,
+  moonrakerOnly: {
+    file_manager: {
+      queue_gcode_uploads: opt.bool(false),
+      check_klipper_config_path: opt.bool(true),
+      enable_inotify_warnings: opt.bool(true),
+      enable_observer_warnings: opt.bool(true),
+      file_system_observer: opt.string('inotify'),
+      log_path: opt.optionalString(),
+      default_metadata_parser_timeout: opt.optionalString(),
+    },
+  },
   create(k, options): ComponentInstance<FileManager> {
     const { printJob, printControl } = k.lookup(jobState);
     const files = new FileManager({

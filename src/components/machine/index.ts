@@ -14,5 +14,15 @@ export const machine = defineComponent({
       reboot_command: opt.string('sudo shutdown -r now'),
     },
   },
+  moonrakerOnly: {
+    machine: {
+      provider: opt.string('systemd_dbus'),
+      validate_service: opt.bool(true),
+      validate_config: opt.bool(true),
+      force_validation: opt.bool(false),
+      sudo_password: opt.optionalString(),
+      supervisord_config_path: opt.optionalString(),
+    },
+  },
   create: (_k, options) => ({ endpoints: machineEndpoints(options.machine) }),
 });
