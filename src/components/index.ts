@@ -40,12 +40,18 @@ export const COMPONENTS: readonly AnyComponent[] = [
  * optional component that declares none still owns its `[name]`: the section that loads it.
  */
 export function componentSections(components: readonly AnyComponent[]): Readonly<Record<string, ComponentSection>> {
-  return Object.fromEntries(
-    components.flatMap((c) => {
-      const sections = (c.sections ?? (c.optional ? { [c.name]: {} } : {})) as SectionsSchema;
-      return Object.entries(sections).map(([section, options]) => [section, { options, optional: c.optional, moonrakerOnly: c.moonrakerOnly?.[section] }]);
-    }),
-  );
+  const out: Record<string, ComponentSection> = Object.create(null);
+  const owner = new Map<string, string>();
+  for (const c of components) {
+    const sections = (c.sections ?? (c.optional ? { [c.name]: {} } : {})) as SectionsSchema;
+    for (const [section, options] of Object.entries(sections)) {
+      // Two readers of one section would each see only their own options as known.
+      if (owner.has(section)) throw new Error(`components ${owner.get(section)} and ${c.name} both declare [${section}]`);
+      owner.set(section, c.name);
+      out[section] = { options, optional: c.optional, moonrakerOnly: c.moonrakerOnly?.[section] };
+    }
+  }
+  return out;
 }
 
 /** The sections moonstate's components read (loadServerConfig passes them to loadConfig). */

@@ -129,6 +129,7 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
     if (hasFile && !sections.has(name)) continue;
     try {
       componentSections[name] = { values: parseSection(sections.get(name), c.options, name, ctx, shown) };
+      if (c.moonrakerOnly) parseSection(sections.get(name), c.moonrakerOnly, name, ctx, shown);
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       componentSections[name] = { error: err.message };
