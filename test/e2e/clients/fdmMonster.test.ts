@@ -10,7 +10,8 @@ import { assertFields, identify, startClientStack, type J } from '../../helpers/
 let s: Stack;
 
 before(async () => {
-  s = await startClientStack();
+  // FDM Monster speaks OctoPrint's /api/version first: its users enable [octoprint_compat], as with Moonraker.
+  s = await startClientStack('[octoprint_compat]\n');
 });
 after(() => s.close());
 
