@@ -22,13 +22,13 @@ process.on('unhandledRejection', () => undefined);
 const db = new Database(process.argv[1], { asyncCommitBoundMs: 3000 });
 let full = false;
 for (let i = 0; i < 2000 && !full; i++) {
-  try { db.put('fill', 'k' + i, 'x'.repeat(16 * 1024)); } catch (err) { full = err.status === 507; if (!full) throw err; }
+  try { db.put('fill', 'k' + i, 'x'.repeat(16 * 1024)); } catch (err) { full = err.kind === 'insufficient_storage'; if (!full) throw err; }
 }
 const settled = [];
 for (let i = 0; i < 3; i++) {
-  settled.push(await db.putAsync('metadata', 'big' + i, 'y'.repeat(200 * 1024)).then(() => 'ok', (e) => String(e.status ?? e.message)));
+  settled.push(await db.putAsync('metadata', 'big' + i, 'y'.repeat(200 * 1024)).then(() => 'ok', (e) => String(e.kind ?? e.message)));
 }
-settled.push(await db.removeAsync('fill', 'k0').then(() => 'ok', (e) => String(e.status ?? e.message)));
+settled.push(await db.removeAsync('fill', 'k0').then(() => 'ok', (e) => String(e.kind ?? e.message)));
 console.log(JSON.stringify({ full, settled }));
 process.exit(0);
 `;
@@ -47,8 +47,9 @@ test('background writes on a full disk settle, as 507', { skip: !canMount() && '
   assert.ok(line?.startsWith('{'), `no result from the child: ${child.stderr}`);
   const result = JSON.parse(line!) as { full: boolean; settled: string[] };
   assert.equal(result.full, true, 'the disk filled up');
-  // Each write settled (none waits forever); the failed ones as a full disk, not a bare failure.
+  // Each write settled (none waits forever); the failed ones as a full disk (the error kind
+  // transport answers with 507), not a bare failure.
   assert.equal(result.settled.length, 4);
-  for (const s of result.settled.slice(0, 3)) assert.equal(s, '507');
-  assert.ok(['ok', '507'].includes(result.settled[3]!), result.settled[3]);
+  for (const s of result.settled.slice(0, 3)) assert.equal(s, 'insufficient_storage');
+  assert.ok(['ok', 'insufficient_storage'].includes(result.settled[3]!), result.settled[3]);
 });
