@@ -36,8 +36,11 @@ export interface ComponentInstance<Api = undefined> {
 
 export type OptionsSchema = Record<string, OptionSpec<unknown>>;
 export type OptionsOf<S extends OptionsSchema> = { [O in keyof S]: S[O] extends OptionSpec<infer T> ? T : never };
+/** The config sections a component reads, each with its options: `{ job_queue: { load_on_startup: opt.bool(false), ... } }`. */
+export type SectionsSchema = Record<string, OptionsSchema>;
+export type SectionsOf<SS extends SectionsSchema> = { [S in keyof SS]: OptionsOf<SS[S]> };
 
-export interface ComponentDefinition<Api = undefined, S extends OptionsSchema = OptionsSchema> {
+export interface ComponentDefinition<Api = undefined, SS extends SectionsSchema = SectionsSchema> {
   /** Moonraker's name for it: what server.info lists in `components` or `failed_components`. */
   readonly name: string;
   /**
@@ -49,15 +52,28 @@ export interface ComponentDefinition<Api = undefined, S extends OptionsSchema = 
   readonly optional?: boolean;
   /** Not listed in server.info (moonstate's own parts that Moonraker has no name for). */
   readonly unlisted?: boolean;
-  /** The options of an optional component's `[name]` section, parsed when it loads. */
-  readonly options?: S;
-  create(kernel: Kernel, options: OptionsOf<S>): ComponentInstance<Api>;
+  /**
+   * The config sections it reads (usually just `[name]`; the file manager also reads
+   * `[virtual_sdcard]`), each with its options. loadConfig parses them with the kernel's own
+   * sections: a bad value in a core component's section stops startup naming file, line,
+   * section and option; in an optional one's, that component fails. Options nobody declares
+   * are warned about. server.config shows the typed values.
+   */
+  readonly sections?: SS;
+  /**
+   * Options Moonraker reads in these sections that change nothing here, by section: accepted
+   * without a warning and typed with Moonraker's defaults in server.config (clients read them
+   * there: "False" must not be a true string); not passed to create.
+   */
+  readonly moonrakerOnly?: Readonly<Record<string, OptionsSchema>>;
+  /** `options` holds the typed values of `sections`, defaults filled in: `options.job_queue.load_on_startup`. */
+  create(kernel: Kernel, options: SectionsOf<SS>): ComponentInstance<Api>;
 }
 
-/** Declares a component; the type of its api follows from `create`. */
-export function defineComponent<Api = undefined, S extends OptionsSchema = OptionsSchema>(
-  def: ComponentDefinition<Api, S>,
-): ComponentDefinition<Api, S> {
+/** Declares a component; the types of its api and options follow from `create` and `sections`. */
+export function defineComponent<Api = undefined, SS extends SectionsSchema = SectionsSchema>(
+  def: ComponentDefinition<Api, SS>,
+): ComponentDefinition<Api, SS> {
   return def;
 }
 

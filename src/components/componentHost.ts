@@ -3,10 +3,9 @@
 // is loaded and what happens when one fails: a core component's failure stops the server; an
 // optional one's is reported (server.info failed_components, a warning) and the server runs on.
 import { merge, type Observable } from 'rxjs';
-import { OptionValueError, type ParseContext } from '../config/options.js';
-import { dirname } from 'node:path';
 import { getLogger } from '../logger.js';
-import type { AnyComponent, ApiOf, ComponentInstance, Notification, OptionsSchema } from './component.js';
+import type { MoonstateConfig } from '../config/configSchema.js';
+import type { AnyComponent, ApiOf, ComponentDefinition, ComponentInstance, Notification, SectionsOf, SectionsSchema } from './component.js';
 import type { Kernel } from './kernel.js';
 import type { Endpoint, RpcEndpoint } from '../transport/endpointRegistry.js';
 
@@ -48,9 +47,7 @@ export class ComponentHost {
     for (const def of defs) {
       if (!this.wanted(def)) continue;
       try {
-        const options = def.options ? this.options(def.name, def.options) : {};
-        // server.config reports the section typed, with defaults, as the component reads it.
-        if (def.options) this.kernel.config.parsed[def.name] = options;
+        const options = sectionOptions(def, this.kernel.config);
         const instance = def.create(this.kernel, options) as ComponentInstance<unknown>;
         this.apis.set(def, instance.api);
         this.running.push({ def, instance });
@@ -112,22 +109,20 @@ export class ComponentHost {
     this.failed.push(def.name);
     this.kernel.config.warnings.push(`Component '${def.name}' failed to load: ${reason}. The server runs without it.`);
   }
+}
 
-  /** The typed options of an optional component's section; a bad value fails that component only. */
-  private options(section: string, schema: OptionsSchema): Record<string, unknown> {
-    const config = this.kernel.config;
-    const raw = Object.hasOwn(config.orig, section) ? config.orig[section]! : {};
-    const ctx: ParseContext = { configDir: config.configFile ? dirname(config.configFile) : process.cwd(), dataPath: config.dataPath };
-    const out: Record<string, unknown> = {};
-    for (const [name, spec] of Object.entries(schema)) {
-      const value = Object.hasOwn(raw, name) ? raw[name] : undefined;
-      try {
-        out[name] = value === undefined ? spec.defaultValue() : spec.parse(value, ctx);
-      } catch (err) {
-        if (err instanceof OptionValueError) throw new Error(`[${section}] ${name}: ${err.message} (expected ${spec.kind})`);
-        throw err;
-      }
-    }
-    return out;
+/**
+ * A component's typed options, as loadConfig parsed its sections. Throws when a section holds a
+ * bad value (only an optional component's gets this far: a core one's stopped startup) or was
+ * not parsed at all (a config loaded without the component list).
+ */
+export function sectionOptions<SS extends SectionsSchema>(def: ComponentDefinition<unknown, SS>, config: MoonstateConfig): SectionsOf<SS> {
+  const out: Record<string, unknown> = {};
+  for (const section of Object.keys(def.sections ?? {})) {
+    const parsed = Object.hasOwn(config.componentSections, section) ? config.componentSections[section]! : undefined;
+    if (parsed === undefined) throw new Error(`[${section}] was not read with the config: load it with loadServerConfig (src/server.ts)`);
+    if ('error' in parsed) throw new Error(parsed.error);
+    out[section] = parsed.values;
   }
+  return out as SectionsOf<SS>;
 }

@@ -2,7 +2,8 @@
 // up, and started in this order (stopped in reverse). Which of them load follows the config
 // (see ComponentDefinition.optional); server.info lists the ones that did. A new component is a
 // folder under src/components/ and one line here.
-import type { AnyComponent, OptionsSchema } from './component.js';
+import type { AnyComponent, SectionsSchema } from './component.js';
+import type { ComponentSection } from '../config/loadConfig.js';
 import { authorization } from './authorization/index.js';
 import { jobState } from './job_state/index.js';
 import { fileManager } from './file_manager/index.js';
@@ -34,7 +35,24 @@ export const COMPONENTS: readonly AnyComponent[] = [
   server,
 ];
 
-/** The sections components parse themselves, with their options (loadConfig's componentOptions). */
-export const COMPONENT_OPTIONS: Readonly<Record<string, OptionsSchema>> = Object.fromEntries(
-  COMPONENTS.flatMap((c) => (c.options ? [[c.name, c.options as OptionsSchema]] : [])),
-);
+/**
+ * The sections some components read, with their options (loadConfig's componentOptions). An
+ * optional component that declares none still owns its `[name]`: the section that loads it.
+ */
+export function componentSections(components: readonly AnyComponent[]): Readonly<Record<string, ComponentSection>> {
+  const out: Record<string, ComponentSection> = Object.create(null);
+  const owner = new Map<string, string>();
+  for (const c of components) {
+    const sections = (c.sections ?? (c.optional ? { [c.name]: {} } : {})) as SectionsSchema;
+    for (const [section, options] of Object.entries(sections)) {
+      // Two readers of one section would each see only their own options as known.
+      if (owner.has(section)) throw new Error(`components ${owner.get(section)} and ${c.name} both declare [${section}]`);
+      owner.set(section, c.name);
+      out[section] = { options, optional: c.optional, moonrakerOnly: c.moonrakerOnly?.[section] };
+    }
+  }
+  return out;
+}
+
+/** The sections moonstate's components read (loadServerConfig passes them to loadConfig). */
+export const COMPONENT_OPTIONS = componentSections(COMPONENTS);

@@ -1,9 +1,9 @@
-// Every section and option moonstate understands, in one place. Names follow Moonraker's where
-// Moonraker has the same option, so an existing moonraker.conf mostly just works; options we do
-// not know are warned about, never fatal (Moonraker's files carry many of them).
+// The kernel's own sections ([server], [virtual_klippy]) and the loaded config's shape. Each
+// component declares the sections it reads in its own folder (ComponentDefinition.sections);
+// loadConfig parses both alike. Names follow Moonraker's where Moonraker has the same option, so
+// an existing moonraker.conf mostly just works; options we do not know are warned about, never
+// fatal (Moonraker's files carry many of them).
 import { opt, type OptionSpec } from './options.js';
-import { parseTrustedNetwork } from '../shared/trustedClients.js';
-import { parseCorsDomain } from '../shared/corsPolicy.js';
 
 export const CONFIG_SCHEMA = {
   server: {
@@ -54,39 +54,6 @@ export const CONFIG_SCHEMA = {
     /** The spec era's CORS switch: every origin may use the API from a browser. */
     enable_cors: opt.bool(false),
   },
-  /** Who may use the API without credentials, the API key file, browser origins. */
-  authorization: {
-    enabled: opt.bool(true),
-    /** Default: <data path>/.moonstate_api_key (see src/server.ts). */
-    api_key_file: opt.optionalPath(),
-    /** IPs and CIDR networks. Absent (not empty): loopback is trusted in the embedded mode. */
-    trusted_clients: opt.optionalListOf(parseTrustedNetwork),
-    /** Origins (glob patterns) whose pages may use the API. */
-    cors_domains: opt.listOf(parseCorsDomain),
-  },
-  data_store: {
-    /** Samples kept per sensor by server.temperature_store (one a second: 1200 = 20 minutes). */
-    temperature_store_size: opt.int(1200, 1, 86400),
-    /** Lines kept by server.gcode_store. */
-    gcode_store_size: opt.int(1000, 1, 100000),
-  },
-  machine: {
-    /** Run by machine.shutdown, after the reply is sent. */
-    shutdown_command: opt.string('sudo shutdown now'),
-    /** Run by machine.reboot, after the reply is sent. */
-    reboot_command: opt.string('sudo shutdown -r now'),
-  },
-  /** Moonraker's [job_queue]: files printed one after another (server.job_queue.*). */
-  job_queue: {
-    /** Load the next queued job whenever Klippy becomes ready, resuming a paused queue. */
-    load_on_startup: opt.bool(false),
-    /** Load the next job when a print completes; when false the queue pauses after each load. */
-    automatic_transition: opt.bool(false),
-    /** Seconds to wait after a print completes before loading the next job. */
-    job_transition_delay: opt.float(0.01, 0, 86400, { exclusiveMin: true }),
-    /** Gcode run between two jobs, after the delay (not on a start or at startup). */
-    job_transition_gcode: opt.string(''),
-  },
   /**
    * The built-in virtual printer: used when the section is present (even empty; it wins over
    * klippy_uds_address) or when no config file exists at all.
@@ -96,18 +63,6 @@ export const CONFIG_SCHEMA = {
     time_scale: opt.float(1, 0, 1_000_000, { exclusiveMin: true }),
     /** Seconds the virtual Klippy reports "startup" before "ready" (a real one connects its MCU). */
     startup_delay: opt.float(0.5, 0, 60),
-  },
-  /** Moonraker's [file_manager]: where the `config` root lives (default: {data_path}/config; Moonraker has deprecated the option). */
-  file_manager: {
-    config_path: opt.optionalPath(),
-    /** Moonraker's switch: false makes the `config` root read-only. */
-    enable_config_write_access: opt.bool(true),
-    /** Add Klipper's exclude_object lines to uploaded gcode whose slicer labels objects. */
-    enable_object_processing: opt.bool(false),
-  },
-  /** The `gcodes` root, when it should not be the folder Klippy's [virtual_sdcard] reports. */
-  virtual_sdcard: {
-    path: opt.optionalPath(),
   },
 } satisfies Record<string, Record<string, OptionSpec<unknown>>>;
 
@@ -155,6 +110,13 @@ export type MoonstateConfig = {
   configFiles: Array<{ path: string; sections: string[] }>;
   /** Every option as written in the files (strings), by section: server.config's `orig`. */
   orig: Record<string, Record<string, string>>;
+  /**
+   * The typed values (defaults filled in) of the sections components read, by section name,
+   * which the component host hands to them; `error` when a value in an optional component's
+   * section is bad (that component fails). An optional component's section is only here when
+   * the component will load.
+   */
+  componentSections: Record<string, { values: Record<string, unknown> } | { error: string }>;
   /**
    * Every section as server.config reports it: typed values (defaults filled in) for the
    * sections moonstate reads, the strings as written for the others.

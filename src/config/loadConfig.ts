@@ -23,11 +23,20 @@ export interface ConfigSources {
   /** Why there is no config file, for the start-up log (the CLI says where it looked). */
   noFileReason?: string;
   /**
-   * The sections components read themselves, with their options (src/components: COMPONENT_OPTIONS).
-   * Their values are parsed when the component loads, so a bad one fails that component only;
-   * here they are known sections, and their unknown options are warned about.
+   * The sections components read, with their options (src/components: COMPONENT_OPTIONS).
+   * They are parsed here like the kernel's own: a bad value in a core component's section stops
+   * startup; in an optional one's it is recorded (config.componentSections) and fails that
+   * component only. Without them those sections are unknown (warned about, not typed).
    */
-  componentOptions?: Readonly<Record<string, Record<string, OptionSpec<unknown>>>>;
+  componentOptions?: Readonly<Record<string, ComponentSection>>;
+}
+
+/** A config section a component reads: its options, and whether the component is optional. */
+export interface ComponentSection {
+  options: Readonly<Record<string, OptionSpec<unknown>>>;
+  optional?: boolean | undefined;
+  /** Options Moonraker reads here that change nothing in moonstate: quiet, typed in server.config. */
+  moonrakerOnly?: Readonly<Record<string, OptionSpec<unknown>>> | undefined;
 }
 
 export interface LoadedConfig {
@@ -61,7 +70,16 @@ function readSections(sources: ConfigSources): { sections: Map<string, IniSectio
   return { sections: new Map(), files: [] };
 }
 
-function parseSection(section: IniSection | undefined, schema: Schema, name: string, ctx: ParseContext): Record<string, unknown> {
+const asWritten = (source: string | undefined) => source ?? 'config';
+
+/** Typed values of a section, defaults filled in; a bad value is a ConfigError naming file (as `show` names it), line, section and option. */
+function parseSection(
+  section: IniSection | undefined,
+  schema: Readonly<Schema>,
+  name: string,
+  ctx: ParseContext,
+  show: (source: string | undefined) => string = asWritten,
+): Record<string, unknown> {
   // Keys come from our schema only, so a plain object is safe here.
   const values: Record<string, unknown> = {};
   for (const [optName, spec] of Object.entries(schema)) {
@@ -74,7 +92,7 @@ function parseSection(section: IniSection | undefined, schema: Schema, name: str
       values[optName] = spec.parse(raw.value, ctx);
     } catch (err) {
       if (!(err instanceof OptionValueError)) throw err;
-      throw new ConfigError(`${raw.source ?? 'config'}:${raw.line}: [${name}] ${optName}: ${err.message} (expected ${spec.kind})`);
+      throw new ConfigError(`${show(raw.source)}:${raw.line}: [${name}] ${optName}: ${err.message} (expected ${spec.kind})`);
     }
   }
   return values;
@@ -96,6 +114,41 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
   const schema = CONFIG_SCHEMA as Record<string, Schema>;
   const out: Record<string, Record<string, unknown>> = {};
   for (const [sectionName, options] of Object.entries(schema)) out[sectionName] = parseSection(sections.get(sectionName), options, sectionName, ctx);
+  // Components' sections. A core component's is read like the kernel's own (present or not, a
+  // bad value stops startup); an optional component's only when it will load (its section is
+  // there, or there is no file), and a bad value there is kept for the component host to
+  // report, worded for server.info (no absolute paths).
+  const claimed: Readonly<Record<string, ComponentSection>> = sources.componentOptions ?? {};
+  const componentSections: MoonstateConfig['componentSections'] = Object.create(null);
+  for (const [name, c] of Object.entries(claimed)) {
+    if (Object.hasOwn(schema, name)) continue;
+    if (!c.optional) {
+      componentSections[name] = { values: parseSection(sections.get(name), c.options, name, ctx) };
+      continue;
+    }
+    if (hasFile && !sections.has(name)) continue;
+    try {
+      componentSections[name] = { values: parseSection(sections.get(name), c.options, name, ctx, shown) };
+      if (c.moonrakerOnly) parseSection(sections.get(name), c.moonrakerOnly, name, ctx, shown);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      componentSections[name] = { error: err.message };
+    }
+  }
+  /** The options of a section with a schema (the kernel's or a component's); undefined for the others. */
+  const knownOptions = (name: string): Readonly<Schema> | undefined => own(schema, name) ?? own(claimed, name)?.options;
+  /** Options Moonraker reads in a section moonstate knows, accepted without effect. */
+  const moonrakerOnly = (name: string): Readonly<Schema> | undefined => own(MOONRAKER_ONLY_OPTIONS, name) ?? own(claimed, name)?.moonrakerOnly;
+  const unknownOptions = (section: IniSection, known: Readonly<Schema>) => {
+    const tolerated = moonrakerOnly(section.name) ?? {};
+    for (const [optName, v] of section.options) {
+      if (Object.hasOwn(known, optName) || Object.hasOwn(tolerated, optName)) continue;
+      warnings.push(
+        `${shown(v.source)}:${v.line}: Unparsed config option '${optName}: ${v.value}' detected in section [${section.name}]. ` +
+          'It is not an option of this section; it is ignored.',
+      );
+    }
+  };
 
   const webcams: WebcamConfig[] = [];
   const parsed: Record<string, Record<string, unknown>> = Object.create(null);
@@ -103,26 +156,23 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
   for (const section of sections.values()) {
     const where = `${shown(section.source)}:${section.line}`;
     const component = componentOf(section.name);
-    if (Object.hasOwn(schema, section.name)) {
-      const known = schema[section.name]!;
-      const tolerated = own(MOONRAKER_ONLY_OPTIONS, section.name) ?? {};
-      for (const [optName, v] of section.options) {
-        if (Object.hasOwn(known, optName) || Object.hasOwn(tolerated, optName)) continue;
-        warnings.push(
-          `${shown(v.source)}:${v.line}: Unparsed config option '${optName}: ${v.value}' detected in section [${section.name}]. ` +
-            'It is not an option of this section; it is ignored.',
-        );
+    const known = knownOptions(section.name);
+    if (known) {
+      unknownOptions(section, known);
+      // An optional component's section with a bad value: server.config shows it as written.
+      if (own(componentSections, section.name) && 'error' in componentSections[section.name]!) {
+        parsed[section.name] = Object.fromEntries([...section.options].map(([k, v]) => [k, v.value]));
       }
       continue;
     }
     if (component === 'webcam' && section.name !== 'webcam') {
       let cam: WebcamConfig;
       try {
-        cam = parseSection(section, WEBCAM_SCHEMA, section.name, ctx) as WebcamConfig;
+        cam = parseSection(section, WEBCAM_SCHEMA, section.name, ctx, shown) as WebcamConfig;
       } catch (err) {
         // As in Moonraker, a bad webcam section costs that webcam, not the server.
         if (!(err instanceof ConfigError)) throw err;
-        warnings.push(`${err.message.replace(/^[^\s]*?:(\d+): /, `${shown(section.source)}:$1: `)}; this webcam is ignored`);
+        warnings.push(`${err.message}; this webcam is ignored`);
         continue;
       }
       const name = section.name.slice('webcam '.length).trim();
@@ -134,29 +184,13 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
       parsed[section.name] = { ...cam };
       continue;
     }
-    const strings = Object.fromEntries([...section.options].map(([k, v]) => [k, v.value]));
-    const claimed = sources.componentOptions && own(sources.componentOptions, section.name);
-    if (claimed) {
-      parsed[section.name] = strings;
-      for (const [optName, v] of section.options) {
-        if (!Object.hasOwn(claimed, optName)) {
-          warnings.push(`${shown(v.source)}:${v.line}: Unparsed config option '${optName}: ${v.value}' detected in section [${section.name}]; it is ignored.`);
-        }
-      }
-      continue;
-    }
     if (OPTIONLESS_SECTIONS.has(section.name)) {
-      const tolerated = own(MOONRAKER_ONLY_OPTIONS, section.name) ?? {};
-      parsed[section.name] = parseSection(section, tolerated, section.name, ctx);
-      for (const [optName, v] of section.options) {
-        if (!Object.hasOwn(tolerated, optName)) {
-          warnings.push(`${shown(v.source)}:${v.line}: Unparsed config option '${optName}: ${v.value}' detected in section [${section.name}]; it is ignored.`);
-        }
-      }
+      parsed[section.name] = parseSection(section, moonrakerOnly(section.name) ?? {}, section.name, ctx);
+      unknownOptions(section, {});
       continue;
     }
     // Sections of other components keep their strings: clients read them from server.config.
-    parsed[section.name] = strings;
+    parsed[section.name] = Object.fromEntries([...section.options].map(([k, v]) => [k, v.value]));
     if (MOONRAKER_ONLY_COMPONENTS.has(component)) notHere.push(section.name);
     else {
       warnings.push(
@@ -184,10 +218,15 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
   // configparser always has its DEFAULT section, and Moonraker's orig lists it.
   if (hasFile) config.orig.DEFAULT = {};
   for (const sec of sections.values()) config.orig[sec.name] = Object.fromEntries([...sec.options].map(([k, v]) => [k, v.orig ?? v.value]));
+  config.componentSections = componentSections;
   config.parsed = Object.create(null);
-  for (const name of Object.keys(schema)) {
-    const extra = own(MOONRAKER_ONLY_OPTIONS, name);
-    config.parsed[name] = { ...(extra ? parseSection(sections.get(name), extra, name, ctx) : {}), ...out[name] };
+  // Sections are shown typed, with their defaults: the kernel's and core components' present or
+  // not, an optional component's when it loads.
+  const typed = new Map(Object.entries(out));
+  for (const [name, s] of Object.entries(componentSections)) if ('values' in s) typed.set(name, s.values);
+  for (const [name, values] of typed) {
+    const extra = moonrakerOnly(name);
+    config.parsed[name] = { ...(extra ? parseSection(sections.get(name), extra, name, ctx) : {}), ...values };
     // Moonraker keeps a templated option's source in its parsed config, not the rendered value.
     for (const [optName, v] of sections.get(name)?.options ?? []) {
       if (v.value.includes('{') && optName in config.parsed[name]) config.parsed[name][optName] = v.value;

@@ -33,9 +33,9 @@ export const MOONRAKER_ONLY_COMPONENTS: ReadonlySet<string> = new Set([
 export const OPTIONLESS_SECTIONS: ReadonlySet<string> = new Set(['history', 'database', 'klippy_apis']);
 
 /**
- * Options Moonraker reads in sections moonstate knows, accepted here without effect. They are
- * typed, with Moonraker's defaults, because clients read them from server.config (Mainsail looks
- * at file_manager.enable_object_processing, and "False" would be a true string).
+ * Options Moonraker reads in the kernel's sections and in optionless ones, accepted here without
+ * effect. They are typed, with Moonraker's defaults, because clients read them from
+ * server.config. A component declares its own sections' (ComponentDefinition.moonrakerOnly).
  */
 export const MOONRAKER_ONLY_OPTIONS: Readonly<Record<string, Record<string, OptionSpec<unknown>>>> = {
   server: {
@@ -44,31 +44,6 @@ export const MOONRAKER_ONLY_OPTIONS: Readonly<Record<string, Record<string, Opti
     ssl_key_path: opt.optionalString(),
     route_prefix: opt.optionalString(),
     max_websocket_connections: opt.optionalString(),
-  },
-  authorization: {
-    force_logins: opt.bool(false),
-    default_source: opt.string('moonraker'),
-    enable_api_key: opt.bool(true),
-    login_timeout: opt.int(90, 1),
-    max_login_attempts: opt.optionalString(),
-  },
-  file_manager: {
-    enable_object_processing: opt.bool(false),
-    queue_gcode_uploads: opt.bool(false),
-    check_klipper_config_path: opt.bool(true),
-    enable_inotify_warnings: opt.bool(true),
-    enable_observer_warnings: opt.bool(true),
-    file_system_observer: opt.string('inotify'),
-    log_path: opt.optionalString(),
-    default_metadata_parser_timeout: opt.optionalString(),
-  },
-  machine: {
-    provider: opt.string('systemd_dbus'),
-    validate_service: opt.bool(true),
-    validate_config: opt.bool(true),
-    force_validation: opt.bool(false),
-    sudo_password: opt.optionalString(),
-    supervisord_config_path: opt.optionalString(),
   },
   database: { database_path: opt.optionalString(), enable_database_debug: opt.bool(false) },
 };

@@ -7,7 +7,6 @@ import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Subject, type Subscription } from 'rxjs';
 import type { KlippyConnection } from '../actors/klippyConnection.actor.js';
-import type { MoonstateConfig } from '../config/configSchema.js';
 import type { Database } from '../db/database.js';
 import { getLogger } from '../logger.js';
 import { badRequest, notFound, internalError } from '../shared/errors.js';
@@ -25,7 +24,17 @@ import { writeZip, type ZipEntry } from './zipFiles.js';
 const log = getLogger('files');
 
 export interface FileManagerOptions {
-  config: MoonstateConfig;
+  /** Moonraker's [file_manager] options (the file_manager component declares them). */
+  fileManager: {
+    /** Where the `config` root lives (default: {data_path}/config; Moonraker has deprecated the option). */
+    config_path: string | undefined;
+    /** false makes the `config` root read-only. */
+    enable_config_write_access: boolean;
+    /** Add Klipper's exclude_object lines to uploaded gcode whose slicer labels objects. */
+    enable_object_processing: boolean;
+  };
+  /** [virtual_sdcard] path: the `gcodes` root, when it should not be the folder Klippy's [virtual_sdcard] reports. */
+  gcodesPath: string | undefined;
   klippy: KlippyConnection;
   database: Database;
   /** Moonraker's data folders ({data_path}/gcodes, config, logs). */
@@ -87,7 +96,7 @@ export class FileManager {
   private readonly startedAt = Date.now();
 
   constructor(private readonly opts: FileManagerOptions) {
-    const objects = opts.config.file_manager.enable_object_processing;
+    const objects = opts.fileManager.enable_object_processing;
     this.pool = objects ? new MetadataWorkerPool(OBJECT_PROCESSING_TIMEOUT_MS, true) : new MetadataWorkerPool();
     this.inUse = new FileInUse(opts.printStats);
     this.metadata = new GcodeMetadataStore(
@@ -100,12 +109,12 @@ export class FileManager {
 
   /** [file_manager] enable_object_processing: gcode files are rewritten when first parsed. */
   get processesObjects(): boolean {
-    return this.opts.config.file_manager.enable_object_processing;
+    return this.opts.fileManager.enable_object_processing;
   }
 
   /** Sets the roots known from the config and starts following Klippy and the disk. */
   start(): void {
-    const { config, paths } = this.opts;
+    const { fileManager, gcodesPath, paths } = this.opts;
     this.subs.push(
       this.roots.changes$.subscribe(({ name, path }) => {
         this.restartWatcher(name, path);
@@ -114,9 +123,9 @@ export class FileManager {
     );
     // Moonraker's roots are folders of the data path, known before Klippy connects; gcodes
     // follows Klippy's [virtual_sdcard] path once Klippy reports it.
-    this.roots.set('gcodes', config.virtual_sdcard.path ?? paths.gcodes);
-    this.roots.setWritable('config', config.file_manager.enable_config_write_access);
-    this.roots.set('config', config.file_manager.config_path ?? paths.config);
+    this.roots.set('gcodes', gcodesPath ?? paths.gcodes);
+    this.roots.setWritable('config', fileManager.enable_config_write_access);
+    this.roots.set('config', fileManager.config_path ?? paths.config);
     this.roots.set('logs', paths.logs);
     this.opts.klippy.onInitialize(() => this.learnFromKlippy());
   }
@@ -136,7 +145,7 @@ export class FileManager {
         });
       }
     }
-    if (this.opts.config.virtual_sdcard.path !== undefined) return;
+    if (this.opts.gcodesPath !== undefined) return;
     try {
       const reply = await this.opts.klippy.request('objects/query', { objects: { configfile: ['config'] } });
       const cfg = (reply.status as { configfile?: { config?: Record<string, Record<string, unknown>> } } | undefined)?.configfile?.config;

@@ -2,15 +2,21 @@
 // rule that decides which addresses are trusted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConfig, ConfigError } from '../../src/config/loadConfig.js';
+import { ConfigError } from '../../src/config/loadConfig.js';
+import type { MoonstateConfig } from '../../src/config/configSchema.js';
+import { loadServerConfig } from '../../src/server.js';
 import { effectiveTrustedClients } from '../../src/components/authorization/fromConfig.js';
+import { sectionOptions } from '../../src/components/componentHost.js';
+import { authorization } from '../../src/components/authorization/index.js';
 
 const dataPath = '/tmp/moonstate-data';
-const load = (text: string) => loadConfig({ text, dataPath }).config;
+const load = (text: string) => loadServerConfig({ text, dataPath }).config;
+/** The typed [authorization] options the component is created with. */
+const auth = (config: MoonstateConfig) => sectionOptions(authorization, config).authorization;
 
 test('defaults: enabled, no trusted clients set, no CORS, the key file decided at startup', () => {
-  const { config, warnings } = loadConfig({ dataPath });
-  assert.deepEqual(config.authorization, { enabled: true, api_key_file: undefined, trusted_clients: undefined, cors_domains: [] });
+  const { config, warnings } = loadServerConfig({ dataPath });
+  assert.deepEqual(auth(config), { enabled: true, api_key_file: undefined, trusted_clients: undefined, cors_domains: [] });
   assert.equal(config.server.enable_cors, false);
   assert.deepEqual(warnings, []);
 });
@@ -30,13 +36,13 @@ cors_domains:
   http://my.printer.lan:*
 `);
   assert.equal(config.server.enable_cors, true);
-  assert.equal(config.authorization.enabled, false);
-  assert.equal(config.authorization.api_key_file, '/var/lib/printer/.key');
+  assert.equal(auth(config).enabled, false);
+  assert.equal(auth(config).api_key_file, '/var/lib/printer/.key');
   assert.deepEqual(
-    config.authorization.trusted_clients?.map((n) => n.entry),
+    auth(config).trusted_clients?.map((n) => n.entry),
     ['192.168.1.0/24', '10.0.0.5', 'FE80::/10', '::1'],
   );
-  assert.deepEqual(config.authorization.cors_domains, ['*.local', 'http://my.printer.lan:*']);
+  assert.deepEqual(auth(config).cors_domains, ['*.local', 'http://my.printer.lan:*']);
 });
 
 test('an invalid trusted client stops startup naming the entry, the file line and the option', () => {
@@ -78,7 +84,8 @@ test('trusted clients in force: loopback only in the embedded mode with trusted_
     ['[server]\nklippy_uds_address: /tmp/k.sock\n[authorization]\ntrusted_clients: 127.0.0.1\n', '127.0.0.1', true],
   ];
   for (const [text, peer, expected] of cases) {
-    const { trusted, loopbackByDefault } = effectiveTrustedClients(load(text));
+    const config = load(text);
+    const { trusted, loopbackByDefault } = effectiveTrustedClients(auth(config), config.server);
     assert.equal(trusted.contains(peer), expected, `${JSON.stringify(text)} ${peer}`);
     assert.equal(loopbackByDefault, text === VK, JSON.stringify(text));
   }

@@ -1,11 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/config/loadConfig.js';
 import { parseIni } from '../../src/config/iniParser.js';
 import { loadServerConfig } from '../../src/server.js';
+import { sectionOptions } from '../../src/components/componentHost.js';
+import { dataStore } from '../../src/components/data_store/index.js';
+import { octoprintCompat } from '../../src/components/octoprint_compat/index.js';
 
 const dataPath = '/tmp/moonstate-data';
 
@@ -129,4 +132,54 @@ test('section and option names that are Object.prototype members are unknown, no
   const { warnings } = loadServerConfig({ text, dataPath });
   assert.equal(warnings.filter((w) => /Unparsed config (section|option)/.test(w)).length, 4, warnings.join('\n'));
   assert.deepEqual(Object.getOwnPropertyNames(Object.prototype).includes('y'), false);
+});
+
+test("a bad value in a core component's section stops startup naming the file, line, section and option", (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'moonraker.conf');
+  const cases: Array<[string, RegExp]> = [
+    ['[job_queue]\njob_transition_delay: soon\n', /moonraker\.conf:2: \[job_queue\] job_transition_delay: "soon"/],
+    ['[data_store]\n\ntemperature_store_size: 0\n', /moonraker\.conf:3: \[data_store\] temperature_store_size: .*outside 1\.\.86400/],
+    ['[authorization]\nenabled: perhaps\n', /moonraker\.conf:2: \[authorization\] enabled: "perhaps" is not true or false/],
+    ['[file_manager]\nenable_config_write_access: nope\n', /moonraker\.conf:2: \[file_manager\] enable_config_write_access/],
+    ['[virtual_sdcard]\npath: {nope}\n', /moonraker\.conf:2: \[virtual_sdcard\] path/],
+  ];
+  for (const [text, expected] of cases) {
+    writeFileSync(file, text);
+    assert.throws(() => loadServerConfig({ file, dataPath }), (e: Error) => {
+      assert.ok(e instanceof ConfigError, e.message);
+      assert.match(e.message, expected);
+      return true;
+    });
+  }
+});
+
+test('components\' sections: typed with defaults in server.config whether written or not; unknown options are warnings, Moonraker-only ones quiet', () => {
+  const text = '[server]\n[data_store]\ngcode_store_size: 5\ntemperature_store_sise: 600\n[machine]\nprovider: none\n';
+  const { config, warnings } = loadServerConfig({ text, dataPath });
+  assert.equal(warnings.length, 1, warnings.join('\n'));
+  assert.match(warnings[0]!, /^config:4: Unparsed config option 'temperature_store_sise: 600' detected in section \[data_store\]/);
+  assert.deepEqual(config.parsed.data_store, { temperature_store_size: 1200, gcode_store_size: 5 });
+  assert.equal(config.parsed.machine!.provider, 'none');
+  assert.equal(config.parsed.machine!.shutdown_command, 'sudo shutdown now');
+  assert.equal(config.parsed.job_queue!.job_transition_delay, 0.01, 'a core section is shown even when the file lacks it');
+  assert.equal(config.parsed.virtual_sdcard!.path, undefined);
+  assert.deepEqual(config.orig.data_store, { gcode_store_size: '5', temperature_store_sise: '600' });
+  assert.deepEqual(sectionOptions(dataStore, config).data_store, { temperature_store_size: 1200, gcode_store_size: 5 });
+});
+
+test("a bad value in an optional component's section fails that component only, named without the disk path", (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'moonraker.conf');
+  writeFileSync(file, '[server]\n[octoprint_compat]\nflip_h: sideways\n');
+  const { config } = loadServerConfig({ file, dataPath });
+  assert.throws(() => sectionOptions(octoprintCompat, config), (e: Error) => {
+    assert.match(e.message, /^moonraker\.conf:3: \[octoprint_compat\] flip_h: "sideways" is not true or false/);
+    assert.ok(!e.message.includes(dir), e.message);
+    return true;
+  });
+  // Its options as written are still what server.config shows.
+  assert.deepEqual(config.parsed.octoprint_compat, { flip_h: 'sideways' });
 });

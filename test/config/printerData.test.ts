@@ -8,6 +8,9 @@ import { dirname, join } from 'node:path';
 import { ConfigError } from '../../src/config/loadConfig.js';
 import { KIAUH_CONF, MAINSAILOS_CONF } from '../helpers/moonrakerConfs.js';
 import { loadServerConfig } from '../../src/server.js';
+import { sectionOptions } from '../../src/components/componentHost.js';
+import { authorization } from '../../src/components/authorization/index.js';
+import { jobQueue } from '../../src/components/job_queue/index.js';
 
 function tree(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'printer-data-'));
@@ -24,8 +27,8 @@ test("MainsailOS's moonraker.conf: Klippy at its socket, every section in server
   const { config, warnings } = loadServerConfig({ file: join(data, 'config/moonraker.conf'), dataPath: data });
   assert.equal(config.klippy.virtual, false);
   assert.equal(config.server.klippy_uds_address, join(homedir(), 'printer_data/comms/klippy.sock'));
-  assert.equal(config.authorization.trusted_clients?.length, 7);
-  assert.equal(config.authorization.cors_domains.length, 4);
+  assert.equal(sectionOptions(authorization, config).authorization.trusted_clients?.length, 7);
+  assert.equal(sectionOptions(authorization, config).authorization.cors_domains.length, 4);
   assert.deepEqual(warnings.length, 1, warnings.join('\n'));
   assert.match(warnings[0]!, /\[announcements\], \[update_manager\], \[update_manager mainsail\], \[update_manager mainsail-config\], \[update_manager crowsnest\], \[update_manager sonar\]/);
   // Commented-out sections are not sections.
@@ -73,8 +76,8 @@ test('a Voron/RatOS-style tree: includes with globs and relative paths, read in 
   writeFileSync(main, readWithout(main, '[include ~/nonexistent-but-unused/*.conf]'));
   const { config, warnings } = loadServerConfig({ file: main, dataPath: data, overrides: {} });
   assert.equal(config.server.max_upload_size, 512, 'a later file wins');
-  assert.equal(config.job_queue.load_on_startup, true, 'RatOS is read after moonraker.d');
-  assert.equal(config.job_queue.automatic_transition, true, 'options merge across files');
+  assert.equal(sectionOptions(jobQueue, config).job_queue.load_on_startup, true, 'RatOS is read after moonraker.d');
+  assert.equal(sectionOptions(jobQueue, config).job_queue.automatic_transition, true, 'options merge across files');
   assert.equal(config.parsed.spoolman!.sync_rate, '5');
   assert.equal(config.parsed.timelapse!.output_path, '~/printer_data/timelapse/');
   assert.deepEqual(config.webcams.map((w) => [w.name, w.rotation, w.stream_url]), [['bed', 180, '/webcam/?action=stream']]);

@@ -47,7 +47,8 @@ test('background writes on a full disk settle, as 507', { skip: !canMount() && '
   assert.ok(line?.startsWith('{'), `no result from the child: ${child.stderr}`);
   const result = JSON.parse(line!) as { full: boolean; settled: string[] };
   assert.equal(result.full, true, 'the disk filled up');
-  // Each write settled (none waits forever); the failed ones as a full disk, not a bare failure.
+  // Each write settled (none waits forever); the failed ones as a full disk (the error kind
+  // transport answers with 507), not a bare failure.
   assert.equal(result.settled.length, 4);
   for (const s of result.settled.slice(0, 3)) assert.equal(s, 'insufficient_storage');
   assert.ok(['ok', 'insufficient_storage'].includes(result.settled[3]!), result.settled[3]);

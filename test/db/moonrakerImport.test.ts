@@ -9,8 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { loadConfig } from '../../src/config/loadConfig.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { loadServerConfig, startServer, type RunningServer } from '../../src/server.js';
 import { decodeRecord } from '../../src/db/moonrakerImport.js';
 import { logSink } from '../../src/logger.js';
 import type { J } from '../helpers/clientReplay.js';
@@ -76,7 +75,7 @@ const sha = (file: string) => createHash('sha256').update(readFileSync(file)).di
 
 async function start(dataPath: string): Promise<RunningServer> {
   const text = `[server]\nhost: 127.0.0.1\nport: 0\nklippy_uds_address: ${join(dataPath, 'comms', 'klippy.sock')}\n[authorization]\ntrusted_clients: 127.0.0.0/8\n`;
-  return startServer({ config: loadConfig({ text, dataPath }).config, logToFile: false, unixSocketPath: false });
+  return startServer({ config: loadServerConfig({ text, dataPath }).config, logToFile: false, unixSocketPath: false });
 }
 
 async function rpc(server: RunningServer, method: string, params: unknown = {}): Promise<{ result?: J; error?: { code: number; message: string } }> {

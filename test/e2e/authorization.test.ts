@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { SimulatedClock } from 'xstate';
 import { startStack, type Stack } from '../helpers/testStack.js';
-import { loadConfig } from '../../src/config/loadConfig.js';
-import { startServer } from '../../src/server.js';
+import { loadServerConfig, startServer } from '../../src/server.js';
 import { ONESHOT_TOKEN_TTL_MS } from '../../src/machines/oneshotToken.machine.js';
 import { upgradeStatus } from '../helpers/upgradeStatus.js';
 
@@ -287,7 +286,7 @@ test('authorization disabled: everything is open', async (t) => {
 
 test('the embedded virtual printer trusts loopback when trusted_clients is not set', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'moonstate-embedded-'));
-  const { config } = loadConfig({ text: '[server]\nhost: 127.0.0.1\nport: 0\n[virtual_klippy]\nstartup_delay: 0\n', dataPath: dir });
+  const { config } = loadServerConfig({ text: '[server]\nhost: 127.0.0.1\nport: 0\n[virtual_klippy]\nstartup_delay: 0\n', dataPath: dir });
   const server = await startServer({ config, logToFile: false });
   t.after(async () => {
     await server.close();
@@ -303,7 +302,7 @@ test('the embedded virtual printer trusts loopback when trusted_clients is not s
 test('the embedded virtual printer with trusted_clients set trusts only those', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'moonstate-embedded-'));
   const text = '[server]\nhost: 127.0.0.1\nport: 0\n[authorization]\ntrusted_clients: 10.0.0.0/8\n';
-  const { config } = loadConfig({ text, dataPath: dir });
+  const { config } = loadServerConfig({ text, dataPath: dir });
   const server = await startServer({ config, logToFile: false });
   t.after(async () => {
     await server.close();
@@ -315,7 +314,7 @@ test('the embedded virtual printer with trusted_clients set trusts only those', 
 test('on a dual-stack socket, IPv4 peers (seen as ::ffff:a.b.c.d) match IPv4 networks; ::1 is its own', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'moonstate-dual-'));
   const text = `[server]\nhost: ::\nport: 0\nklippy_uds_address: ${join(dir, 'none.sock')}\n[authorization]\ntrusted_clients: 127.0.0.0/8\n`;
-  const { config } = loadConfig({ text, dataPath: dir });
+  const { config } = loadServerConfig({ text, dataPath: dir });
   let server;
   try {
     server = await startServer({ config, logToFile: false });

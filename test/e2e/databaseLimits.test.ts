@@ -10,8 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStack, type Stack } from '../helpers/testStack.js';
 import { RpcError, type RpcClient } from '../helpers/rpcClient.js';
-import { loadConfig } from '../../src/config/loadConfig.js';
-import { startServer } from '../../src/server.js';
+import { loadServerConfig, startServer } from '../../src/server.js';
 import { MAX_CLIENT_JSON_DEPTH } from '../../src/transport/clientJson.js';
 import { canMount } from '../helpers/tmpfs.js';
 
@@ -73,7 +72,7 @@ test('database writes on a full disk are 507, and the store works again once the
   mkdirSync(dbDir);
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dbDir]);
   const text = `[server]\nhost: 127.0.0.1\nport: 0\nklippy_uds_address: ${join(dir, 'none.sock')}\n[authorization]\ntrusted_clients: 127.0.0.0/8\n`;
-  const server = await startServer({ config: loadConfig({ text, dataPath: dir }).config, logToFile: false });
+  const server = await startServer({ config: loadServerConfig({ text, dataPath: dir }).config, logToFile: false });
   t.after(async () => {
     await server.close();
     execFileSync('umount', ['-l', dbDir]);

@@ -5,8 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadConfig } from '../../src/config/loadConfig.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { loadServerConfig, startServer, type RunningServer } from '../../src/server.js';
 import { logSink } from '../../src/logger.js';
 import { HostileKlippy, startHostilePeer, type HostilePeer } from '../helpers/hostileKlippy.js';
 import { RpcClient } from '../helpers/rpcClient.js';
@@ -32,7 +31,7 @@ before(async () => {
   ({ klippy } = peer);
   const { proxyPath } = peer;
   const text = `[server]\nhost: 127.0.0.1\nport: 0\nklippy_uds_address: ${proxyPath}\n[authorization]\ntrusted_clients: 127.0.0.0/8\n`;
-  const { config } = loadConfig({ text, dataPath: peer.dataPath });
+  const { config } = loadServerConfig({ text, dataPath: peer.dataPath });
   server = await startServer({ config, logToFile: false });
   await settleIn(['ready']);
   ws = await RpcClient.connect(`${server.url.replace('http', 'ws')}/websocket`);

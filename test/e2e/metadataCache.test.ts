@@ -5,8 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../src/config/loadConfig.js';
-import { moonstateDatabasePath, startServer, type RunningServer } from '../../src/server.js';
+import { loadServerConfig, moonstateDatabasePath, startServer, type RunningServer } from '../../src/server.js';
 import { VirtualKlippy } from '../../src/sim/virtualKlippy.js';
 import { Database } from '../../src/db/database.js';
 import { METADATA_NAMESPACE } from '../../src/fs/metadata/metadataStore.js';
@@ -36,7 +35,7 @@ after(async () => {
 async function start(): Promise<RunningServer> {
   // The 2020 upload reply (200) is what this test reads.
   const text = `[server]\nhost: 127.0.0.1\nport: 0\napi_dialect: spec\nklippy_uds_address: ${join(dir, 'klippy.sock')}\n[authorization]\ntrusted_clients: 127.0.0.0/8\n`;
-  const server = await startServer({ config: loadConfig({ text, dataPath: data }).config, logToFile: false });
+  const server = await startServer({ config: loadServerConfig({ text, dataPath: data }).config, logToFile: false });
   await eventually(() => server.kernel.klippy.state === 'ready', 10_000, 'Klippy ready');
   await server.kernel.lookup(fileManager).settled();
   return server;

@@ -93,10 +93,9 @@ async function staleSocketAt(path: string): Promise<void> {
 }
 
 test('start-up replaces a stale socket, leaves a live one or a plain file alone; stop removes ours', async () => {
-  const { startServer } = await import('../../src/server.js');
-  const { loadConfig } = await import('../../src/config/loadConfig.js');
+  const { startServer, loadServerConfig } = await import('../../src/server.js');
   const config = (dataPath: string) =>
-    loadConfig({ text: `[server]\nhost: 127.0.0.1\nport: 0\nklippy_uds_address: ${s.socketPath}\n`, dataPath }).config;
+    loadServerConfig({ text: `[server]\nhost: 127.0.0.1\nport: 0\nklippy_uds_address: ${s.socketPath}\n`, dataPath }).config;
 
   const stale = join(s.dir, 'stale');
   await staleSocketAt(join(stale, 'comms', 'moonraker.sock'));

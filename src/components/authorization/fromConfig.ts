@@ -4,6 +4,7 @@
 import type { InspectionEvent } from 'xstate';
 import { join } from 'node:path';
 import type { MoonstateConfig } from '../../config/configSchema.js';
+import type { AuthorizationOptions } from './authorizationOptions.js';
 import { OneshotTokens, type TokenClock } from './oneshotTokens.actor.js';
 import { ApiKeyStore } from './apiKeyFile.js';
 import { Authorization } from './authorization.js';
@@ -21,13 +22,16 @@ export const DEFAULT_API_KEY_FILE = '.moonstate_api_key';
  * printer (the `npm start` case): then, unless trusted_clients is set (even to nothing), a
  * browser on this machine needs no key. Everywhere else loopback is trusted only if listed.
  */
-export function effectiveTrustedClients(config: Pick<MoonstateConfig, 'server' | 'authorization'>): {
+export function effectiveTrustedClients(
+  options: Pick<AuthorizationOptions, 'trusted_clients'>,
+  server: Pick<MoonstateConfig['server'], 'klippy_uds_address'>,
+): {
   trusted: TrustedClients;
   loopbackByDefault: boolean;
 } {
-  const configured = config.authorization.trusted_clients;
+  const configured = options.trusted_clients;
   if (configured !== undefined) return { trusted: new TrustedClients(configured), loopbackByDefault: false };
-  if (config.server.klippy_uds_address === undefined) {
+  if (server.klippy_uds_address === undefined) {
     return { trusted: new TrustedClients(LOOPBACK_NETWORKS.map(parseTrustedNetwork)), loopbackByDefault: true };
   }
   return { trusted: new TrustedClients([]), loopbackByDefault: false };
@@ -41,12 +45,12 @@ export interface AuthorizationParts {
 
 export function authorizationFromConfig(
   config: MoonstateConfig,
+  a: AuthorizationOptions,
   opts: { tokenClock?: TokenClock | undefined; inspect?: ((ev: InspectionEvent) => void) | undefined } = {},
 ): AuthorizationParts {
-  const a = config.authorization;
   const apiKeys = ApiKeyStore.openSync(a.api_key_file ?? join(config.dataPath, DEFAULT_API_KEY_FILE));
   const tokens = new OneshotTokens({ ...(opts.tokenClock ? { clock: opts.tokenClock } : {}), ...(opts.inspect ? { inspect: opts.inspect } : {}) });
-  const { trusted, loopbackByDefault } = effectiveTrustedClients(config);
+  const { trusted, loopbackByDefault } = effectiveTrustedClients(a, config.server);
   const cors = new CorsPolicy(a.cors_domains, config.server.enable_cors);
   if (a.enabled) {
     log.info(

@@ -3,18 +3,48 @@
 // changes. The file side lives in src/fs/; this folder declares the endpoints and connects it.
 import { Observable, merge } from 'rxjs';
 import { defineComponent, type ComponentDefinition, type ComponentInstance, type Notification } from '../component.js';
+import { opt } from '../../config/options.js';
 import { FileManager } from '../../fs/fileManager.js';
 import { filelistChangedParams, metadataReply } from '../../fs/fileShapes.js';
 import { fileEndpoints } from './fileEndpoints.js';
 import { jobState } from '../job_state/index.js';
 import { NOTIFY } from '../../shared/notifications.js';
 
-export const fileManager: ComponentDefinition<FileManager> = defineComponent({
+const SECTIONS = {
+  /** Moonraker's [file_manager]. */
+  file_manager: {
+    /** Where the `config` root lives (default: {data_path}/config; Moonraker has deprecated the option). */
+    config_path: opt.optionalPath(),
+    /** Moonraker's switch: false makes the `config` root read-only. */
+    enable_config_write_access: opt.bool(true),
+    /** Add Klipper's exclude_object lines to uploaded gcode whose slicer labels objects. */
+    enable_object_processing: opt.bool(false),
+  },
+  /** The `gcodes` root, when it should not be the folder Klippy's [virtual_sdcard] reports. */
+  virtual_sdcard: {
+    path: opt.optionalPath(),
+  },
+};
+
+export const fileManager: ComponentDefinition<FileManager, typeof SECTIONS> = defineComponent({
   name: 'file_manager',
-  create(k): ComponentInstance<FileManager> {
+  sections: SECTIONS,
+  moonrakerOnly: {
+    file_manager: {
+      queue_gcode_uploads: opt.bool(false),
+      check_klipper_config_path: opt.bool(true),
+      enable_inotify_warnings: opt.bool(true),
+      enable_observer_warnings: opt.bool(true),
+      file_system_observer: opt.string('inotify'),
+      log_path: opt.optionalString(),
+      default_metadata_parser_timeout: opt.optionalString(),
+    },
+  },
+  create(k, options): ComponentInstance<FileManager> {
     const { printJob, printControl } = k.lookup(jobState);
     const files = new FileManager({
-      config: k.config,
+      fileManager: options.file_manager,
+      gcodesPath: options.virtual_sdcard.path,
       klippy: k.klippy,
       database: k.database,
       paths: k.paths,

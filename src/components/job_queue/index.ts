@@ -2,6 +2,7 @@
 // decided by the job queue machine (src/machines/jobQueue.machine.ts).
 import { map } from 'rxjs';
 import { defineComponent } from '../component.js';
+import { opt } from '../../config/options.js';
 import { JobQueue } from './jobQueue.actor.js';
 import { jobQueueEndpoints } from './jobQueueEndpoints.js';
 import { jobState } from '../job_state/index.js';
@@ -10,7 +11,19 @@ import { NOTIFY } from '../../shared/notifications.js';
 
 export const jobQueue = defineComponent({
   name: 'job_queue',
-  create(k) {
+  sections: {
+    job_queue: {
+      /** Load the next queued job whenever Klippy becomes ready, resuming a paused queue. */
+      load_on_startup: opt.bool(false),
+      /** Load the next job when a print completes; when false the queue pauses after each load. */
+      automatic_transition: opt.bool(false),
+      /** Seconds to wait after a print completes before loading the next job. */
+      job_transition_delay: opt.float(0.01, 0, 86400, { exclusiveMin: true }),
+      /** Gcode run between two jobs, after the delay (not on a start or at startup). */
+      job_transition_gcode: opt.string(''),
+    },
+  },
+  create(k, options) {
     const { printJob, printControl } = k.lookup(jobState);
     const files = k.lookup(fileManager);
     const queue = new JobQueue({
@@ -19,7 +32,7 @@ export const jobQueue = defineComponent({
       printJob,
       printControl,
       resolve: (filename) => files.resolveGcode(filename),
-      settings: k.config.job_queue,
+      settings: options.job_queue,
       inspect: k.inspection.inspector('jobQueue'),
     });
     return {

@@ -5,12 +5,11 @@ import { rpc, type Endpoint } from '../../transport/endpointRegistry.js';
 import { runHostCommand } from './hostCommand.js';
 import { readSystemInfo } from './systemInfo.js';
 import { listSerialDevices } from './serialPorts.js';
-import type { MoonstateConfig } from '../../config/configSchema.js';
 
 /** Long enough for the reply to leave the socket before the host starts going down. */
 const REPLY_GRACE_MS = 200;
 
-export function machineEndpoints(s: { config: MoonstateConfig }): Endpoint[] {
+export function machineEndpoints(commands: { shutdown_command: string; reboot_command: string }): Endpoint[] {
   const later = (command: string) => {
     setTimeout(() => runHostCommand(command), REPLY_GRACE_MS).unref();
     return 'ok';
@@ -21,14 +20,14 @@ export function machineEndpoints(s: { config: MoonstateConfig }): Endpoint[] {
       description: 'Shut the host computer down',
       http: { verbs: ['POST'], path: '/machine/shutdown' },
       params: {},
-      handler: () => later(s.config.machine.shutdown_command),
+      handler: () => later(commands.shutdown_command),
     }),
     rpc({
       method: 'machine.reboot',
       description: 'Reboot the host computer',
       http: { verbs: ['POST'], path: '/machine/reboot' },
       params: {},
-      handler: () => later(s.config.machine.reboot_command),
+      handler: () => later(commands.reboot_command),
     }),
     rpc({
       method: 'machine.system_info',

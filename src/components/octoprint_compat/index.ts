@@ -13,13 +13,15 @@ export const octoprintCompat = defineComponent({
   optional: true,
   // Moonraker's options: accepted and typed (server.config shows them), with Moonraker's
   // defaults; they describe OctoPrint's webcam and UFP settings, which moonstate does not serve.
-  options: {
-    enable_ufp: opt.bool(true),
-    flip_h: opt.bool(false),
-    flip_v: opt.bool(false),
-    rotate_90: opt.bool(false),
-    stream_url: opt.string('/webcam/?action=stream'),
-    webcam_enabled: opt.bool(true),
+  sections: {
+    octoprint_compat: {
+      enable_ufp: opt.bool(true),
+      flip_h: opt.bool(false),
+      flip_v: opt.bool(false),
+      rotate_90: opt.bool(false),
+      stream_url: opt.string('/webcam/?action=stream'),
+      webcam_enabled: opt.bool(true),
+    },
   },
   create(k) {
     const { printControl } = k.lookup(jobState);
