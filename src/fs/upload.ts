@@ -14,7 +14,7 @@ import { badRequest, forbidden, notFound, conflict, tooLarge, unprocessable, ins
 import { fsApiError } from './fsErrors.js';
 import type { UploadSource } from '../shared/fileTransfer.js';
 import type { FileManager } from './fileManager.js';
-import type { FileChange } from './fileShapes.js';
+import type { FileChange } from './fileTypes.js';
 import { isUploadTemp, relativeSegments } from './safePath.js';
 import { copyOver, syncDir, tempName, withPinned } from './safeWrite.js';
 import { boundaryOf, MultipartReader } from './multipart.js';

@@ -1,13 +1,13 @@
 // The server.files namespace: the spec's listing, metadata, folders, move/copy, delete, and the
 // HTTP-only download, delete and upload, with today's roots, metascan and thumbnails. Replies are
-// shaped by src/fs/fileShapes.ts for the caller's dialect; every path a client names is resolved
+// shaped by fileReplies.ts for the caller's dialect; every path a client names is resolved
 // by src/fs against its root.
 import { download, rpc, upload, type Endpoint } from '../../transport/endpointRegistry.js';
 import { param } from '../../transport/params.js';
 import { invalidParams, notFound } from '../../shared/errors.js';
 import { logSink } from '../../logger.js';
 import type { FileManager } from '../../fs/fileManager.js';
-import { deleteReply, directoryReply, listEntry, metadataReply, mutationReply, rootsReply, thumbnailsReply, uploadReply, zipReply } from '../../fs/fileShapes.js';
+import { deleteReply, directoryReply, listEntry, metadataReply, mutationReply, rootsReply, thumbnailsReply, uploadReply, zipReply } from './fileReplies.js';
 import { handleUpload } from '../../fs/upload.js';
 import type { UploadResult, UploadSource } from '../../shared/fileTransfer.js';
 import type { RequestContext } from '../../transport/requestContext.js';
