@@ -1,6 +1,6 @@
 // The file manager: roots, every operation on files and folders, the watchers that notice
 // changes made outside the API, and the gcode metadata cache. Operations return plain values
-// (src/fs/fileShapes.ts gives them their wire shape) and report each change on `changes$` right
+// (the file_manager component's fileReplies.ts gives them their wire shape) and report each change on `changes$` right
 // after it happened; metadata arrives on `metadata$` once parsed.
 import { cp, lstat, mkdir, readdir, realpath, rename, rm, rmdir, stat, statfs, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -14,7 +14,8 @@ import { FileInUse, type PrintStatsSource } from './fileInUse.js';
 import { fsGuard } from './fsErrors.js';
 import { copyOver, syncDir, syncTree, withPinned } from './safeWrite.js';
 import { FileRoots, isWatchedRoot, type Root, type RootName, type RootPath } from './fileRoots.js';
-import { historyMetadata, type DirectoryListing, type FileChange, type FileStat, type StoredMetadata } from './fileShapes.js';
+import type { DirectoryListing, FileChange, FileStat, StoredMetadata } from './fileTypes.js';
+import { historyMetadata } from './metadata/todaysMetadata.js';
 import { GcodeMetadataStore, isGcodeFile } from './metadata/metadataStore.js';
 import { MetadataWorkerPool, OBJECT_PROCESSING_TIMEOUT_MS } from './metadata/metadataWorkerPool.js';
 import { RootWatcher, type WatchEvent } from './rootWatcher.js';

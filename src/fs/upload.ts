@@ -12,10 +12,9 @@ import { Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { badRequest, forbidden, notFound, conflict, tooLarge, unprocessable, insufficientStorage, ServerError } from '../shared/errors.js';
 import { fsApiError } from './fsErrors.js';
-import type { Dialect } from '../shared/dialect.js';
-import type { UploadResult, UploadSource } from '../shared/fileTransfer.js';
+import type { UploadSource } from '../shared/fileTransfer.js';
 import type { FileManager } from './fileManager.js';
-import { uploadReply } from './fileShapes.js';
+import type { FileChange } from './fileTypes.js';
 import { isUploadTemp, relativeSegments } from './safePath.js';
 import { copyOver, syncDir, tempName, withPinned } from './safeWrite.js';
 import { boundaryOf, MultipartReader } from './multipart.js';
@@ -218,11 +217,17 @@ async function sha256Of(path: string): Promise<string> {
   return h.digest('hex');
 }
 
+/** What an upload made: the file's change, and whether it is printing (undefined outside gcodes). */
+export interface Uploaded {
+  change: FileChange;
+  printStarted: boolean | undefined;
+}
+
 /**
- * Reads one upload's body and places its file; what was made is returned for the reply, a
- * refusal or failure is thrown (a ServerError) once nothing of the upload is left on disk.
+ * Reads one upload's body and places its file; what was made is returned (the caller shapes the
+ * reply), a refusal or failure is thrown (a ServerError) once nothing of the upload is left on disk.
  */
-export async function handleUpload(source: UploadSource, dialect: Dialect, opts: UploadOptions): Promise<UploadResult> {
+export async function handleUpload(source: UploadSource, opts: UploadOptions): Promise<Uploaded> {
   const { files, maxBytes } = opts;
   const { body } = source;
   const durable = opts.durable ?? true;
@@ -381,7 +386,7 @@ export async function handleUpload(source: UploadSource, dialect: Dialect, opts:
     if (root.name === 'gcodes') {
       printStarted = fields.print?.toLowerCase() === 'true' ? await opts.startPrint(target.rel) : false;
     }
-    return uploadReply(change, printStarted, dialect);
+    return { change, printStarted };
   } catch (err) {
     release?.();
     if (!placed) await sink?.discard();

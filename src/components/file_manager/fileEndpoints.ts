@@ -1,13 +1,13 @@
 // The server.files namespace: the spec's listing, metadata, folders, move/copy, delete, and the
 // HTTP-only download, delete and upload, with today's roots, metascan and thumbnails. Replies are
-// shaped by src/fs/fileShapes.ts for the caller's dialect; every path a client names is resolved
+// shaped by fileReplies.ts for the caller's dialect; every path a client names is resolved
 // by src/fs against its root.
 import { download, rpc, upload, type Endpoint } from '../../transport/endpointRegistry.js';
 import { param } from '../../transport/params.js';
 import { invalidParams, notFound } from '../../shared/errors.js';
 import { logSink } from '../../logger.js';
 import type { FileManager } from '../../fs/fileManager.js';
-import { deleteReply, directoryReply, listEntry, metadataReply, mutationReply, rootsReply, thumbnailsReply, zipReply } from '../../fs/fileShapes.js';
+import { deleteReply, directoryReply, listEntry, metadataReply, mutationReply, rootsReply, thumbnailsReply, uploadReply, zipReply } from './fileReplies.js';
 import { handleUpload } from '../../fs/upload.js';
 import type { UploadResult, UploadSource } from '../../shared/fileTransfer.js';
 import type { RequestContext } from '../../transport/requestContext.js';
@@ -23,8 +23,8 @@ export interface UploadDeps {
 
 /** The upload handler: server.files.upload's, and octoprint_compat's /api/files/local. */
 export function uploadReceiver(s: UploadDeps, files: FileManager): (source: UploadSource, ctx: RequestContext) => Promise<UploadResult> {
-  return (source, ctx) =>
-    handleUpload(source, ctx.dialect, {
+  return async (source, ctx) => {
+    const { change, printStarted } = await handleUpload(source, {
       files,
       startPrint: async (rel) => {
         // With object processing the file is rewritten after its upload: print it once that is
@@ -35,6 +35,8 @@ export function uploadReceiver(s: UploadDeps, files: FileManager): (source: Uplo
       maxBytes: s.config.server.max_upload_size * 1024 * 1024,
       durable: files.fsyncUploads,
     });
+    return uploadReply(change, printStarted, ctx.dialect);
+  };
 }
 
 export function fileEndpoints(s: UploadDeps, files: FileManager): Endpoint[] {

@@ -5,7 +5,7 @@ import { Observable, merge } from 'rxjs';
 import { defineComponent, type ComponentDefinition, type ComponentInstance, type Notification } from '../component.js';
 import { opt } from '../../config/options.js';
 import { FileManager } from '../../fs/fileManager.js';
-import { filelistChangedParams, metadataReply } from '../../fs/fileShapes.js';
+import { filelistChangedParams, metadataReply } from './fileReplies.js';
 import { fileEndpoints } from './fileEndpoints.js';
 import { jobState } from '../job_state/index.js';
 import { NOTIFY } from '../../shared/notifications.js';

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { Database } from '../../db/database.js';
 import { getLogger } from '../../logger.js';
-import type { StoredMetadata } from '../fileShapes.js';
+import type { StoredMetadata } from '../fileTypes.js';
 import { MetadataFileError, type MetadataWorkerPool } from './metadataWorkerPool.js';
 import { moveThumbnails, removeThumbnails } from './thumbnailFiles.js';
 

@@ -9,7 +9,7 @@ import { extractMetadata, METADATA_READ_SIZE } from './gcodeMetadata.js';
 import { makeMiniature } from './miniature.js';
 import { OBJECT_PROCESSOR, processedBefore, processObjects } from './objectProcessing.js';
 import { writeThumbnails } from './thumbnailFiles.js';
-import type { StoredMetadata } from '../fileShapes.js';
+import type { StoredMetadata } from '../fileTypes.js';
 
 export interface WorkerRequest {
   id: number;

@@ -6,7 +6,7 @@
 import { rename, unlink } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Thumbnail } from './gcodeMetadata.js';
-import { THUMBS_DIR, type StoredThumbnail } from '../fileShapes.js';
+import { THUMBS_DIR, type StoredThumbnail } from '../fileTypes.js';
 import { derivedDir, replaceFile } from '../safeWrite.js';
 
 /**

@@ -1,6 +1,6 @@
-// The one place where file replies and notifications take their wire shape. Everything in src/fs
-// works with plain values (sizes in bytes, `modified` as Unix seconds, today's action names); the
-// dialect of the caller decides how they look on the wire:
+// The file_manager component's replies and notifications, the one place where the file layer's
+// plain values (src/fs/fileTypes.ts: sizes in bytes, `modified` as Unix seconds, today's action
+// names) take their wire shape. The dialect of the caller decides how they look:
 //
 // - 'spec' (Moonraker, September 2020): `modified` is a ctime() string, mutations answer "ok",
 //   deletes the path, uploads `{result}`; actions upload_file / move_item / copy_item; thumbnails
@@ -9,75 +9,10 @@
 //   `{item, action}` (moves also `source_item`), uploads are 201 with a Location header;
 //   thumbnails are files next to the gcode, named by `relative_path`.
 import { posix } from 'node:path';
-import type { Dialect } from '../shared/dialect.js';
-import type { UploadResult } from '../shared/fileTransfer.js';
-import type { SlicerMetadata, Thumbnail } from './metadata/gcodeMetadata.js';
-
-/** What a file operation changed, in today's vocabulary (the spec's names are derived). */
-export type FileAction =
-  | 'create_file'
-  | 'modify_file'
-  | 'delete_file'
-  | 'create_dir'
-  | 'delete_dir'
-  | 'move_file'
-  | 'move_dir'
-  /** A root became available or moved; its item names the root with path "". */
-  | 'root_update';
-
-export interface ChangedItem {
-  root: string;
-  /** Relative to the root, no leading slash. */
-  path: string;
-  size: number;
-  /** Unix seconds. */
-  modified: number;
-  /** Only a root announced by root_update can be read-only; every other change is in a root we write. */
-  readOnly?: boolean;
-}
-
-export interface FileChange {
-  action: FileAction;
-  item: ChangedItem;
-  /** Where a move (action move_*) or a copy (create_*, modify_file) came from. */
-  source?: { root: string; path: string };
-}
-
-export interface FileStat {
-  size: number;
-  modified: number;
-}
-
-/** The folder, beside each gcode file, that holds the thumbnails taken out of it. */
-export const THUMBS_DIR = '.thumbs';
-
-/** A thumbnail as kept in the metadata cache: the image, and the file it was written to. */
-export interface StoredThumbnail extends Thumbnail {
-  /** Relative to the gcode file's folder (".thumbs/name-WxH.png"); absent if it could not be written. */
-  relative_path?: string;
-  /** Bytes of that file. */
-  bytes?: number;
-}
-
-export interface StoredMetadata extends Omit<SlicerMetadata, 'thumbnails'> {
-  size: number;
-  /** Unix seconds (float). */
-  modified: number;
-  /** A fresh uuid4 per parse, as Moonraker. */
-  uuid?: string;
-  /** The gcode processors that ran on the file (object processing). */
-  file_processors?: string[];
-  /** Unix seconds the last print of this file started, and that print's history job (set at print start). */
-  print_start_time?: number | null;
-  job_id?: string | null;
-  thumbnails?: StoredThumbnail[];
-}
-
-export interface DiskUsage {
-  total: number;
-  used: number;
-  free: number;
-}
+import type { Dialect } from '../../shared/dialect.js';
+import type { UploadResult } from '../../shared/fileTransfer.js';
+import { isUnderThumbs, THUMBS_DIR, type ChangedItem, type DirectoryListing, type FileChange, type FileStat, type StoredMetadata, type StoredThumbnail } from '../../fs/fileTypes.js';
+import { todaysMetadata } from '../../fs/metadata/todaysMetadata.js';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -102,26 +37,12 @@ function formatCtime(unixSeconds: number): string {
   return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${day < 10 ? ` ${day}` : day} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ${d.getFullYear()}`;
 }
 
-export function modifiedFor(unixSeconds: number, dialect: Dialect): string | number {
-  return dialect === 'current' ? unixSeconds : ctime(unixSeconds);
-}
-
 const permissionsOf = (writable: boolean) => (writable ? 'rw' : 'r');
-
-/** True for a path inside (or naming) one of our thumbnail folders. */
-export const isUnderThumbs = (rel: string) => rel.split('/').includes(THUMBS_DIR);
 
 /** One entry of server.files.list: the spec's `filename` (and `path`), or today's `path` and `permissions`. */
 export function listEntry(path: string, st: FileStat, writable: boolean, dialect: Dialect) {
   if (dialect === 'current') return { path, modified: st.modified, size: st.size, permissions: permissionsOf(writable) };
   return { filename: path, path, size: st.size, modified: ctime(st.modified) };
-}
-
-export interface DirectoryListing {
-  root: { name: string; writable: boolean };
-  files: Array<{ name: string; metadata?: StoredMetadata } & FileStat>;
-  dirs: Array<{ name: string } & FileStat>;
-  diskUsage: DiskUsage;
 }
 
 /**
@@ -220,10 +141,9 @@ export function filelistChangedParams(change: FileChange, dialect: Dialect): Rec
   return out;
 }
 
-function thumbnailsFor(thumbs: StoredThumbnail[], dialect: Dialect) {
-  // 2020's metadata had the slicer's thumbnails inline, and no miniature.
-  if (dialect === 'spec') return thumbs.flatMap((t) => (t.miniature ? [] : [{ width: t.width, height: t.height, size: t.data.length, data: t.data }]));
-  return thumbs.flatMap((t) => (t.relative_path === undefined ? [] : [{ width: t.width, height: t.height, size: t.bytes, relative_path: t.relative_path }]));
+/** 2020's metadata had the slicer's thumbnails inline, and no miniature. */
+function specThumbnails(thumbs: StoredThumbnail[]) {
+  return thumbs.flatMap((t) => (t.miniature ? [] : [{ width: t.width, height: t.height, size: t.data.length, data: t.data }]));
 }
 
 /** The fields the 2020 metadata had; the spec dialect sends only these. */
@@ -240,20 +160,12 @@ const SPEC_METADATA_FIELDS = new Set([
 ]);
 
 function metadataFields(meta: StoredMetadata, dialect: Dialect): Record<string, unknown> {
+  if (dialect === 'current') return todaysMetadata(meta);
   const { size, modified, thumbnails, ...all } = meta;
-  const rest = dialect === 'spec' ? Object.fromEntries(Object.entries(all).filter(([k]) => SPEC_METADATA_FIELDS.has(k))) : all;
-  const out: Record<string, unknown> = { size, modified: modifiedFor(modified, dialect), ...rest };
-  if (thumbnails) out.thumbnails = thumbnailsFor(thumbnails, dialect);
+  const rest = Object.fromEntries(Object.entries(all).filter(([k]) => SPEC_METADATA_FIELDS.has(k)));
+  const out: Record<string, unknown> = { size, modified: ctime(modified), ...rest };
+  if (thumbnails) out.thumbnails = specThumbnails(thumbnails);
   return out;
-}
-
-/**
- * The metadata a history job carries, as Moonraker stores it: today's shape (thumbnails named by
- * relative_path, without their data), less the file's own print_start_time and job_id.
- */
-export function historyMetadata(meta: StoredMetadata): Record<string, unknown> {
-  const { print_start_time: _s, job_id: _j, ...rest } = metadataFields(meta, 'current');
-  return rest;
 }
 
 /** server.files.metadata, server.files.metascan and notify_metadata_update. */

@@ -1,5 +1,5 @@
-// Both dialects' wire shapes: ctime strings or float seconds, list entries, replies,
-// notifications, uploads, metadata and thumbnails.
+// The file_manager component's replies in both dialects: ctime strings or float seconds, list
+// entries, replies, notifications, uploads, metadata and thumbnails.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -12,9 +12,8 @@ import {
   mutationReply,
   thumbnailsReply,
   uploadReply,
-  type FileChange,
-  type StoredMetadata,
-} from '../../src/fs/fileShapes.js';
+} from '../../../src/components/file_manager/fileReplies.js';
+import type { FileChange, StoredMetadata } from '../../../src/fs/fileTypes.js';
 
 test('modified is time.ctime() in local time, the day padded with a space', () => {
   const tz = process.env.TZ;
