@@ -169,18 +169,22 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
     unsafeUploadsWithoutFsync: opts.unsafeUploadsWithoutFsync === true,
   });
   const kernel = components.kernel;
+  /** Stops the components and lets go of what the kernel holds: by close(), and by a start that failed. */
+  const release = async () => {
+    await components.stop();
+    subscriptions.dispose();
+    klippy.stop();
+    await virtualKlippy?.stop();
+    await database.close();
+    if (!opts.inspection) inspection.close();
+    if (privateDir) rmSync(privateDir, { recursive: true, force: true });
+  };
   try {
     components.load(opts.components ?? COMPONENTS);
     await components.start();
   } catch (err) {
     // A core component that cannot start stops the server, as in Moonraker; what did start stops.
-    await components.stop();
-    klippy.stop();
-    subscriptions.dispose();
-    await virtualKlippy?.stop();
-    await database.close();
-    if (!opts.inspection) inspection.close();
-    if (privateDir) rmSync(privateDir, { recursive: true, force: true });
+    await release();
     throw err;
   }
   const auth = kernel.lookup(authorizationComponent);
@@ -218,24 +222,35 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
     authorizeUpgrade: upgradeAuthorization(auth.authorization),
     upgradeRoutes: new Map(inspectSocket ? [[INSPECT_PATH, inspectSocket.handleUpgrade]] : []),
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.server.port, config.server.host, () => {
-      server.off('error', reject);
-      resolve();
+  let unixSocket: Awaited<ReturnType<typeof startUnixSocket>> | undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.server.port, config.server.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
-  const unixSocket =
-    opts.unixSocketPath === false
-      ? undefined
-      : await startUnixSocket({
-          path: opts.unixSocketPath ?? join(config.dataPath, 'comms', 'moonraker.sock'),
-          registry,
-          connections,
-          maxMessageBytes: config.server.max_websocket_message_size * 1024,
-          maxBacklogBytes: config.server.max_websocket_backlog * 1024,
-          maxReplyChars: Math.min(config.server.max_reply_size, config.server.max_websocket_backlog) * 1024,
-        });
+    unixSocket =
+      opts.unixSocketPath === false
+        ? undefined
+        : await startUnixSocket({
+            path: opts.unixSocketPath ?? join(config.dataPath, 'comms', 'moonraker.sock'),
+            registry,
+            connections,
+            maxMessageBytes: config.server.max_websocket_message_size * 1024,
+            maxBacklogBytes: config.server.max_websocket_backlog * 1024,
+            maxReplyChars: Math.min(config.server.max_reply_size, config.server.max_websocket_backlog) * 1024,
+          });
+  } catch (err) {
+    // The port is taken, say: nothing may stay running (the virtual Klippy, the database lock).
+    for (const sub of subs) sub.unsubscribe();
+    inspectSocket?.close();
+    wss.close();
+    server.close();
+    await release();
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -259,17 +274,11 @@ export async function startServer({ config, logToFile = true, tokenClock, ...opt
       connections.closeAll();
       inspectSocket?.close();
       wss.close();
-      await components.stop();
-      subscriptions.dispose();
-      klippy.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await virtualKlippy?.stop();
-      await database.close();
-      if (!opts.inspection) inspection.close();
-      if (privateDir) rmSync(privateDir, { recursive: true, force: true });
+      await release();
       log.info('stopped');
     },
   };

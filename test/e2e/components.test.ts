@@ -6,6 +6,9 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { startStack } from '../helpers/testStack.js';
 import { RpcClient } from '../helpers/rpcClient.js';
@@ -161,4 +164,23 @@ test('a core component that fails stops startup with its reason, and leaves noth
   } finally {
     await again.close();
   }
+});
+
+test('a server whose port is taken fails to start and lets go of everything: components, the virtual Klippy, the database', async () => {
+  const { dir, text } = setup('');
+  const holder = createServer();
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  const port = (holder.address() as AddressInfo).port;
+  try {
+    const taken = loadConfig({ text: text.replace('port: 0', `port: ${port}`), dataPath: join(dir, 'data'), componentOptions: COMPONENT_OPTIONS }).config;
+    await assert.rejects(startServer({ config: taken, logToFile: false, unixSocketPath: false }), /EADDRINUSE/);
+  } finally {
+    holder.close();
+  }
+  // No virtual Klippy left behind (it is a child process of ours).
+  const children = execFileSync('ps', ['-o', 'args=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+  assert.ok(!/moonstateSim|virtualKlippy/.test(children), children);
+  // The database's lock is free: the same data folder serves at once.
+  const again = await startServer({ config: loadConfig({ text, dataPath: join(dir, 'data'), componentOptions: COMPONENT_OPTIONS }).config, logToFile: false, unixSocketPath: false });
+  await again.close();
 });
