@@ -2,7 +2,7 @@
 // changes made outside the API, and the gcode metadata cache. Operations return plain values
 // (the file_manager component's fileReplies.ts gives them their wire shape) and report each change on `changes$` right
 // after it happened; metadata arrives on `metadata$` once parsed.
-import { cp, lstat, mkdir, readdir, realpath, rename, rm, rmdir, stat, statfs, unlink } from 'node:fs/promises';
+import { cp, lstat, mkdir, readdir, realpath, rename, rm, rmdir, stat, statfs, unlink, type FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Subject, type Subscription } from 'rxjs';
@@ -11,8 +11,10 @@ import type { Database } from '../db/database.js';
 import { getLogger } from '../logger.js';
 import { badRequest, notFound, internalError } from '../shared/errors.js';
 import { FileInUse, type PrintStatsSource } from './fileInUse.js';
-import { fsGuard } from './fsErrors.js';
-import { copyOver, syncDir, syncTree, withPinned } from './safeWrite.js';
+import { fsApiError, fsGuard } from './fsErrors.js';
+import { copyOver, openInRoot, syncDir, syncTree, withPinned } from './safeWrite.js';
+import { describeOpen } from './openFile.js';
+import type { FileToSend } from '../shared/fileTransfer.js';
 import { FileRoots, isWatchedRoot, type Root, type RootName, type RootPath } from './fileRoots.js';
 import type { DirectoryListing, FileChange, FileStat, StoredMetadata } from './fileTypes.js';
 import { historyMetadata } from './metadata/todaysMetadata.js';
@@ -463,8 +465,23 @@ export class FileManager {
     return (await this.fileToRead('gcodes', filename.replace(/^\/+/, '').replace(/^gcodes\//, ''))).rel;
   }
 
-  /** A file to download: "gcodes" + ["sub", "x.gcode"]. */
-  async fileToRead(rootName: string, rel: string): Promise<RootPath & { size: number; modified: number }> {
+  /** A file to download, opened: "gcodes" + "sub/x.gcode" (see FileToSend). */
+  async openToSend(rootName: string, rel: string): Promise<FileToSend> {
+    const p = await this.roots.resolve(rootName, rel);
+    const what = `${rootName}/${p.rel}`;
+    let fh: FileHandle;
+    try {
+      fh = await openInRoot(p.root.path, p.abs);
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw notFound(`File does not exist (${what})`);
+      throw fsApiError(err);
+    }
+    return describeOpen(fh, basename(p.abs), () => badRequest(`Not a file (${what})`));
+  }
+
+  /** A file of a root: "gcodes" + "sub/x.gcode", checked to be a file (it is not opened). */
+  private async fileToRead(rootName: string, rel: string): Promise<RootPath & { size: number; modified: number }> {
     const p = await this.roots.resolve(rootName, rel);
     const st = await stat(p.abs).catch(() => undefined);
     if (!st) throw notFound(`File does not exist (${rootName}/${p.rel})`);

@@ -92,6 +92,25 @@ export async function pinPath(rootPath: string, abs: string): Promise<PinnedPath
   return { dir, path: `${dir}/${basename(abs)}`, close: () => fh.close().catch(() => undefined) };
 }
 
+/**
+ * Opens `abs` (resolved inside `rootPath`) for reading, through its pinned folder, and checks the
+ * open file itself: it must still lie inside the root once every link is followed, and be a
+ * regular file. A swap between the check and the read cannot send another file.
+ */
+export async function openInRoot(rootPath: string, abs: string): Promise<FileHandle> {
+  const fh = await withPinned(rootPath, abs, (at) => open(at.path, constants.O_RDONLY));
+  try {
+    if (hasProcFd) {
+      const at = await readlink(`${PROC_FD}/${fh.fd}`);
+      if (!isWithin(await realpath(rootPath), at)) throw forbidden('Invalid path: the file now leads outside its root');
+    }
+    return fh;
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    throw err;
+  }
+}
+
 /** Runs `op` on `abs` named through its pinned folder (pinPath), and lets the folder go. */
 export async function withPinned<T>(rootPath: string, abs: string, op: (p: PinnedPath) => Promise<T>): Promise<T> {
   const p = await pinPath(rootPath, abs);

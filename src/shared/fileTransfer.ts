@@ -2,16 +2,20 @@
 // file layer names the file to send, or reads the body it is given and says what was made; the
 // transport (src/transport/httpDownload.ts, httpUpload.ts) turns that into requests and replies.
 import type { Readable } from 'node:stream';
+import type { FileHandle } from 'node:fs/promises';
 
-/** A file to send to a client, as a download handler returns it. */
+/**
+ * A file to send to a client, as a download handler returns it: already open, so what was
+ * checked (inside its root, a regular file) is what is sent, even if a folder on the way is
+ * swapped for a link meanwhile. The transport closes it.
+ */
 export interface FileToSend {
-  /** Absolute path of the file, opened only when it is sent. */
-  abs: string;
+  handle: FileHandle;
+  /** Its size and last modification (seconds since the epoch), from the open file. */
   size: number;
-  /** Last modification, in seconds since the epoch. */
   modified: number;
-  /** The name the client is offered (and whose extension gives the type); default: the path's base name. */
-  name?: string;
+  /** The name the client is offered; its extension gives the type. */
+  name: string;
 }
 
 /** An upload's body as the transport hands it to an upload handler. */

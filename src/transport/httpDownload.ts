@@ -1,9 +1,8 @@
-// The HTTP side of a download endpoint: streams the file its handler named (FileToSend) with
+// The HTTP side of a download endpoint: streams the file its handler opened (FileToSend) with
 // Content-Type from the extension, Content-Length, Content-Disposition attachment, and single
 // byte ranges (206, or 416 when unsatisfiable).
-import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { basename, extname } from 'node:path';
+import { extname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FileToSend } from '../shared/fileTransfer.js';
 import { getLogger } from '../logger.js';
@@ -63,8 +62,17 @@ export function parseRange(header: string | undefined, size: number): { start: n
   return { start, end };
 }
 
+/** Sends `file` (and closes it, whatever happens). */
 export async function sendFile(req: IncomingMessage, res: ServerResponse, file: FileToSend): Promise<void> {
-  const name = file.name ?? basename(file.abs);
+  try {
+    await send(req, res, file);
+  } finally {
+    await file.handle.close().catch(() => undefined);
+  }
+}
+
+async function send(req: IncomingMessage, res: ServerResponse, file: FileToSend): Promise<void> {
+  const name = file.name;
   const range = parseRange(req.headers.range, file.size);
   const headers: Record<string, string | number> = {
     'Content-Type': contentTypeOf(name),
@@ -88,10 +96,10 @@ export async function sendFile(req: IncomingMessage, res: ServerResponse, file: 
     return;
   }
   try {
-    await pipeline(createReadStream(file.abs, { start, end, highWaterMark: 256 * 1024 }), res);
+    await pipeline(file.handle.createReadStream({ start, end, highWaterMark: 256 * 1024, autoClose: false }), res);
   } catch (err) {
     // The client went away, or the file shrank under us: nothing more can be said on this reply.
-    log.debug(`download of ${file.abs} ended early: ${(err as Error).message}`);
+    log.debug(`download of ${name} ended early: ${(err as Error).message}`);
     res.destroy();
   }
 }

@@ -6,7 +6,7 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { rename, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { copyOver, derivedDir, pinPath, replaceFile, withPinned } from '../../src/fs/safeWrite.js';
+import { copyOver, derivedDir, openInRoot, pinPath, replaceFile, withPinned } from '../../src/fs/safeWrite.js';
 import { ServerError } from '../../src/shared/errors.js';
 
 let dir: string;
@@ -70,4 +70,23 @@ test('a folder swapped for a symlink out of the root after the check: the write,
   assert.deepEqual(readdirSync(join(root, 'swapped')).sort(), ['renamed.gcode']);
   // And a folder that leads out when it is pinned is refused.
   await assert.rejects(pinPath(root, join(root, 'swap', 'x.gcode')), (e: unknown) => e instanceof ServerError && e.kind === 'forbidden');
+});
+
+test('openInRoot, the download side: what was resolved is what is opened; a file or folder swapped for a link out of the root after the check is refused', { skip: !existsSync('/proc/self/fd') && 'needs /proc' }, async () => {
+  writeFileSync(join(root, 'sub', 'part.gcode'), 'G28\n');
+  const fh = await openInRoot(root, join(root, 'sub', 'part.gcode'));
+  assert.equal((await fh.readFile('utf8')), 'G28\n');
+  await fh.close();
+  // The name now leads out of the root (a link moved into place after the path was resolved).
+  symlinkSync(join(elsewhere, 'victim'), join(root, 'sub', 'swapped.gcode'));
+  await assert.rejects(openInRoot(root, join(root, 'sub', 'swapped.gcode')), (e: unknown) => e instanceof ServerError && e.kind === 'forbidden');
+  // A folder on the way now leads out of the root.
+  writeFileSync(join(elsewhere, 'inner.gcode'), 'secret\n');
+  symlinkSync(elsewhere, join(root, 'moved'));
+  await assert.rejects(openInRoot(root, join(root, 'moved', 'inner.gcode')), (e: unknown) => e instanceof ServerError && e.kind === 'forbidden');
+  // A link that stays inside the root is followed, as reads through links always were.
+  symlinkSync(join(root, 'sub', 'part.gcode'), join(root, 'alias.gcode'));
+  const alias = await openInRoot(root, join(root, 'alias.gcode'));
+  assert.equal((await alias.readFile('utf8')), 'G28\n');
+  await alias.close();
 });

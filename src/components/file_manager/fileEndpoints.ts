@@ -9,9 +9,9 @@ import { logSink } from '../../logger.js';
 import type { FileManager } from '../../fs/fileManager.js';
 import { deleteReply, directoryReply, listEntry, metadataReply, mutationReply, rootsReply, thumbnailsReply, uploadReply, zipReply } from './fileReplies.js';
 import { handleUpload } from '../../fs/upload.js';
+import { openOwnFile } from '../../fs/openFile.js';
 import type { UploadResult, UploadSource } from '../../shared/fileTransfer.js';
 import type { RequestContext } from '../../transport/requestContext.js';
-import { stat } from 'node:fs/promises';
 import type { MoonstateConfig } from '../../config/configSchema.js';
 import type { PrintControl } from '../job_state/printControl.js';
 
@@ -40,13 +40,6 @@ export function uploadReceiver(s: UploadDeps, files: FileManager): (source: Uplo
 }
 
 export function fileEndpoints(s: UploadDeps, files: FileManager): Endpoint[] {
-  const logFile = async (path: string | undefined, what: string) => {
-    if (path === undefined) throw notFound(`${what} is not available`);
-    const st = await stat(path).catch(() => undefined);
-    if (!st?.isFile()) throw notFound(`${what} is not available`);
-    return { abs: path, size: st.size, modified: st.mtimeMs / 1000, name: what };
-  };
-
   const receive = uploadReceiver(s, files);
   return [
     rpc({
@@ -165,14 +158,14 @@ export function fileEndpoints(s: UploadDeps, files: FileManager): Endpoint[] {
       description: "Klippy's log file",
       http: { verbs: ['GET'], path: '/server/files/klippy.log' },
       params: {},
-      handler: () => logFile(files.klippyLogFile, 'klippy.log'),
+      handler: () => openOwnFile(files.klippyLogFile, 'klippy.log'),
     }),
     download({
       method: 'server.files.moonraker_log',
       description: "This server's log file",
       http: { verbs: ['GET'], path: '/server/files/moonraker.log' },
       params: {},
-      handler: () => logFile(logSink.logFile, 'moonraker.log'),
+      handler: () => openOwnFile(logSink.logFile, 'moonraker.log'),
     }),
     download({
       method: 'server.files.download',
@@ -183,7 +176,7 @@ export function fileEndpoints(s: UploadDeps, files: FileManager): Endpoint[] {
         // A URL under a root that does not exist names no file: 404 as in Moonraker, where the
         // other file endpoints call an unknown root a bad parameter (400).
         if (!files.roots.has(root)) throw notFound(`File does not exist (${root}/${path})`);
-        return files.fileToRead(root, path);
+        return files.openToSend(root, path);
       },
     }),
     rpc({
