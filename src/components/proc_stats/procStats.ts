@@ -1,10 +1,9 @@
 // Process and host load behind machine.proc_stats and notify_proc_stat_update: sampled once a
 // second, but only while a websocket client is connected (an idle Pi does no work for nobody).
 import { readFile } from 'node:fs/promises';
-import { EMPTY, interval, map, distinctUntilChanged, switchMap, merge, of, type Observable, type Subscription } from 'rxjs';
+import { EMPTY, Subject, interval, map, distinctUntilChanged, switchMap, merge, of, type Observable, type Subscription } from 'rxjs';
 import { RingBuffer } from '../../util/ringBuffer.js';
 import type { ConnectionRegistry } from '../../transport/connections.js';
-import { NOTIFY } from '../../shared/notifications.js';
 
 const read = (path: string) => readFile(path, 'utf8').catch(() => '');
 const round2 = (n: number) => Math.round(n * 100) / 100;
@@ -52,6 +51,9 @@ export class ProcStats {
   private lastNet: { time: number; bytes: Map<string, number> } | undefined;
   private sub: Subscription | undefined;
   private latest: Awaited<ReturnType<ProcStats['sampleHost']>> | undefined;
+  private readonly updates = new Subject<Record<string, unknown>>();
+  /** One report a second while any client is connected (notify_proc_stat_update's params[0]). */
+  readonly updates$: Observable<Record<string, unknown>> = this.updates.asObservable();
 
   constructor(
     private readonly connections: ConnectionRegistry,
@@ -70,20 +72,19 @@ export class ProcStats {
 
   stop(): void {
     this.sub?.unsubscribe();
+    this.updates.complete();
   }
 
   private async tick(): Promise<void> {
     const host = await this.sampleHost();
-    this.connections.broadcast(NOTIFY.procStatUpdate, [
-      {
-        moonraker_stats: this.samples.last(1)[0],
-        cpu_temp: host.cpu_temp,
-        network: host.network,
-        system_cpu_usage: host.system_cpu_usage,
-        system_memory: host.system_memory,
-        websocket_connections: this.connections.size,
-      },
-    ]);
+    this.updates.next({
+      moonraker_stats: this.samples.last(1)[0],
+      cpu_temp: host.cpu_temp,
+      network: host.network,
+      system_cpu_usage: host.system_cpu_usage,
+      system_memory: host.system_memory,
+      websocket_connections: this.connections.size,
+    });
   }
 
   private sampleProcess(): ProcSample {
