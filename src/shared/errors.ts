@@ -20,6 +20,8 @@ export type ErrorKind =
   | 'timeout'
   /** The operation collides with the current state (a file in use, a destination that exists). */
   | 'conflict'
+  /** A body in a form the server does not read (a JSON body in a charset other than UTF-8/16/32). */
+  | 'unsupported_media_type'
   /** A body, upload or reply beyond its configured limit. */
   | 'too_large'
   /** Well-formed but wrong content (an upload whose checksum does not match). */

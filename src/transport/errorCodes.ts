@@ -22,6 +22,7 @@ const HTTP_STATUS: Readonly<Record<ErrorKind, number>> = {
   timeout: 408,
   conflict: 409,
   too_large: 413,
+  unsupported_media_type: 415,
   unprocessable: 422,
   // Moonraker answers a Klippy request that timed out with 500.
   klippy_timeout: 500,

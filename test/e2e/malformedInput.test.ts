@@ -58,6 +58,17 @@ test('limits: a JSON body over max_http_body_size is 413, a header block over No
   assert.equal((await ws.call('printer.info')).state, 'ready');
 });
 
+test('a JSON body in a charset the server does not read is 415 with a JSON error, and nothing is stored', async () => {
+  const res = await fetch(`${s.url}/server/database/item`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json; charset=latin1' },
+    body: JSON.stringify({ namespace: 'charset_probe', key: 'k', value: 'v' }),
+  });
+  assert.equal(res.status, 415);
+  assert.equal(((await res.json()) as { error: { code: number } }).error.code, 415);
+  assert.equal((await fetch(`${s.url}/server/database/item?namespace=charset_probe&key=k`)).status, 404);
+});
+
 test('limits: a websocket message over max_websocket_message_size closes that connection with 1009', async () => {
   const victim = await RpcClient.connect(s.url.replace(/^http/, 'ws') + '/websocket');
   const closed = new Promise<number>((resolve) => victim.ws.once('close', (code) => resolve(code)));
